@@ -1,0 +1,97 @@
+"""Vega-Lite chart specs: the only module that imports altair.
+
+Each chart *shape* is built once with altair, its data given by name (``data``), and validated
+against the Vega-Lite schema. Pages fill in the data as compact columns, so no user text ever
+becomes a Vega-Lite field name: fields are always ``x``, ``y`` and ``series``, and metric names
+appear only as axis titles and data values.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+import altair as alt
+
+#: Series with at most this many points also get point marks (a single point stays visible).
+MAX_POINTS_WITH_MARKERS = 60
+
+#: Height of a chart in CSS pixels (its width follows the page).
+CHART_HEIGHT_PX = 220
+
+DATA_NAME = "data"
+SHAPES = ("line", "line_points", "lines", "lines_points")
+
+
+def vega_lite_version() -> str:
+    """The Vega-Lite version altair targets, as ``major.minor`` (for vl-convert's bundle)."""
+    major, minor, *_ = alt.SCHEMA_VERSION.lstrip("v").split(".")
+    return f"{major}.{minor}"
+
+
+@cache
+def _shape(name: str) -> dict[str, Any]:
+    """The validated spec of one shape (cached: built and validated once per process)."""
+    if name not in SHAPES:
+        raise ValueError(f"unknown chart shape {name!r}; expected one of {SHAPES}")
+    points = name.endswith("_points")
+    data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
+    base = alt.Chart(data).properties(width="container", height=CHART_HEIGHT_PX)
+    mark = base.mark_line(
+        invalid="break-paths-filter-domains",
+        point=alt.OverlayMarkDef(filled=True, size=28) if points else False,
+        strokeWidth=1.6,
+    )
+    x = alt.X("x:Q", title="x", scale=alt.Scale(zero=False))
+    y = alt.Y("y:Q", title="y", scale=alt.Scale(zero=False))
+    if name.startswith("lines"):
+        pick = alt.selection_point(fields=["series"], bind="legend", toggle="true", name="pick")
+        chart = mark.encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "series:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=240)
+            ),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+            tooltip=[
+                alt.Tooltip("series:N", title="series"),
+                alt.Tooltip("x:Q", title="x"),
+                alt.Tooltip("y:Q", title="y"),
+            ],
+        ).add_params(pick)
+    else:
+        chart = mark.encode(
+            x=x, y=y, tooltip=[alt.Tooltip("x:Q", title="x"), alt.Tooltip("y:Q", title="y")]
+        )
+    spec: dict[str, Any] = chart.to_dict(validate=True)
+    spec.pop("config", None)
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+def chart_spec(shape: str, x_title: str, y_title: str) -> dict[str, Any]:
+    """A fresh copy of ``shape`` with its axis and tooltip titles set (data still by name)."""
+    spec = copy.deepcopy(_shape(shape))
+    enc = spec["encoding"]
+    enc["x"]["title"] = x_title
+    enc["y"]["title"] = y_title
+    for tip in enc["tooltip"]:
+        if tip["field"] == "x":
+            tip["title"] = x_title
+        elif tip["field"] == "y":
+            tip["title"] = y_title
+    return spec
+
+
+def shape_for(points: int, *, multi: bool) -> str:
+    """The shape name for a chart of ``points`` points per series, one or several series."""
+    base = "lines" if multi else "line"
+    return f"{base}_points" if points <= MAX_POINTS_WITH_MARKERS else base
+
+
+def with_data(spec: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``spec`` with inline rows under its data name (for exports and notebooks, not pages)."""
+    full = copy.deepcopy(spec)
+    full["datasets"] = {DATA_NAME: rows}
+    return full

@@ -1,0 +1,183 @@
+"""The ``runreport`` command: a thin layer over the library."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from . import __version__
+from .api import best_run, metric_stat
+from .build import BuildConfig, build_site
+from .errors import Problem, Problems, RunreportError, Severity
+from .readers import READERS, detect, read_runs
+from .views import fmt
+
+
+def _goal(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    goals: dict[str, str] = {}
+    for item in values:
+        name, sep, direction = item.rpartition("=")
+        if not sep or not name or direction not in ("min", "max"):
+            raise click.BadParameter(f"{item!r}: expected NAME=min or NAME=max")
+        goals[name] = direction
+    return goals
+
+
+def _report(problems: tuple[Problem, ...]) -> None:
+    for p in problems:
+        click.echo(f"{p.severity.value}: {p}", err=True)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="runreport")
+def cli() -> None:
+    """Static reports of machine-learning runs: no server, no account, no network."""
+
+
+@cli.command()
+@click.argument(
+    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder to write the site to (replaced only if it is a runreport site).",
+)
+@click.option("--title", default="Run report", show_default=True, help="Site title.")
+@click.option(
+    "--goal",
+    "goals",
+    multiple=True,
+    callback=_goal,
+    metavar="NAME=min|max",
+    help="Whether lower or higher is better for a metric (repeatable).",
+)
+@click.option("--strict", is_flag=True, help="Exit with 1 when any input problem was reported.")
+def build(
+    logdirs: tuple[Path, ...], output: Path, title: str, goals: dict[str, str], strict: bool
+) -> None:
+    """Read the runs below LOGDIR... and write a static site to OUTPUT."""
+    config = BuildConfig(inputs=logdirs, output=output, title=title, goals=goals, strict=strict)
+    try:
+        result = build_site(config)
+    except (RunreportError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report(result.problems)
+    notes = len(result.problems) - result.warnings
+    click.echo(
+        f"built {result.pages} pages for {result.runs} runs in {result.output}; "
+        f"{result.warnings} problems"
+        + (f", {notes} notes" if notes else "")
+        + (" (see problems.html)" if result.problems else "")
+    )
+    if not result.ok:
+        click.echo("--strict: failing because of the problems above", err=True)
+        sys.exit(1)
+
+
+@cli.command(name="ls")
+@click.argument(
+    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def ls_command(logdirs: tuple[Path, ...], as_json: bool) -> None:
+    """List the runs found below LOGDIR...: experiment, run, status, format, metrics, problems."""
+    problems = Problems()
+    runs = read_runs(logdirs, problems)
+    rows = []
+    for run in runs:
+        own = [
+            p
+            for p in problems.items
+            if Path(p.path).is_relative_to(run.path) and p.severity is not Severity.INFO
+        ]
+        rows.append(
+            {
+                "experiment": run.experiment,
+                "run": run.name,
+                "id": run.id,
+                "status": run.status.value,
+                "format": run.format,
+                "metrics": len(run.metrics),
+                "problems": len(own),
+                "path": str(run.path),
+            }
+        )
+    if as_json:
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    header = ("experiment", "run", "status", "format", "metrics", "problems")
+    table = [header] + [tuple(str(r[h]) for h in header) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    click.echo(f"{len(rows)} runs; formats read: {', '.join(r.name for r in READERS)}")
+
+
+@cli.command()
+@click.argument("run_path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (NaN and infinities as strings).")
+def metrics(run_path: Path, as_json: bool) -> None:
+    """Print what get_metrics() returns for the run in RUN_PATH."""
+    problems = Problems()
+    reader = detect(run_path)
+    if reader is None:
+        raise click.ClickException(f"{run_path}: no run found here (no run.json or metrics.jsonl)")
+    runs = list(reader.read(run_path, problems))
+    _report(problems.sorted())
+    for run in runs:
+        values = run.get_metrics()
+        if as_json:
+            click.echo(orjson.dumps(_jsonable(values), option=orjson.OPT_INDENT_2).decode())
+        else:
+            for name, value in values.items():
+                click.echo(f"{name}: {value!r}")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return fmt(value).replace("∞", "Infinity")
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@cli.command()
+@click.argument(
+    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
+)
+@click.option("--metric", required=True, help="Metric to rank runs by.")
+@click.option("--min", "mode", flag_value="min", help="Lower is better.")
+@click.option("--max", "mode", flag_value="max", help="Higher is better.")
+@click.option(
+    "--stat",
+    type=click.Choice(["last", "min", "max"]),
+    default="last",
+    show_default=True,
+    help="Which value of a series counts.",
+)
+def best(logdirs: tuple[Path, ...], metric: str, mode: str | None, stat: str) -> None:
+    """Print the best run by METRIC (direction inferred from the name unless --min/--max)."""
+    problems = Problems()
+    runs = read_runs(logdirs, problems)
+    winner = best_run(runs, metric, mode, stat=stat)
+    if winner is None:
+        raise click.ClickException(f"no run has a numeric metric {metric!r}")
+    value = metric_stat(winner, metric, stat)
+    click.echo(
+        f"{winner.experiment}\t{winner.name}\t{winner.id}\t{metric}={fmt(value)}\t{winner.path}"
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="runreport")

@@ -1,0 +1,163 @@
+"""The run model every reader produces: frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+#: A logged cell: a number, a text, a boolean, or nothing (a row that lacked the column).
+Value = float | int | str | bool | None
+
+
+class Kind(StrEnum):
+    """How a value was logged (the left column of the chart-format rules)."""
+
+    SCALAR = "scalar"  # run.log(name, value[, step]): once or repeatedly
+    LIST = "list"  # run.log_list(name, values)
+    ROW = "row"  # run.log_row(name, **columns), usually repeated
+    TABLE = "table"  # run.log_table(name, {column: [values]})
+    IMAGE = "image"  # run.log_image(name, path|plot)
+
+
+class Status(StrEnum):
+    """Run status, with Azure ML's names."""
+
+    RUNNING = "Running"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def parse(cls, text: object) -> Status | None:
+        """The status named by ``text`` (case-insensitive, common synonyms), or None."""
+        key = str(text).strip().lower()
+        return _STATUS_SYNONYMS.get(key)
+
+
+_STATUS_SYNONYMS: dict[str, Status] = {
+    "running": Status.RUNNING,
+    "started": Status.RUNNING,
+    "queued": Status.RUNNING,
+    "notstarted": Status.RUNNING,
+    "completed": Status.COMPLETED,
+    "finished": Status.COMPLETED,
+    "success": Status.COMPLETED,
+    "failed": Status.FAILED,
+    "error": Status.FAILED,
+    "canceled": Status.CANCELED,
+    "cancelled": Status.CANCELED,
+    "killed": Status.CANCELED,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Metric:
+    """Every value logged under one name, in logging order.
+
+    ``columns`` maps a column name to its cells.  Scalars have ``value`` (and ``step`` when any
+    call gave one), lists have ``value``, rows and tables have the user's columns in first-seen
+    order.
+    """
+
+    name: str
+    kind: Kind
+    columns: Mapping[str, tuple[Value, ...]]
+    calls: int = 1
+
+    @property
+    def length(self) -> int:
+        """Number of points (rows) held."""
+        return max((len(c) for c in self.columns.values()), default=0)
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image logged with ``log_image``."""
+
+    name: str
+    path: Path
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file of a run (a log or an output): where it is and how big."""
+
+    path: Path
+    rel: str
+    size: int
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One run, whatever format it was read from."""
+
+    id: str
+    name: str
+    experiment: str
+    status: Status
+    format: str
+    path: Path
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    compute_target: str | None = None
+    parent_id: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    properties: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    error: str | None = None
+    metrics: tuple[Metric, ...] = ()
+    images: tuple[Image, ...] = ()
+    logs: tuple[FileRef, ...] = ()
+    outputs: tuple[FileRef, ...] = ()
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Seconds from start to end, when both are known."""
+        if self.start_time is None or self.end_time is None:
+            return None
+        return (self.end_time - self.start_time).total_seconds()
+
+    def metric(self, name: str) -> Metric | None:
+        """The metric logged under ``name``, or None."""
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        return None
+
+    def get_metrics(self) -> dict[str, Any]:
+        """The metrics in the shapes Azure ML's ``Run.get_metrics()`` returns.
+
+        A scalar logged once gives the value; logged repeatedly, a list; ``log_list`` a list;
+        ``log_row`` and ``log_table`` a ``{column: [values]}`` dict; an image its file path
+        (a list when logged more than once).
+        """
+        out: dict[str, Any] = {}
+        for m in self.metrics:
+            if m.kind is Kind.SCALAR:
+                values = list(m.columns.get("value", ()))
+                out[m.name] = values[0] if m.calls == 1 and len(values) == 1 else values
+            elif m.kind is Kind.LIST:
+                out[m.name] = list(m.columns.get("value", ()))
+            else:
+                out[m.name] = {col: list(cells) for col, cells in m.columns.items()}
+        images: dict[str, list[str]] = {}
+        for img in self.images:
+            images.setdefault(img.name, []).append(str(img.path))
+        for name, paths in images.items():
+            out.setdefault(name, paths[0] if len(paths) == 1 else paths)
+        return out
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Runs grouped by experiment name."""
+
+    name: str
+    runs: tuple[Run, ...]

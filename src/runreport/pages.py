@@ -1,0 +1,338 @@
+"""Pages: context dataclasses, the jinja2 environment, Markdown made safe, and rendering."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown
+import nh3
+import orjson
+
+from . import __version__
+from .charts import chart_spec, shape_for
+from .errors import Problem, Severity
+from .names import slug
+from .rules import Display, goal
+from .views import STATS, RunView, best_by_metric, clean_log, fmt, status_counts
+
+#: Bytes of a log shown on the run page (the tail; the whole file is linked).
+MAX_LOG_BYTES_SHOWN = 200_000
+#: Newest runs listed on the home page.
+RECENT_RUNS = 20
+#: Copied into the site only when at most this big (bigger outputs are listed, not linked).
+MAX_OUTPUT_BYTES_COPIED = 50 * 1024 * 1024
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; base-uri 'none'; "
+    "form-action 'none'"
+)
+
+
+def templates_dir() -> Path:
+    """The page templates: inside the installed package, or the repository's ``templates/``."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parents[1] / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise FileNotFoundError("runreport's templates/ folder is missing; reinstall runreport")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The jinja2 environment: autoescape on, undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = fmt
+    env.filters["when"] = when
+    env.filters["duration"] = duration
+    env.filters["slugify"] = slug
+    env.globals["version"] = __version__
+    env.globals["csp"] = CSP
+    env.globals["STATS"] = STATS
+    return env
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML, sanitised with nh3 (no scripts, no event handlers, no javascript:)."""
+    html = markdown.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
+    return str(nh3.clean(html))
+
+
+def when(value: datetime | None) -> str:
+    """A time as ``YYYY-MM-DD HH:MM:SS UTC``."""
+    if value is None:
+        return ""
+    return (
+        value.astimezone(tz=None if value.tzinfo is None else value.tzinfo)
+        .strftime("%Y-%m-%d %H:%M:%S %Z")
+        .strip()
+    )
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as ``1h 02m``, ``3m 05s`` or ``12.3s``."""
+    if seconds is None or math.isnan(seconds):
+        return ""
+    s = max(seconds, 0.0)
+    if s < 60:
+        return f"{s:.1f}s"
+    minutes, sec = divmod(round(s), 60)
+    if minutes < 60:
+        return f"{minutes}m {sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything to write: generated files and files copied from the logs."""
+
+    files: Mapping[str, bytes]
+    copies: Mapping[str, Path]
+
+
+@dataclass(frozen=True)
+class ExperimentInfo:
+    """An experiment on the home page and its own page."""
+
+    name: str
+    slug: str
+    runs: tuple[RunView, ...]
+    statuses: Mapping[str, int]
+    last_activity: datetime | None
+    metric_names: tuple[str, ...]
+    param_names: tuple[str, ...]
+    best: Mapping[str, Mapping[str, str]]
+    goals: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ComputeInfo:
+    """A compute target and its runs."""
+
+    name: str
+    slug: str
+    runs: tuple[RunView, ...]
+    statuses: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class LogView:
+    """A log file on the run page: its tail, cleaned, and a link to the whole file."""
+
+    name: str
+    href: str
+    size: int
+    text: str
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What every page knows: the site title, the path back to the root, and the indexes."""
+
+    title: str
+    experiments: tuple[ExperimentInfo, ...]
+    computes: tuple[ComputeInfo, ...]
+    runs: Mapping[str, RunView]  # by run id
+    problems: tuple[Problem, ...]
+    warnings: int = field(default=0)
+
+
+def _last_activity(views: Sequence[RunView]) -> datetime | None:
+    times = [t for v in views for t in (v.run.end_time, v.run.start_time) if t is not None]
+    return max(times) if times else None
+
+
+def _ordered(views: Sequence[RunView]) -> tuple[RunView, ...]:
+    """Runs with each parent followed by its children (children of unknown parents at top)."""
+    by_id = {v.run.id: v for v in views}
+    children: dict[str, list[RunView]] = {}
+    tops: list[RunView] = []
+    for v in views:
+        if v.run.parent_id and v.run.parent_id in by_id:
+            children.setdefault(v.run.parent_id, []).append(v)
+        else:
+            tops.append(v)
+    out: list[RunView] = []
+
+    def add(v: RunView, depth: int) -> None:
+        if depth > 50 or v in out:
+            return
+        out.append(v)
+        for c in children.get(v.run.id, []):
+            add(c, depth + 1)
+
+    for v in tops:
+        add(v, 0)
+    out.extend(v for v in views if v not in out)  # parent cycles: keep every run
+    return tuple(out)
+
+
+def site_context(
+    views: Sequence[RunView], problems: Sequence[Problem], title: str, goals: Mapping[str, str]
+) -> SiteContext:
+    """Group the runs into experiments and compute targets."""
+    experiments: dict[str, list[RunView]] = {}
+    computes: dict[str, list[RunView]] = {}
+    for v in views:
+        experiments.setdefault(v.run.experiment, []).append(v)
+        if v.run.compute_target:
+            computes.setdefault(v.run.compute_target, []).append(v)
+    exp_infos = []
+    for name in sorted(experiments):
+        runs = _ordered(experiments[name])
+        metric_names = tuple(sorted({n for v in runs for n in v.summaries}))
+        exp_infos.append(
+            ExperimentInfo(
+                name=name,
+                slug=slug(name),
+                runs=runs,
+                statuses=status_counts([v.run for v in runs]),
+                last_activity=_last_activity(runs),
+                metric_names=metric_names,
+                param_names=tuple(sorted({p for v in runs for p in v.run.params})),
+                best=best_by_metric(runs, goals),
+                goals={n: goal(n, dict(goals)) for n in metric_names},
+            )
+        )
+    comp_infos = tuple(
+        ComputeInfo(
+            name, slug(name), tuple(computes[name]), status_counts([v.run for v in computes[name]])
+        )
+        for name in sorted(computes)
+    )
+    warnings = sum(1 for p in problems if p.severity is not Severity.INFO)
+    return SiteContext(
+        title, tuple(exp_infos), comp_infos, {v.run.id: v for v in views}, tuple(problems), warnings
+    )
+
+
+def _js_data(key: str, value: Any) -> bytes:
+    """A data file: sets ``window.RR_DATA[key]`` (a script file, so pages work from file://)."""
+    return (
+        b"(window.RR_DATA=window.RR_DATA||{})["
+        + orjson.dumps(key)
+        + b"]="
+        + orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        + b";\n"
+    )
+
+
+def _read_log(path: Path) -> tuple[str, bool]:
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        if size > MAX_LOG_BYTES_SHOWN:
+            fh.seek(size - MAX_LOG_BYTES_SHOWN)
+            data = fh.read(MAX_LOG_BYTES_SHOWN)
+            data = data.split(b"\n", 1)[-1]
+        else:
+            data = fh.read()
+    return clean_log(data.decode("utf-8", errors="replace")), size > MAX_LOG_BYTES_SHOWN
+
+
+def _index_data(ctx: SiteContext) -> dict[str, Any]:
+    """The site index for the compare page: every run's facts and each metric's overlay spec."""
+    runs: dict[str, Any] = {}
+    overlay: dict[str, Any] = {}
+    points: dict[str, int] = {}
+    for v in ctx.runs.values():
+        runs[v.slug] = {
+            "name": v.run.name,
+            "experiment": v.run.experiment,
+            "status": v.run.status.value,
+            "href": f"runs/{v.slug}.html",
+            "params": {k: fmt(p) for k, p in v.run.params.items()},
+            "summaries": {
+                n: {s: fmt(getattr(m, s)) for s in STATS} | {"count": m.count}
+                for n, m in v.summaries.items()
+            },
+        }
+        for m in v.metrics:
+            if m.chart is None:
+                continue
+            points[m.name] = max(points.get(m.name, 0), m.plotted)
+            enc = m.chart["spec"]["encoding"]
+            overlay.setdefault(m.name, (enc["x"]["title"], enc["y"]["title"]))
+    specs = {
+        name: chart_spec(shape_for(points[name], multi=True), *titles)
+        for name, titles in overlay.items()
+    }
+    return {"runs": runs, "specs": specs}
+
+
+def _union(groups: Iterable[Iterable[str]]) -> list[str]:
+    """Names in first-seen order across groups, each once."""
+    return list(dict.fromkeys(name for group in groups for name in group))
+
+
+def render_site(ctx: SiteContext, assets: Mapping[str, bytes]) -> Site:
+    """Every page and data file of the site, in memory (nothing written yet)."""
+    env = environment()
+    files: dict[str, bytes] = dict(assets)
+    copies: dict[str, Path] = {}
+
+    def page(path: str, template: str, **context: Any) -> None:
+        root = "../" * path.count("/")
+        html = env.get_template(template).render(site=ctx, root=root, **context)
+        files[path] = html.encode("utf-8")
+
+    page(
+        "index.html",
+        "index.html",
+        recent=sorted(
+            ctx.runs.values(),
+            key=lambda v: (v.run.start_time is None, v.run.start_time or 0, v.slug),
+            reverse=True,
+        )[:RECENT_RUNS]
+        if ctx.runs
+        else [],
+    )
+    for exp in ctx.experiments:
+        page(f"experiments/{exp.slug}.html", "experiment.html", exp=exp)
+    for comp in ctx.computes:
+        page(f"compute/{comp.slug}.html", "compute.html", comp=comp)
+    for v in ctx.runs.values():
+        logs = []
+        for ref in v.run.logs:
+            text, truncated = _read_log(ref.path)
+            href = f"{v.slug}/files/{v.files[ref.rel]}"
+            logs.append(LogView(ref.rel, href, ref.size, text, truncated))
+        for ref in (*v.run.logs, *v.run.outputs):
+            if ref.size <= MAX_OUTPUT_BYTES_COPIED:
+                copies[f"runs/{v.slug}/files/{v.files[ref.rel]}"] = ref.path
+        children = [c for c in ctx.runs.values() if c.run.parent_id == v.run.id]
+        parent = ctx.runs.get(v.run.parent_id) if v.run.parent_id else None
+        page(
+            f"runs/{v.slug}.html",
+            "run.html",
+            v=v,
+            logs=logs,
+            children=children,
+            parent=parent,
+            child_params=_union(c.run.params for c in children),
+            child_metrics=_union(c.summaries for c in children),
+            child_charts=_union((m.name for m in c.metrics if m.chart) for c in children),
+            description=render_markdown(v.run.description) if v.run.description else "",
+            max_copied=MAX_OUTPUT_BYTES_COPIED,
+            Display=Display,
+        )
+        files[f"data/runs/{v.slug}.js"] = _js_data(f"runs/{v.slug}", v.data())
+    files["data/index.js"] = _js_data("index", _index_data(ctx))
+    page("compare.html", "compare.html")
+    page("problems.html", "problems.html")
+    return Site(files, copies)

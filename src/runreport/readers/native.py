@@ -1,0 +1,231 @@
+"""runreport's own format: ``run.json`` + ``metrics.jsonl`` + ``logs/`` + ``outputs/``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+
+from ..errors import Problems
+from ..model import Image, Kind, Metric, Run, Status, Value
+from .base import cell, list_files
+
+_KINDS = {k.value: k for k in Kind}
+_RECORD_FIELD = {Kind.LIST: "values", Kind.ROW: "row", Kind.TABLE: "table"}
+
+
+class NativeReader:
+    """Reads runs written by :func:`runreport.start_run`."""
+
+    name: ClassVar[str] = "runreport"
+
+    def detect(self, path: Path) -> bool:
+        """A native run folder holds ``run.json`` or ``metrics.jsonl``."""
+        return (path / "run.json").is_file() or (path / "metrics.jsonl").is_file()
+
+    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
+        """The one run in ``path``."""
+        meta = _read_meta(path / "run.json", problems)
+        metrics, images = _read_metrics(path, problems)
+        status = Status.parse(meta.get("status", "")) or Status.UNKNOWN
+        if meta.get("status") is not None and status is Status.UNKNOWN:
+            problems.warn(path / "run.json", None, f"unknown status {meta.get('status')!r}")
+        yield Run(
+            id=_text(meta.get("id")) or path.name,
+            name=_text(meta.get("name")) or _text(meta.get("id")) or path.name,
+            experiment=_text(meta.get("experiment")) or path.parent.name,
+            status=status,
+            format=self.name,
+            path=path,
+            start_time=_time(meta.get("start_time"), path / "run.json", problems),
+            end_time=_time(meta.get("end_time"), path / "run.json", problems),
+            compute_target=_text(meta.get("compute_target")),
+            parent_id=_text(meta.get("parent_id")),
+            tags=_str_map(meta.get("tags")),
+            properties=_str_map(meta.get("properties")),
+            params=dict(meta["params"]) if isinstance(meta.get("params"), dict) else {},
+            description=_text(meta.get("description")) or "",
+            error=_text(meta.get("error")),
+            metrics=metrics,
+            images=images,
+            logs=list_files(path / "logs", path),
+            outputs=list_files(path / "outputs", path),
+        )
+
+
+def _read_meta(path: Path, problems: Problems) -> dict[str, Any]:
+    if not path.is_file():
+        problems.warn(path, None, "missing; run read from metrics.jsonl alone")
+        return {}
+    try:
+        meta = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        problems.error(path, None, f"unreadable run.json ({exc}); metrics still read")
+        return {}
+    if not isinstance(meta, dict):
+        problems.error(path, None, "run.json is not a JSON object; metrics still read")
+        return {}
+    version = meta.get("format", 1)
+    if version != 1:
+        problems.warn(path, None, f"format {version!r} is newer than this runreport reads (1)")
+    return meta
+
+
+def _read_metrics(path: Path, problems: Problems) -> tuple[tuple[Metric, ...], tuple[Image, ...]]:
+    file = path / "metrics.jsonl"
+    builders: dict[str, _MetricBuilder] = {}
+    images: list[Image] = []
+    if not file.is_file():
+        return (), ()
+    data = file.read_bytes()
+    lines = data.split(b"\n")
+    last = len(lines)
+    if lines and lines[-1] == b"":
+        lines.pop()
+        last = 0  # every line ended with a newline
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        record = _parse_line(raw, file, number, cut_off=number == last, problems=problems)
+        if record is None:
+            continue
+        name = record.get("name")
+        kind = _KINDS.get(str(record.get("kind", "scalar")))
+        if not isinstance(name, str) or not name:
+            problems.warn(file, number, 'record has no "name"; line skipped')
+            continue
+        if kind is None:
+            problems.warn(file, number, f"unknown record kind {record.get('kind')!r}; line skipped")
+            continue
+        if kind is Kind.IMAGE:
+            images.extend(_image(record, path, file, number, problems))
+            continue
+        builder = builders.setdefault(name, _MetricBuilder(name, kind))
+        if builder.kind is not kind:
+            problems.warn(
+                file,
+                number,
+                f"{name!r} was logged as {builder.kind.value}, now as {kind.value}; line skipped",
+            )
+            continue
+        reason = builder.add(record)
+        if reason:
+            problems.warn(file, number, reason)
+    return tuple(b.build() for b in builders.values()), tuple(images)
+
+
+def _parse_line(
+    raw: bytes, file: Path, number: int, *, cut_off: bool, problems: Problems
+) -> dict[str, Any] | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        problems.warn(file, number, "bytes that are not UTF-8 were replaced")
+    try:
+        record = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if cut_off:
+            problems.info(file, number, "cut-off last line ignored (run still being written?)")
+        else:
+            problems.warn(file, number, f"invalid JSON ({exc.msg}); line skipped")
+        return None
+    if not isinstance(record, dict):
+        problems.warn(file, number, "record is not a JSON object; line skipped")
+        return None
+    return record
+
+
+def _image(
+    record: dict[str, Any], run_dir: Path, file: Path, number: int, problems: Problems
+) -> list[Image]:
+    rel = record.get("path")
+    if not isinstance(rel, str) or not rel:
+        problems.warn(file, number, 'image record has no "path"; skipped')
+        return []
+    target = (run_dir / rel).resolve()
+    if not target.is_relative_to(run_dir.resolve()) or not target.is_file():
+        problems.warn(file, number, f"image {rel!r} is not a file inside the run folder; skipped")
+        return []
+    return [Image(str(record["name"]), run_dir / rel, _text(record.get("description")) or "")]
+
+
+class _MetricBuilder:
+    """Accumulates the records of one name (mutable while reading, frozen by ``build``)."""
+
+    def __init__(self, name: str, kind: Kind) -> None:
+        self.name = name
+        self.kind = kind
+        self.columns: dict[str, list[Value]] = {}
+        self.rows = 0
+        self.calls = 0
+
+    def add(self, record: dict[str, Any]) -> str | None:
+        if self.kind is Kind.SCALAR:
+            if "value" not in record:
+                return 'scalar record has no "value"; line skipped'
+            step = record.get("step")
+            cells = {"value": record["value"]}
+            if step is not None:
+                cells["step"] = step
+            return self._append_rows(cells, 1)
+        field = _RECORD_FIELD[self.kind]
+        payload = record.get(field)
+        if self.kind is Kind.LIST:
+            if not isinstance(payload, list):
+                return f'list record has no "{field}" list; line skipped'
+            return self._append_rows({"value": payload}, len(payload), columnar=True)
+        if self.kind is Kind.ROW:
+            if not isinstance(payload, dict):
+                return f'row record has no "{field}" object; line skipped'
+            return self._append_rows(payload, 1)
+        if not isinstance(payload, dict) or not all(isinstance(c, list) for c in payload.values()):
+            return f'table record has no "{field}" object of lists; line skipped'
+        n = max((len(c) for c in payload.values()), default=0)
+        return self._append_rows(payload, n, columnar=True)
+
+    def _append_rows(self, cells: dict[str, Any], n: int, *, columnar: bool = False) -> str | None:
+        reasons: set[str] = set()
+        for col in cells:
+            self.columns.setdefault(str(col), [None] * self.rows)
+        for col, column in self.columns.items():
+            raw = cells.get(col)
+            values = (raw if isinstance(raw, list) else []) if columnar else [raw]
+            for i in range(n):
+                value, reason = cell(values[i] if i < len(values) else None)
+                column.append(value)
+                if reason:
+                    reasons.add(reason)
+        self.rows += n
+        self.calls += 1
+        return "; ".join(sorted(reasons)) or None
+
+    def build(self) -> Metric:
+        columns = {c: tuple(v) for c, v in self.columns.items()}
+        if self.kind is Kind.SCALAR and "step" in columns:
+            columns = {"step": columns["step"], "value": columns["value"]}
+        return Metric(self.name, self.kind, columns, calls=self.calls)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _str_map(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+
+
+def _time(value: object, where: Path, problems: Problems) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        problems.warn(where, None, f"time {value!r} is not ISO 8601; ignored")
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

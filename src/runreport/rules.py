@@ -1,0 +1,183 @@
+"""How a logged value is shown: the chart-format rules, pure and table-driven.
+
+The README's rules table is :func:`rules_markdown` verbatim (a test checks it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .model import Kind, Metric, Value
+
+
+class Display(StrEnum):
+    """What the site shows for a logged value."""
+
+    SUMMARY = "summary value"
+    LINE = "single-variable line chart"
+    XY = "two-variable line chart"
+    MULTI = "multi-line chart"
+    TABLE = "table"
+    TEXT = "text"
+    IMAGE = "image"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the rules table."""
+
+    logged_as: str
+    example: str
+    shown_as: Display
+    details: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "one numeric value (`log` once)",
+        "`run.log('accuracy', 0.91)`",
+        Display.SUMMARY,
+        "run page summary and the run tables (last / min / max)",
+    ),
+    Rule(
+        "a numeric value logged repeatedly under one name",
+        "`run.log('Sigmoid', v)` in a loop",
+        Display.LINE,
+        "x = `step` when every call gave one, else the call index",
+    ),
+    Rule(
+        "an array (`log_list`)",
+        "`run.log_list('Fibonacci', [0, 1, 1, 2, 3])`",
+        Display.LINE,
+        "x = index in the list",
+    ),
+    Rule(
+        "a row of 2 numeric columns logged repeatedly (`log_row`)",
+        "`run.log_row('Cosine Wave', angle=a, cos=c)`",
+        Display.XY,
+        "x = first column, y = second",
+    ),
+    Rule(
+        "a table with 2 numeric columns (`log_table`)",
+        "`run.log_table('Sine Wave', {'angle': [...], 'sine': [...]})`",
+        Display.XY,
+        "x = first column, y = second",
+    ),
+    Rule(
+        "a row or table with 1 numeric column",
+        "`run.log_row('lr', value=0.1)`",
+        Display.LINE,
+        "x = row index",
+    ),
+    Rule(
+        "a row or table with more than 2 numeric columns",
+        "`run.log_row('pr', threshold=t, precision=p, recall=r)`",
+        Display.MULTI,
+        "one line per column against the first column",
+    ),
+    Rule(
+        "a row or table with any non-numeric column",
+        "`run.log_table('preds', {'label': [...], 'p': [...]})`",
+        Display.TABLE,
+        "an HTML table (first 1,000 rows shown, the count stated)",
+    ),
+    Rule(
+        "text (`log` of a string, once or repeatedly)",
+        "`run.log('note', 'converged')`",
+        Display.TEXT,
+        "the text, with its step when logged repeatedly",
+    ),
+    Rule(
+        "an image (`log_image`)",
+        "`run.log_image('food', path='bread.jpg')`",
+        Display.IMAGE,
+        "on the run page, and side by side across runs on the compare page",
+    ),
+    Rule(
+        "NaN, Infinity or -Infinity inside a series",
+        "`run.log('loss', float('nan'))`",
+        Display.LINE,
+        "a gap in the line; the count is stated under the chart; summaries skip NaN",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """How one metric is shown: the display, and which columns are x and y."""
+
+    display: Display
+    x: str | None = None  # None: the row index
+    ys: tuple[str, ...] = ()
+
+
+def is_numeric(cells: Sequence[Value]) -> bool:
+    """True when every present cell is a number or boolean and at least one is present."""
+    present = False
+    for c in cells:
+        if c is None:
+            continue
+        if isinstance(c, str):
+            return False
+        present = True
+    return present
+
+
+def _is_empty(cells: Sequence[Value]) -> bool:
+    return all(c is None for c in cells)
+
+
+def classify(metric: Metric) -> Presentation:
+    """The presentation of ``metric`` by the rules table."""
+    cols = metric.columns
+    if metric.kind in (Kind.SCALAR, Kind.LIST):
+        values = cols.get("value", ())
+        if not is_numeric(values):
+            return Presentation(Display.TEXT, x="step" if "step" in cols else None, ys=("value",))
+        if metric.kind is Kind.SCALAR and len(values) == 1:
+            return Presentation(Display.SUMMARY, ys=("value",))
+        steps = cols.get("step")
+        x = "step" if steps is not None and is_numeric(steps) and None not in steps else None
+        return Presentation(Display.LINE, x=x, ys=("value",))
+    if metric.kind is Kind.IMAGE:
+        return Presentation(Display.IMAGE)
+    present = [c for c, cells in cols.items() if not _is_empty(cells)]
+    numeric = [c for c in present if is_numeric(cols[c])]
+    if len(numeric) != len(present) or not numeric:
+        return Presentation(Display.TABLE, ys=tuple(present))
+    if len(numeric) == 1:
+        return Presentation(Display.LINE, x=None, ys=(numeric[0],))
+    if len(numeric) == 2:
+        return Presentation(Display.XY, x=numeric[0], ys=(numeric[1],))
+    return Presentation(Display.MULTI, x=numeric[0], ys=tuple(numeric[1:]))
+
+
+_LOWER_IS_BETTER = frozenset(
+    {"loss", "error", "err", "mse", "rmse", "mae", "mape", "perplexity", "ppl", "wer", "cer", "nll"}
+)
+
+
+def goal(name: str, overrides: dict[str, str] | None = None) -> str:
+    """``"min"`` or ``"max"``: which way is better for metric ``name``.
+
+    An override wins; otherwise a name with a word such as loss, error, mse, rmse, mae,
+    perplexity, wer or cer (also as a suffix: ``val_loss``, ``nll_loss``) is lower-is-better.
+    """
+    if overrides and name in overrides:
+        return overrides[name]
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+    for word in words:
+        if word in _LOWER_IS_BETTER or word.endswith(("loss", "error")):
+            return "min"
+    return "max"
+
+
+def rules_markdown() -> str:
+    """The rules as the Markdown table the README shows."""
+    lines = ["| logged as | example | shown as | details |", "|---|---|---|---|"]
+    for r in RULES:
+        lines.append(f"| {r.logged_as} | {r.example} | {r.shown_as.value} | {r.details} |")
+    return "\n".join(lines) + "\n"

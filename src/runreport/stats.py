@@ -1,0 +1,99 @@
+"""Numbers from every point: summaries, and the min/max-preserving downsample for charts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from tsdownsample import MinMaxLTTBDownsampler
+
+from .model import Value
+
+#: Points kept per plotted series; longer series are downsampled (MinMaxLTTB).
+MAX_POINTS_PER_SERIES = 2000
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def to_floats(cells: Sequence[Value]) -> FloatArray:
+    """Cells as float64 (booleans 0/1, missing and text cells NaN, huge integers ±inf)."""
+    out = np.empty(len(cells), dtype=np.float64)
+    for i, c in enumerate(cells):
+        if c is None or isinstance(c, str):
+            out[i] = math.nan
+        else:
+            try:
+                out[i] = float(c)
+            except OverflowError:
+                out[i] = math.inf if c > 0 else -math.inf
+    return out
+
+
+@dataclass(frozen=True)
+class Summary:
+    """last / min / max / count of a numeric series, from every point."""
+
+    count: int
+    last: float
+    min: float
+    max: float
+    min_x: float | None
+    max_x: float | None
+    nonfinite: int
+
+    def stat(self, name: str) -> float:
+        """The value of ``last``, ``min`` or ``max``."""
+        value: float = getattr(self, name)
+        return value
+
+
+def summarize(y: FloatArray, x: FloatArray | None = None) -> Summary:
+    """Summary of ``y`` (in logging order); ``x`` gives the steps reported for min and max.
+
+    ``last`` is the last logged value even when it is NaN (the run ended there); ``min`` and
+    ``max`` skip NaN but keep infinities.
+    """
+    xs = np.arange(len(y), dtype=np.float64) if x is None else x
+    nonfinite = int(np.count_nonzero(~np.isfinite(y)))
+    valid = ~np.isnan(y)
+    if not valid.any():
+        return Summary(len(y), math.nan, math.nan, math.nan, None, None, nonfinite)
+    idx = np.flatnonzero(valid)
+    vy = y[idx]
+    i_min = int(idx[int(np.argmin(vy))])
+    i_max = int(idx[int(np.argmax(vy))])
+    return Summary(
+        count=len(y),
+        last=float(y[-1]),
+        min=float(y[i_min]),
+        max=float(y[i_max]),
+        min_x=float(xs[i_min]),
+        max_x=float(xs[i_max]),
+        nonfinite=nonfinite,
+    )
+
+
+def downsample(y: FloatArray, n_out: int = MAX_POINTS_PER_SERIES) -> npt.NDArray[np.int64]:
+    """Indices of the points to plot: all when few, else MinMaxLTTB over the logging order.
+
+    Every bucket's min and max survive; the first point of each run of non-finite values is
+    kept too, so gaps stay gaps.
+    """
+    n = len(y)
+    if n <= n_out:
+        return np.arange(n, dtype=np.int64)
+    finite = np.isfinite(y)
+    fin_idx = np.flatnonzero(finite)
+    keep: npt.NDArray[np.int64]
+    if len(fin_idx) > n_out:
+        picked = MinMaxLTTBDownsampler().downsample(  # type: ignore[no-untyped-call]
+            fin_idx.astype(np.float64), y[fin_idx], n_out=n_out
+        )
+        keep = fin_idx[np.asarray(picked, dtype=np.int64)]
+    else:
+        keep = fin_idx.astype(np.int64)
+    gap_starts = np.flatnonzero(~finite & np.concatenate(([True], finite[:-1])))
+    return np.union1d(keep, gap_starts.astype(np.int64))

@@ -1,0 +1,222 @@
+"""Per-run and per-experiment views: what the pages show, computed once from the model."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .charts import chart_spec, shape_for
+from .model import Image, Kind, Metric, Run, Status, Value
+from .names import safe_relpath, slug
+from .rules import Display, Presentation, classify, goal
+from .stats import Summary, downsample, summarize, to_floats
+
+#: Rows of a table or text metric shown on a page (the count is stated when there are more).
+MAX_TABLE_ROWS = 1000
+
+STATS = ("last", "min", "max")
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """One metric of one run: its rule, exact summary and (downsampled) chart data."""
+
+    name: str
+    kind: Kind
+    presentation: Presentation
+    summary: Summary | None
+    count: int
+    nonfinite: int
+    chart: Mapping[str, Any] | None  # {"spec": ..., "x": [...], "y": [...], "series": [...]}
+    plotted: int
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]  # table / text rows, formatted
+
+    @property
+    def display(self) -> Display:
+        """The display the rules chose."""
+        return self.presentation.display
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run plus everything derived for its pages."""
+
+    run: Run
+    slug: str
+    experiment_slug: str
+    metrics: tuple[MetricView, ...]
+    files: Mapping[str, str]  # run-relative path -> site path under runs/<slug>/files/
+    images: tuple[tuple[Image, str], ...]  # each image with its site path under runs/<slug>/
+
+    @property
+    def summaries(self) -> dict[str, Summary]:
+        """Summaries by metric name (numeric scalars and lists only)."""
+        return {m.name: m.summary for m in self.metrics if m.summary is not None}
+
+    def data(self) -> dict[str, Any]:
+        """The run's data file content: chart specs and columns by metric name."""
+        return {
+            "slug": self.slug,
+            "label": self.run.name,
+            "charts": {m.name: m.chart for m in self.metrics if m.chart is not None},
+            "images": [
+                {"name": i.name, "src": f"runs/{href}", "description": i.description}
+                for i, href in self.images
+            ],
+        }
+
+
+def fmt(value: Value | float) -> str:
+    """A number as people read it: 4 significant digits, NaN, ∞; other values as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**15 else f"{value:.4g}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        if value == int(value) and abs(value) < 10**15:
+            return str(int(value))
+        return f"{value:.4g}"
+    return str(value)
+
+
+def json_number(value: float) -> float | None:
+    """A float for strict JSON: non-finite values become null (a gap)."""
+    return value if math.isfinite(value) else None
+
+
+def metric_view(metric: Metric) -> MetricView:
+    """The view of one metric by the rules."""
+    pres = classify(metric)
+    cols = metric.columns
+    n = metric.length
+    if pres.display in (Display.SUMMARY, Display.LINE, Display.XY, Display.MULTI):
+        ys = {c: to_floats(cols[c]) for c in pres.ys}
+        x = to_floats(cols[pres.x]) if pres.x else np.arange(n, dtype=np.float64)
+        first = ys[pres.ys[0]]
+        nonfinite = sum(int(np.count_nonzero(~np.isfinite(a))) for a in ys.values())
+        summary = (
+            summarize(first, x if pres.x else None)
+            if metric.kind in (Kind.SCALAR, Kind.LIST)
+            else None
+        )
+        chart = None if pres.display is Display.SUMMARY else _chart(metric, pres, x, ys)
+        plotted = len(chart["x"]) if chart else 0
+        return MetricView(
+            metric.name, metric.kind, pres, summary, n, nonfinite, chart, plotted, (), ()
+        )
+    columns = tuple(c for c in cols if c in pres.ys or c == pres.x) or tuple(cols)
+    if pres.display is Display.TEXT and pres.x:
+        columns = (pres.x, *pres.ys)
+    rows = tuple(tuple(fmt(cols[c][i]) for c in columns) for i in range(min(n, MAX_TABLE_ROWS)))
+    return MetricView(metric.name, metric.kind, pres, None, n, 0, None, 0, columns, rows)
+
+
+def _chart(
+    metric: Metric, pres: Presentation, x: np.ndarray, ys: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    multi = pres.display is Display.MULTI
+    xs: list[float | None] = []
+    yv: list[float | None] = []
+    series: list[str] = []
+    per_series = 0
+    for col, y in ys.items():
+        keep = downsample(y)
+        per_series = max(per_series, len(keep))
+        xs.extend(json_number(float(v)) for v in x[keep])
+        yv.extend(json_number(float(v)) for v in y[keep])
+        if multi:
+            series.extend([col] * len(keep))
+    x_title = pres.x or "index"
+    y_title = (
+        metric.name
+        if pres.display is Display.LINE and metric.kind in (Kind.SCALAR, Kind.LIST)
+        else (pres.ys[0] if not multi else metric.name)
+    )
+    spec = chart_spec(shape_for(per_series, multi=multi), x_title, y_title)
+    chart: dict[str, Any] = {"spec": spec, "x": xs, "y": yv}
+    if multi:
+        chart["series"] = series
+    return chart
+
+
+def run_view(run: Run) -> RunView:
+    """The view of one run."""
+    files: dict[str, str] = {}
+    used: set[str] = set()
+    for ref in (*run.logs, *run.outputs):
+        target = safe_relpath(ref.rel)
+        if target.lower() in used:
+            stem, dot, ext = target.rpartition(".")
+            target = f"{stem}-{slug(ref.rel)}.{ext}" if dot else f"{target}-{slug(ref.rel)}"
+        used.add(target.lower())
+        files[ref.rel] = target
+    run_slug = slug(run.id)
+    images = []
+    for img in run.images:
+        rel = img.path.relative_to(run.path).as_posix()
+        if rel in files:
+            images.append((img, f"{run_slug}/files/{files[rel]}"))
+    return RunView(
+        run=run,
+        slug=run_slug,
+        experiment_slug=slug(run.experiment),
+        metrics=tuple(metric_view(m) for m in run.metrics),
+        files=files,
+        images=tuple(images),
+    )
+
+
+def best_by_metric(views: Sequence[RunView], goals: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """For each metric and stat (last/min/max), the slug of the best run."""
+    best: dict[str, dict[str, str]] = {}
+    names = sorted({n for v in views for n in v.summaries})
+    for name in names:
+        direction = goal(name, dict(goals))
+        for stat in STATS:
+            candidates = [
+                (v.summaries[name].stat(stat), v.slug)
+                for v in views
+                if name in v.summaries and not math.isnan(v.summaries[name].stat(stat))
+            ]
+            if not candidates:
+                continue
+            sign = 1.0 if direction == "min" else -1.0
+            # ties go to the first run in slug order, whichever the direction
+            pick = min(candidates, key=lambda c: (sign * c[0], c[1]))
+            best.setdefault(name, {})[stat] = pick[1]
+    return best
+
+
+def status_counts(runs: Sequence[Run]) -> dict[str, int]:
+    """Runs per status, in a fixed order, zero counts left out."""
+    counts = {s.value: 0 for s in Status}
+    for r in runs:
+        counts[r.status.value] += 1
+    return {k: v for k, v in counts.items() if v}
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_log(text: str) -> str:
+    """Log text as a terminal would have shown it: ANSI codes removed, ``\\r`` overwrites
+    applied, other control characters dropped."""
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    lines = [
+        line.rsplit("\r", 1)[-1] if "\r" in line.rstrip("\r") else line.rstrip("\r")
+        for line in text.split("\n")
+    ]
+    return _CONTROL.sub("", "\n".join(lines))

@@ -1,0 +1,388 @@
+/* runreport site script: charts, run tables and the compare page.
+   Works from file:// (data comes from <script> files, never fetch) and needs no network.
+   User text is only ever set with textContent, never parsed as HTML. */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var ROOT = body.getAttribute("data-root") || "";
+  var STATS = ["last", "min", "max"];
+
+  function data(key) {
+    return (window.RR_DATA || {})[key];
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    }
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.onload = function () { resolve(); };
+      s.onerror = function () { reject(new Error("cannot load " + src)); };
+      document.head.appendChild(s);
+    });
+  }
+
+  function loadRuns(slugs) {
+    return Promise.all(slugs.map(function (slug) {
+      if (data("runs/" + slug)) return Promise.resolve();
+      return loadScript(ROOT + "data/runs/" + encodeURIComponent(slug) + ".js");
+    }));
+  }
+
+  /* ---- charts ---------------------------------------------------------------------- */
+
+  function countMarks(node) {
+    var n = 0;
+    (function walk(item) {
+      if (!item) return;
+      if (item.marktype && item.role === "mark") n += (item.items || []).length;
+      (item.items || []).forEach(walk);
+    })(node);
+    return n;
+  }
+
+  function rowsOf(chart, label) {
+    var rows = [];
+    for (var i = 0; i < chart.x.length; i++) {
+      var series = chart.series ? chart.series[i] : null;
+      rows.push({
+        x: chart.x[i],
+        y: chart.y[i],
+        series: label === null ? series : (series === null ? label : label + " · " + series)
+      });
+    }
+    return rows;
+  }
+
+  function embed(container, spec, rows) {
+    var full = JSON.parse(JSON.stringify(spec));
+    full.datasets = { data: rows };
+    var opts = {
+      actions: { export: true, source: false, compiled: false, editor: false },
+      ast: true,  /* vega-embed then evaluates expressions without eval: no 'unsafe-eval' */
+      renderer: "canvas"
+    };
+    return window.vegaEmbed(container, full, opts).then(function (result) {
+      container.setAttribute("data-marks", String(countMarks(result.view.scenegraph().root)));
+      return result;
+    }).catch(function (err) {
+      container.setAttribute("data-marks", "error");
+      container.textContent = "This chart could not be drawn: " + err.message;
+      console.error(err);
+    });
+  }
+
+  /* Draw a chart when it comes near the viewport, so long pages open fast. */
+  var pending = new Map();
+  var observer = ("IntersectionObserver" in window) ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      var draw = pending.get(entry.target);
+      observer.unobserve(entry.target);
+      pending.delete(entry.target);
+      if (draw) draw();
+    });
+  }, { rootMargin: "300px" }) : null;
+
+  function lazily(container, draw) {
+    if (!observer) { draw(); return; }
+    pending.set(container, draw);
+    observer.observe(container);
+  }
+
+  function overlayRows(slugs, metric) {
+    var rows = [];
+    slugs.forEach(function (slug) {
+      var run = data("runs/" + slug);
+      if (run && run.charts[metric]) rows = rows.concat(rowsOf(run.charts[metric], run.label));
+    });
+    return rows;
+  }
+
+  function drawRunCharts() {
+    document.querySelectorAll(".chart[data-metric]").forEach(function (container) {
+      var run = data("runs/" + container.getAttribute("data-run"));
+      var chart = run && run.charts[container.getAttribute("data-metric")];
+      if (!chart) return;
+      lazily(container, function () { embed(container, chart.spec, rowsOf(chart, null)); });
+    });
+    var overlays = document.querySelectorAll(".chart[data-overlay]");
+    if (!overlays.length) return;
+    var slugs = overlays[0].getAttribute("data-runs").split(",");
+    var index = data("index");
+    loadRuns(slugs).then(function () {
+      overlays.forEach(function (container) {
+        var metric = container.getAttribute("data-overlay");
+        var rows = overlayRows(slugs, metric);
+        lazily(container, function () { embed(container, index.specs[metric], rows); });
+      });
+    }).catch(function (err) { console.error(err); });
+  }
+
+  /* ---- experiment page: stat switch, sort, filter, pick runs ------------------------- */
+
+  function setupRunTable() {
+    var table = document.getElementById("run-table");
+    if (!table) return;
+    var tbody = table.tBodies[0];
+    var statSwitch = document.getElementById("stat-switch");
+
+    function showStat(stat) {
+      table.querySelectorAll("td.metric[data-last]").forEach(function (td) {
+        td.textContent = td.getAttribute("data-" + stat + "-text");
+        td.setAttribute("data-sort", td.getAttribute("data-" + stat));
+        if ((td.getAttribute("data-best") || "").split(" ").indexOf(stat) >= 0) {
+          td.appendChild(document.createTextNode(" "));
+          td.appendChild(el("span", { "class": "best", title: "best" }, "★"));
+        }
+      });
+    }
+    statSwitch.addEventListener("change", function () { showStat(statSwitch.value); });
+
+    var sortState = { col: -1, dir: 1 };
+    table.tHead.querySelectorAll("th").forEach(function (th, col) {
+      if (th.getAttribute("data-type") === "none") return;
+      th.classList.add("sortable-col");
+      th.addEventListener("click", function () {
+        sortState.dir = sortState.col === col ? -sortState.dir : 1;
+        sortState.col = col;
+        sortRows(col, th.getAttribute("data-type") === "num", sortState.dir);
+        table.tHead.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", sortState.dir > 0 ? "ascending" : "descending");
+      });
+    });
+
+    function key(row, col, numeric) {
+      var cell = row.cells[col];
+      var raw = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent;
+      if (!numeric) return raw.toLowerCase();
+      var v = parseFloat(raw);
+      return isNaN(v) ? null : v;
+    }
+
+    function sortRows(col, numeric, dir) {
+      var rows = Array.prototype.slice.call(tbody.rows);
+      var groups = [];
+      var bySlug = {};
+      rows.forEach(function (row) {
+        var parent = row.getAttribute("data-parent");
+        if (parent && bySlug[parent]) { bySlug[parent].rows.push(row); }
+        else {
+          var g = { rows: [row] };
+          groups.push(g);
+          bySlug[row.getAttribute("data-slug")] = g;
+        }
+        if (parent && bySlug[parent]) bySlug[row.getAttribute("data-slug")] = bySlug[parent];
+      });
+      groups.sort(function (a, b) {
+        var ka = key(a.rows[0], col, numeric), kb = key(b.rows[0], col, numeric);
+        if (ka === kb) return 0;
+        if (ka === null) return 1;  /* empty cells last, whichever the direction */
+        if (kb === null) return -1;
+        return (ka < kb ? -1 : 1) * dir;
+      });
+      groups.forEach(function (g) { g.rows.forEach(function (r) { tbody.appendChild(r); }); });
+    }
+
+    var filter = document.getElementById("run-filter");
+    filter.addEventListener("input", function () {
+      var q = filter.value.trim().toLowerCase();
+      Array.prototype.forEach.call(tbody.rows, function (row) {
+        row.hidden = q !== "" && row.textContent.toLowerCase().indexOf(q) < 0;
+      });
+    });
+
+    var button = document.getElementById("compare-selected");
+    function picked() {
+      return Array.prototype.map.call(table.querySelectorAll("input.pick:checked"),
+        function (box) { return box.value; });
+    }
+    table.addEventListener("change", function (event) {
+      if (event.target.classList.contains("pick")) button.disabled = picked().length === 0;
+    });
+    button.addEventListener("click", function () {
+      window.location.href = ROOT + "compare.html#runs=" + picked().map(encodeURIComponent).join(",");
+    });
+  }
+
+  /* ---- compare page ------------------------------------------------------------------ */
+
+  function hashRuns() {
+    var m = /(?:^#|&)runs=([^&]*)/.exec(window.location.hash);
+    if (!m) return [];
+    return m[1].split(",").map(function (s) {
+      try { return decodeURIComponent(s); } catch (e) { return ""; }
+    }).filter(function (s) { return s !== ""; });
+  }
+
+  function setupCompare() {
+    var index = data("index");
+    if (!index) return;
+    var chosen = hashRuns().filter(function (s) { return index.runs[s]; });
+    buildPicker(index, chosen);
+    if (!chosen.length) {
+      document.getElementById("compare-charts").appendChild(
+        el("p", { "class": "empty" }, "Tick runs above (or use “Compare” on an experiment page) to compare them."));
+      return;
+    }
+    loadRuns(chosen).then(function () {
+      buildParams(index, chosen);
+      buildSummary(index, chosen);
+      buildCharts(index, chosen);
+      buildImages(chosen);
+    }).catch(function (err) { console.error(err); });
+  }
+
+  function buildPicker(index, chosen) {
+    var box = document.getElementById("run-picker");
+    var byExp = {};
+    Object.keys(index.runs).forEach(function (slug) {
+      var exp = index.runs[slug].experiment;
+      (byExp[exp] = byExp[exp] || []).push(slug);
+    });
+    Object.keys(byExp).sort().forEach(function (exp) {
+      var fs = el("fieldset");
+      fs.appendChild(el("legend", null, exp));
+      byExp[exp].forEach(function (slug) {
+        var label = el("label", { "class": "pick-run" });
+        var input = el("input", { type: "checkbox", value: slug });
+        input.checked = chosen.indexOf(slug) >= 0;
+        label.appendChild(input);
+        label.appendChild(document.createTextNode(" " + index.runs[slug].name));
+        fs.appendChild(label);
+      });
+      box.appendChild(fs);
+    });
+    box.addEventListener("change", function () {
+      var slugs = Array.prototype.map.call(box.querySelectorAll("input:checked"),
+        function (i) { return encodeURIComponent(i.value); });
+      window.location.hash = "runs=" + slugs.join(",");
+    });
+    window.addEventListener("hashchange", function () { window.location.reload(); });
+  }
+
+  function headerRow(table, first, chosen, index) {
+    var thead = el("thead");
+    var tr = el("tr");
+    tr.appendChild(el("th", null, first));
+    chosen.forEach(function (slug) {
+      var th = el("th");
+      var a = el("a", { href: ROOT + index.runs[slug].href }, index.runs[slug].name);
+      th.appendChild(a);
+      tr.appendChild(th);
+    });
+    thead.appendChild(tr);
+    table.appendChild(thead);
+  }
+
+  function buildParams(index, chosen) {
+    var table = document.getElementById("compare-params");
+    var names = {};
+    chosen.forEach(function (s) { Object.keys(index.runs[s].params).forEach(function (p) { names[p] = 1; }); });
+    headerRow(table, "parameter", chosen, index);
+    var tbody = el("tbody");
+    Object.keys(names).sort().forEach(function (p) {
+      var tr = el("tr");
+      var values = chosen.map(function (s) {
+        var v = index.runs[s].params[p];
+        return v === undefined ? "" : v;
+      });
+      var differs = values.some(function (v) { return v !== values[0]; });
+      if (!differs) tr.classList.add("same");
+      tr.appendChild(el("th", null, p));
+      values.forEach(function (v) { tr.appendChild(el("td", null, v)); });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    var only = document.getElementById("only-diff");
+    only.addEventListener("change", function () {
+      table.classList.toggle("only-diff", only.checked);
+    });
+  }
+
+  function buildSummary(index, chosen) {
+    var table = document.getElementById("compare-summary");
+    var stat = document.getElementById("compare-stat");
+    var names = {};
+    chosen.forEach(function (s) { Object.keys(index.runs[s].summaries).forEach(function (m) { names[m] = 1; }); });
+    headerRow(table, "metric", chosen, index);
+    var tbody = el("tbody");
+    Object.keys(names).sort().forEach(function (m) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, m));
+      chosen.forEach(function (s) {
+        var summary = index.runs[s].summaries[m];
+        var td = el("td", { "class": "num" }, summary ? summary.last : "");
+        if (summary) STATS.forEach(function (st) { td.setAttribute("data-" + st, summary[st]); });
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    stat.addEventListener("change", function () {
+      table.querySelectorAll("td[data-last]").forEach(function (td) {
+        td.textContent = td.getAttribute("data-" + stat.value);
+      });
+    });
+  }
+
+  function buildCharts(index, chosen) {
+    var box = document.getElementById("compare-charts");
+    var metrics = {};
+    chosen.forEach(function (s) { Object.keys(data("runs/" + s).charts).forEach(function (m) { metrics[m] = 1; }); });
+    var names = Object.keys(metrics).sort();
+    if (!names.length) box.appendChild(el("p", { "class": "empty" }, "These runs have no charted metrics."));
+    names.forEach(function (m) {
+      var fig = el("figure", { "class": "chart-card" });
+      var cap = el("figcaption");
+      cap.appendChild(el("span", { "class": "metric-name" }, m));
+      fig.appendChild(cap);
+      var container = el("div", { "class": "chart", "data-compare": m });
+      fig.appendChild(container);
+      box.appendChild(fig);
+      var rows = overlayRows(chosen, m);
+      lazily(container, function () { embed(container, index.specs[m], rows); });
+    });
+  }
+
+  function buildImages(chosen) {
+    var box = document.getElementById("compare-images");
+    var names = {};
+    chosen.forEach(function (s) { data("runs/" + s).images.forEach(function (i) { names[i.name] = 1; }); });
+    var keys = Object.keys(names).sort();
+    if (!keys.length) { document.getElementById("compare-images-section").hidden = true; return; }
+    keys.forEach(function (name) {
+      box.appendChild(el("h3", null, name));
+      var row = el("div", { "class": "images side-by-side" });
+      chosen.forEach(function (s) {
+        var run = data("runs/" + s);
+        run.images.filter(function (i) { return i.name === name; }).forEach(function (i) {
+          var fig = el("figure");
+          fig.appendChild(el("img", { src: ROOT + i.src, alt: name + " — " + run.label, loading: "lazy" }));
+          fig.appendChild(el("figcaption", null, run.label));
+          row.appendChild(fig);
+        });
+      });
+      box.appendChild(row);
+    });
+  }
+
+  function start() {
+    var page = body.getAttribute("data-page");
+    if (page === "run") drawRunCharts();
+    if (page === "experiment") setupRunTable();
+    if (page === "compare") setupCompare();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
