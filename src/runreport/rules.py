@@ -100,7 +100,8 @@ RULES: tuple[Rule, ...] = (
         "NaN, Infinity or -Infinity inside a series",
         "`run.log('loss', float('nan'))`",
         Display.LINE,
-        "a gap in the line; the count is stated under the chart; summaries skip NaN",
+        "a gap in the line, counted under the chart; "
+        "min and max skip NaN, last is what was logged last",
     ),
 )
 

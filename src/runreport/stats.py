@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from tsdownsample import MinMaxLTTBDownsampler
+from tsdownsample import MinMaxDownsampler
 
 from .model import Value
 
-#: Points kept per plotted series; longer series are downsampled (MinMaxLTTB).
+#: Points kept per plotted series; longer series keep the min and max of each of
+#: ``MAX_POINTS_PER_SERIES / 2`` equal buckets (wider than any chart is in pixels).
 MAX_POINTS_PER_SERIES = 2000
 
 FloatArray = npt.NDArray[np.float64]
@@ -77,10 +78,11 @@ def summarize(y: FloatArray, x: FloatArray | None = None) -> Summary:
 
 
 def downsample(y: FloatArray, n_out: int = MAX_POINTS_PER_SERIES) -> npt.NDArray[np.int64]:
-    """Indices of the points to plot: all when few, else MinMaxLTTB over the logging order.
+    """Indices of the points to plot: all when few, else the min and max of each bucket.
 
-    Every bucket's min and max survive; the first point of each run of non-finite values is
-    kept too, so gaps stay gaps.
+    The logging order is cut into ``n_out / 2`` equal buckets and each keeps its min and max
+    (so every extreme a reader could see at the chart's width survives), plus the first and
+    last point; the first point of each run of non-finite values is kept too, so gaps stay gaps.
     """
     n = len(y)
     if n <= n_out:
@@ -89,10 +91,11 @@ def downsample(y: FloatArray, n_out: int = MAX_POINTS_PER_SERIES) -> npt.NDArray
     fin_idx = np.flatnonzero(finite)
     keep: npt.NDArray[np.int64]
     if len(fin_idx) > n_out:
-        picked = MinMaxLTTBDownsampler().downsample(  # type: ignore[no-untyped-call]
-            fin_idx.astype(np.float64), y[fin_idx], n_out=n_out
+        picked = MinMaxDownsampler().downsample(  # type: ignore[no-untyped-call]
+            y[fin_idx], n_out=n_out
         )
-        keep = fin_idx[np.asarray(picked, dtype=np.int64)]
+        ends = [0, len(fin_idx) - 1]
+        keep = fin_idx[np.union1d(np.asarray(picked, dtype=np.int64), ends)]
     else:
         keep = fin_idx.astype(np.int64)
     gap_starts = np.flatnonzero(~finite & np.concatenate(([True], finite[:-1])))

@@ -73,6 +73,7 @@
     };
     return window.vegaEmbed(container, full, opts).then(function (result) {
       container.setAttribute("data-marks", String(countMarks(result.view.scenegraph().root)));
+      container.rrView = result.view;  /* for the browser tests and the curious */
       return result;
     }).catch(function (err) {
       container.setAttribute("data-marks", "error");

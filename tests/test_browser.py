@@ -1,0 +1,221 @@
+"""The example site in real headless Chromium, from file:// and over HTTP under a sub-path.
+
+Fails on any console error, any request to another host, any chart that drew no marks and any
+broken internal link. Uses Debian's /usr/bin/chromium (tests/run.sh installs it).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from htmlparse import parse_file
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists() and os.environ.get("RUNREPORT_SKIP_BROWSER") == "1":
+    pytest.skip("RUNREPORT_SKIP_BROWSER=1 and no /usr/bin/chromium", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is missing: run tests/run.sh, which installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def http_root(example_site: Path) -> Iterator[str]:
+    """The site served from a loopback port under a sub-path (as GitHub Pages project sites)."""
+    handler = functools.partial(_Quiet, directory=str(example_site.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{example_site.name}/"
+    server.shutdown()
+    server.server_close()
+
+
+def _urls(site: Path) -> list[str]:
+    """Every page, plus each experiment's "compare all" link and a child-run comparison."""
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    extra = []
+    for page in sorted((site / "experiments").glob("*.html")):
+        for a in parse_file(page).iter("a"):
+            href = a.attrs.get("href", "")
+            if href.startswith("../compare.html#runs="):
+                extra.append(href.removeprefix("../"))
+    assert extra, "experiment pages link to a comparison"
+    return pages + extra
+
+
+def _visit(browser: Any, url: str, allowed_prefix: str) -> dict[str, Any]:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
+
+    def guard(route: Any) -> None:
+        u = route.request.url
+        if u.startswith((allowed_prefix, "data:", "blob:")):
+            route.continue_()
+        else:
+            problems.append(f"external request: {u}")
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(url, wait_until="load")
+    charts = page.locator(".chart")
+    marks = []
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "el => el.hasAttribute('data-marks')", arg=chart.element_handle(), timeout=15_000
+        )
+        marks.append(chart.get_attribute("data-marks"))
+    page.close()
+    return {"problems": problems, "marks": marks}
+
+
+@pytest.mark.parametrize("mode", ["file", "http"])
+def test_every_page_renders_cleanly(
+    browser: Any, example_site: Path, http_root: str, mode: str
+) -> None:
+    base = example_site.as_uri() + "/" if mode == "file" else http_root
+    allowed = "file://" if mode == "file" else http_root.split("/site")[0]
+    urls = _urls(example_site)
+    total_charts = 0
+    for rel in urls:
+        result = _visit(browser, base + rel, allowed)
+        assert result["problems"] == [], f"{rel}: {result['problems']}"
+        for m in result["marks"]:
+            assert m not in (None, "error") and int(m) > 0, f"{rel}: a chart drew no marks ({m})"
+        total_charts += len(result["marks"])
+    assert total_charts >= 20
+
+
+def _open(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url, wait_until="load")
+    return page
+
+
+def test_run_table_switches_sorts_filters_and_picks(browser: Any, example_site: Path) -> None:
+    exp = next(
+        p
+        for p in (example_site / "experiments").glob("*.html")
+        if parse_file(p).iter("h1")[0].text == "mnist-sweep"
+    )
+    page = _open(browser, exp.as_uri())
+    cell = page.locator("td.metric[data-last]").first
+    page.select_option("#stat-switch", "max")
+    assert cell.inner_text().split(" ")[0] == cell.get_attribute("data-max-text")
+    page.select_option("#stat-switch", "min")
+    assert cell.inner_text().split(" ")[0] == cell.get_attribute("data-min-text")
+    # sort by run name, descending: parents move with their children
+    header = page.locator("#run-table thead th", has_text="Run")
+    header.first.click()
+    header.first.click()
+    names = page.locator("#run-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert names[0] == "lr-sweep" and all(n.startswith("lr=") for n in names[1:5])
+    page.fill("#run-filter", "baseline")
+    visible = [r for r in page.locator("#run-table tbody tr").all() if r.is_visible()]
+    assert len(visible) == 2
+    page.fill("#run-filter", "")
+    boxes = page.locator("input.pick")
+    boxes.nth(1).check()
+    boxes.nth(2).check()
+    page.click("#compare-selected")
+    page.wait_for_load_state("load")
+    assert "compare.html#runs=" in page.url
+    assert page.locator("#compare-params thead th").count() == 3  # "parameter" + 2 runs
+    page.locator(".chart").first.wait_for()
+    page.wait_for_function("document.querySelector('.chart').hasAttribute('data-marks')")
+    page.click("#only-diff")
+    same = page.locator("#compare-params tr.same")
+    assert same.count() > 0 and not same.first.is_visible()
+    page.close()
+
+
+LEGEND_SYMBOLS = """el => {
+  const view = el.rrView, out = [];
+  const walk = (mark, dx, dy) => (mark.items || []).forEach(item => {
+    if (mark.role === "legend-symbol") out.push([dx + (item.x || 0), dy + (item.y || 0)]);
+    if (mark.marktype === "group") {
+      (item.items || []).forEach(m => walk(m, dx + (item.x || 0), dy + (item.y || 0)));
+    }
+  });
+  walk(view.scenegraph().root, view.origin()[0], view.origin()[1]);
+  return out;
+}"""
+
+
+def test_compare_legend_click_toggles_a_run(browser: Any, example_site: Path) -> None:
+    exp = next(
+        p
+        for p in (example_site / "experiments").glob("*.html")
+        if parse_file(p).iter("h1")[0].text == "mnist-sweep"
+    )
+    href = next(
+        a.attrs["href"]
+        for a in parse_file(exp).iter("a")
+        if a.attrs.get("href", "").startswith("../compare.html#runs=")
+    )
+    page = _open(browser, example_site.as_uri() + "/" + href.removeprefix("../"))
+    chart = page.locator(".chart").first
+    page.wait_for_function("document.querySelector('.chart').hasAttribute('data-marks')")
+    symbols = chart.evaluate(LEGEND_SYMBOLS)
+    assert len(symbols) >= 3
+    chart.scroll_into_view_if_needed()
+    box = chart.locator("canvas").bounding_box()
+    assert box is not None
+    selected = "el => el.rrView.data('pick_store').map(t => t.values[0])"
+    assert chart.evaluate(selected) == []
+    first = (box["x"] + symbols[0][0], box["y"] + symbols[0][1])
+    second = (box["x"] + symbols[1][0], box["y"] + symbols[1][1])
+    page.mouse.click(*first)
+    [one] = chart.evaluate(selected)
+    page.mouse.click(*second)
+    assert len(chart.evaluate(selected)) == 2  # a second run joins the highlight
+    page.mouse.click(*first)
+    assert chart.evaluate(selected) != [] and one not in chart.evaluate(selected)  # toggled off
+    page.close()

@@ -1,0 +1,68 @@
+"""Chart specs as dicts: validated shapes, fixed field names, any metric name."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pytest
+
+from runreport import charts
+from runreport.model import Kind, Metric
+from runreport.views import metric_view
+
+WEIRD = ["a.b", "x[0]", "train/loss", "with space", 'q"uote', "it's", "</script>", "ü.€"]
+
+
+@pytest.mark.parametrize("shape", charts.SHAPES)
+def test_every_shape_is_valid_vega_lite_with_data(shape: str) -> None:
+    spec = charts.chart_spec(shape, "step", "a.b[0]")
+    rows = [{"x": 0, "y": 1.0, "series": "r1"}, {"x": 1, "y": None, "series": "r1"}]
+    alt.Chart.from_dict(charts.with_data(spec, rows), validate=True)
+    assert spec["data"] == {"name": charts.DATA_NAME}
+    fields = {ch.get("field") for ch in spec["encoding"].values() if isinstance(ch, dict)}
+    assert fields <= {"x", "y", "series", None}
+
+
+def test_chart_spec_returns_fresh_copies() -> None:
+    a = charts.chart_spec("line", "step", "loss")
+    a["encoding"]["x"]["title"] = "changed"
+    assert charts.chart_spec("line", "step", "loss")["encoding"]["x"]["title"] == "step"
+
+
+def test_nulls_break_the_line() -> None:
+    spec = charts.chart_spec("line", "x", "y")
+    assert spec["mark"]["invalid"] == "break-paths-filter-domains"
+
+
+def test_lines_shape_toggles_series_from_the_legend() -> None:
+    spec = charts.chart_spec("lines", "step", "loss")
+    [param] = spec["params"]
+    assert param["bind"] == "legend" and param["select"]["fields"] == ["series"]
+    assert spec["encoding"]["opacity"]["condition"]["param"] == param["name"]
+
+
+@pytest.mark.parametrize("name", WEIRD)
+def test_any_metric_name_charts(name: str) -> None:
+    metric = Metric(name, Kind.SCALAR, {"value": (1.0, 2.0, float("nan"), 3.0)}, calls=4)
+    view = metric_view(metric)
+    assert view.chart is not None
+    spec = view.chart["spec"]
+    assert spec["encoding"]["y"]["title"] == name
+    assert spec["encoding"]["y"]["field"] == "y"
+    rows = [{"x": x, "y": y} for x, y in zip(view.chart["x"], view.chart["y"], strict=True)]
+    assert rows[2]["y"] is None
+    alt.Chart.from_dict(charts.with_data(spec, rows), validate=True)
+
+
+def test_long_series_are_downsampled_but_summaries_exact() -> None:
+    values = tuple(float(v) for v in np.sin(np.arange(100_000) / 50.0) * np.arange(100_000))
+    view = metric_view(Metric("m", Kind.SCALAR, {"value": values}, calls=len(values)))
+    assert view.chart is not None and len(view.chart["x"]) <= 2002
+    assert view.summary is not None
+    assert view.summary.max == max(values) and view.summary.min == min(values)
+    assert view.summary.count == 100_000 and view.summary.last == values[-1]
+    assert max(v for v in view.chart["y"] if v is not None) == max(values)
+
+
+def test_vega_lite_version_matches_altair() -> None:
+    assert alt.SCHEMA_VERSION.startswith(f"v{charts.vega_lite_version()}.")

@@ -1,0 +1,180 @@
+"""The native reader on tiny files: good records kept beside bad ones, problems with their place."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from conftest import write_run
+
+from runreport.errors import Problems, Severity
+from runreport.model import Kind, Status
+from runreport.readers import read_runs
+
+
+def _read(root: Path) -> tuple[list, Problems]:  # type: ignore[type-arg]
+    problems = Problems()
+    return list(read_runs([root], problems)), problems
+
+
+def test_reads_every_kind(tmp_path: Path) -> None:
+    write_run(
+        tmp_path,
+        "r1",
+        [
+            {"kind": "scalar", "name": "acc", "value": 0.9},
+            {"kind": "scalar", "name": "loss", "value": 1.0, "step": 0},
+            {"kind": "scalar", "name": "loss", "value": 0.5, "step": 1},
+            {"kind": "list", "name": "fib", "values": [0, 1, 1, 2]},
+            {"kind": "row", "name": "wave", "row": {"angle": 0, "cos": 1.0}},
+            {"kind": "row", "name": "wave", "row": {"angle": 90, "cos": 0.0}},
+            {"kind": "table", "name": "sine", "table": {"angle": [0, 90], "sine": [0.0, 1.0]}},
+        ],
+    )
+    [run], problems = _read(tmp_path)
+    assert problems.items == []
+    assert run.get_metrics() == {
+        "acc": 0.9,
+        "loss": [1.0, 0.5],
+        "fib": [0, 1, 1, 2],
+        "wave": {"angle": [0, 90], "cos": [1.0, 0.0]},
+        "sine": {"angle": [0, 90], "sine": [0.0, 1.0]},
+    }
+    loss = run.metric("loss")
+    assert loss is not None and loss.kind is Kind.SCALAR and loss.columns["step"] == (0, 1)
+
+
+def test_bad_line_is_reported_and_neighbours_kept(tmp_path: Path) -> None:
+    folder = write_run(
+        tmp_path,
+        "r1",
+        [
+            {"kind": "scalar", "name": "loss", "value": 1.0},
+            "{not json",
+            {"kind": "scalar", "name": "loss", "value": 0.5},
+        ],
+    )
+    [run], problems = _read(tmp_path)
+    assert run.get_metrics()["loss"] == [1.0, 0.5]
+    [p] = problems.items
+    assert str(p).startswith(f"{folder / 'metrics.jsonl'}:2: invalid JSON")
+    assert p.severity is Severity.WARNING
+
+
+def test_cut_off_last_line_is_ignored_and_counted(tmp_path: Path) -> None:
+    folder = write_run(tmp_path, "r1", [{"kind": "scalar", "name": "loss", "value": 1.0}])
+    with (folder / "metrics.jsonl").open("ab") as fh:
+        fh.write(b'{"kind": "scalar", "name": "loss", "va')
+    [run], problems = _read(tmp_path)
+    assert run.get_metrics()["loss"] == 1.0
+    [p] = problems.items
+    assert p.severity is Severity.INFO and p.line == 2 and "cut-off" in p.message
+
+
+def test_complete_last_line_without_newline_is_kept(tmp_path: Path) -> None:
+    folder = write_run(tmp_path, "r1")
+    (folder / "metrics.jsonl").write_bytes(b'{"kind": "scalar", "name": "a", "value": 2}')
+    [run], problems = _read(tmp_path)
+    assert run.get_metrics() == {"a": 2} and problems.items == []
+
+
+def test_non_utf8_bytes_are_replaced_and_reported(tmp_path: Path) -> None:
+    write_run(tmp_path, "r1", [b'{"kind": "scalar", "name": "caf\xe9", "value": 1}'])
+    [run], problems = _read(tmp_path)
+    assert list(run.get_metrics()) == ["caf\ufffd"]
+    assert "not UTF-8" in problems.items[0].message
+
+
+def test_unknown_kind_and_kind_change_are_reported(tmp_path: Path) -> None:
+    write_run(
+        tmp_path,
+        "r1",
+        [
+            {"kind": "hologram", "name": "x", "value": 1},
+            {"kind": "scalar", "name": "m", "value": 1},
+            {"kind": "list", "name": "m", "values": [1, 2]},
+            {"name": "implicit", "value": 3},
+            {"kind": "scalar", "value": 3},
+            [1, 2],
+        ],
+    )
+    [run], problems = _read(tmp_path)
+    assert run.get_metrics() == {"m": 1, "implicit": 3}
+    messages = [f"{p.line}: {p.message}" for p in problems.items]
+    assert messages[0].startswith("1: unknown record kind 'hologram'")
+    assert messages[1].startswith("3: 'm' was logged as scalar, now as list")
+    assert messages[2].startswith('5: record has no "name"')
+    assert messages[3].startswith("6: record is not a JSON object")
+
+
+def test_nonfinite_spellings_become_floats(tmp_path: Path) -> None:
+    write_run(
+        tmp_path,
+        "r1",
+        [
+            {"kind": "scalar", "name": "x", "value": "NaN"},
+            {"kind": "scalar", "name": "x", "value": "Infinity"},
+            {"kind": "scalar", "name": "x", "value": "-inf"},
+            '{"kind": "scalar", "name": "y", "value": NaN}',
+        ],
+    )
+    [run], problems = _read(tmp_path)
+    x = run.get_metrics()["x"]
+    assert math.isnan(x[0]) and x[1] == math.inf and x[2] == -math.inf
+    # a bare NaN token is not JSON: reported, not guessed
+    assert problems.items[0].line == 4
+
+
+def test_rows_with_changing_columns_are_aligned(tmp_path: Path) -> None:
+    write_run(
+        tmp_path,
+        "r1",
+        [
+            {"kind": "row", "name": "t", "row": {"a": 1}},
+            {"kind": "row", "name": "t", "row": {"a": 2, "b": 5}},
+            {"kind": "row", "name": "t", "row": {"b": 6}},
+        ],
+    )
+    [run], _ = _read(tmp_path)
+    assert run.get_metrics()["t"] == {"a": [1, 2, None], "b": [None, 5, 6]}
+
+
+def test_missing_or_broken_run_json_keeps_the_metrics(tmp_path: Path) -> None:
+    folder = write_run(tmp_path / "exp-a", "r1", [{"kind": "scalar", "name": "a", "value": 1}])
+    (folder / "run.json").write_text("{broken")
+    other = write_run(tmp_path / "exp-b", "r2", [{"kind": "scalar", "name": "b", "value": 2}])
+    (other / "run.json").unlink()
+    runs, problems = _read(tmp_path)
+    assert {r.id: r.get_metrics() for r in runs} == {"r1": {"a": 1}, "r2": {"b": 2}}
+    assert {r.status for r in runs} == {Status.UNKNOWN}
+    assert {r.experiment for r in runs} == {"exp-a", "exp-b"}
+    assert [p.severity for p in problems.sorted()] == [Severity.ERROR, Severity.WARNING]
+
+
+def test_image_outside_the_run_folder_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"x")
+    write_run(
+        tmp_path / "logs",
+        "r1",
+        [
+            {"kind": "image", "name": "leak", "path": "../../secret.png"},
+        ],
+    )
+    [run], problems = _read(tmp_path / "logs")
+    assert run.images == ()
+    assert "not a file inside the run folder" in problems.items[0].message
+
+
+def test_discovery_skips_hidden_folders_and_duplicate_ids(tmp_path: Path) -> None:
+    write_run(tmp_path / "a", "same")
+    write_run(tmp_path / "b", "same")
+    write_run(tmp_path / ".hidden", "ghost")
+    runs, problems = _read(tmp_path)
+    assert [r.id for r in runs] == ["same"]
+    assert "seen twice" in problems.items[0].message
+
+
+def test_missing_input_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    runs, problems = _read(tmp_path / "nope")
+    assert runs == [] and problems.items[0].severity is Severity.ERROR

@@ -1,0 +1,80 @@
+"""The chart-format rules as a table, and the README's copy of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runreport.model import Kind, Metric, Value
+from runreport.rules import RULES, Display, classify, goal, rules_markdown
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def m(kind: Kind, **columns: tuple[Value, ...]) -> Metric:
+    return Metric("m", kind, columns, calls=1 if kind is not Kind.SCALAR else len(columns["value"]))
+
+
+CASES = [
+    # (metric, display, x, ys)
+    (m(Kind.SCALAR, value=(0.91,)), Display.SUMMARY, None, ("value",)),
+    (m(Kind.SCALAR, value=(1, 2, 3)), Display.LINE, None, ("value",)),
+    (m(Kind.SCALAR, step=(0, 5, 10), value=(1.0, 2.0, 3.0)), Display.LINE, "step", ("value",)),
+    (m(Kind.SCALAR, step=(0, None), value=(1.0, 2.0)), Display.LINE, None, ("value",)),
+    (m(Kind.SCALAR, value=(True, False)), Display.LINE, None, ("value",)),
+    (m(Kind.SCALAR, value=(1.0, float("nan"), 2.0)), Display.LINE, None, ("value",)),
+    (m(Kind.LIST, value=(0, 1, 1, 2)), Display.LINE, None, ("value",)),
+    (m(Kind.LIST, value=(5,)), Display.LINE, None, ("value",)),
+    (m(Kind.ROW, angle=(0, 10), cos=(1.0, 0.98)), Display.XY, "angle", ("cos",)),
+    (m(Kind.TABLE, angle=(0, 10), sine=(0.0, 0.17)), Display.XY, "angle", ("sine",)),
+    (m(Kind.ROW, lr=(0.1, 0.2)), Display.LINE, None, ("lr",)),
+    (m(Kind.ROW, t=(0.1, 0.5), p=(0.9, 0.8), r=(0.2, 0.6)), Display.MULTI, "t", ("p", "r")),
+    (m(Kind.TABLE, label=("cat", "dog"), p=(0.9, 0.8)), Display.TABLE, None, ("label", "p")),
+    (m(Kind.TABLE, a=(None, None), b=(1, 2), c=(3, 4)), Display.XY, "b", ("c",)),
+    (m(Kind.SCALAR, value=("converged",)), Display.TEXT, None, ("value",)),
+    (m(Kind.SCALAR, step=(1, 2), value=("a", "b")), Display.TEXT, "step", ("value",)),
+    (m(Kind.LIST, value=("a", "b")), Display.TEXT, None, ("value",)),
+]
+
+
+@pytest.mark.parametrize(("metric", "display", "x", "ys"), CASES)
+def test_classify(metric: Metric, display: Display, x: str | None, ys: tuple[str, ...]) -> None:
+    pres = classify(metric)
+    assert (pres.display, pres.x, pres.ys) == (display, x, ys)
+
+
+def test_every_display_has_a_rule_and_a_case() -> None:
+    assert {r.shown_as for r in RULES} == set(Display)
+    assert {c[1] for c in CASES} | {Display.IMAGE} == set(Display)
+
+
+def test_readme_shows_the_rules_table() -> None:
+    assert rules_markdown() in README.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "direction"),
+    [
+        ("loss", "min"),
+        ("val_loss", "min"),
+        ("train/nll_loss", "min"),
+        ("eval_wer", "min"),
+        ("cer", "min"),
+        ("mean_squared_error", "min"),
+        ("RMSE", "min"),
+        ("mae", "min"),
+        ("perplexity", "min"),
+        ("accuracy", "max"),
+        ("f1", "max"),
+        ("precision", "max"),
+        ("cancer_recall", "max"),
+        ("bleu-4", "max"),
+    ],
+)
+def test_goal_from_name(name: str, direction: str) -> None:
+    assert goal(name) == direction
+
+
+def test_goal_override_wins() -> None:
+    assert goal("loss", {"loss": "max"}) == "max"
