@@ -63,6 +63,9 @@ def chart_formats() -> None:
                                       "label": ["cat", "dog", "bird"],
                                       "predicted": ["cat", "cat", "bird"],
                                       "p": [0.98, 0.61, 0.87]})
+        for epoch, lr in enumerate((0.1, 0.1, 0.05, 0.05, 0.01)):
+            run.log_row("learning rate", lr=lr)
+            run.log("phase", "warm-up" if epoch < 2 else "decay", step=epoch)
         run.log("note", "converged after 20 epochs")
         for step, value in enumerate([1.0, 0.8, float("nan"), 0.55, float("inf"), 0.4, 0.35]):
             run.log("loss with gaps", value, step=step * 10)
