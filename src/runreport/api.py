@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
+from pathlib import Path
 
 from .errors import Problems
 from .model import Kind, Run
@@ -19,8 +20,6 @@ def load(path: str | os.PathLike[str], problems: Problems | None = None) -> list
     Problems with the input are collected in ``problems`` when given (and otherwise dropped);
     they never raise.
     """
-    from pathlib import Path
-
     return list(read_runs([Path(path)], problems if problems is not None else Problems()))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -76,11 +76,7 @@ def when(value: datetime | None) -> str:
     """A time as ``YYYY-MM-DD HH:MM:SS UTC``."""
     if value is None:
         return ""
-    return (
-        value.astimezone(tz=None if value.tzinfo is None else value.tzinfo)
-        .strftime("%Y-%m-%d %H:%M:%S %Z")
-        .strip()
-    )
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def duration(seconds: float | None) -> str:
@@ -168,19 +164,20 @@ def _ordered(views: Sequence[RunView]) -> tuple[RunView, ...]:
             children.setdefault(v.run.parent_id, []).append(v)
         else:
             tops.append(v)
-    out: list[RunView] = []
+    out: dict[str, RunView] = {}
 
     def add(v: RunView, depth: int) -> None:
-        if depth > 50 or v in out:
+        if depth > 50 or v.run.id in out:
             return
-        out.append(v)
+        out[v.run.id] = v
         for c in children.get(v.run.id, []):
             add(c, depth + 1)
 
     for v in tops:
         add(v, 0)
-    out.extend(v for v in views if v not in out)  # parent cycles: keep every run
-    return tuple(out)
+    for v in views:  # runs in a parent cycle: keep every run
+        out.setdefault(v.run.id, v)
+    return tuple(out.values())
 
 
 def site_context(
@@ -306,6 +303,10 @@ def render_site(ctx: SiteContext, assets: Mapping[str, bytes]) -> Site:
         page(f"experiments/{exp.slug}.html", "experiment.html", exp=exp)
     for comp in ctx.computes:
         page(f"compute/{comp.slug}.html", "compute.html", comp=comp)
+    children_of: dict[str, list[RunView]] = {}
+    for v in ctx.runs.values():
+        if v.run.parent_id:
+            children_of.setdefault(v.run.parent_id, []).append(v)
     for v in ctx.runs.values():
         logs = []
         for ref in v.run.logs:
@@ -315,7 +316,7 @@ def render_site(ctx: SiteContext, assets: Mapping[str, bytes]) -> Site:
         for ref in (*v.run.logs, *v.run.outputs):
             if ref.size <= MAX_OUTPUT_BYTES_COPIED:
                 copies[f"runs/{v.slug}/files/{v.files[ref.rel]}"] = ref.path
-        children = [c for c in ctx.runs.values() if c.run.parent_id == v.run.id]
+        children = children_of.get(v.run.id, [])
         parent = ctx.runs.get(v.run.parent_id) if v.run.parent_id else None
         page(
             f"runs/{v.slug}.html",
