@@ -32,6 +32,12 @@ CASES = [
     (m(Kind.ROW, t=(0.1, 0.5), p=(0.9, 0.8), r=(0.2, 0.6)), Display.MULTI, "t", ("p", "r")),
     (m(Kind.TABLE, label=("cat", "dog"), p=(0.9, 0.8)), Display.TABLE, None, ("label", "p")),
     (m(Kind.TABLE, a=(None, None), b=(1, 2), c=(3, 4)), Display.XY, "b", ("c",)),
+    (
+        m(Kind.MATRIX, actual=("a", "a"), predicted=("a", "b"), count=(3, 1)),
+        Display.HEATMAP,
+        "predicted",
+        ("actual",),
+    ),
     (m(Kind.SCALAR, value=("converged",)), Display.TEXT, None, ("value",)),
     (m(Kind.SCALAR, step=(1, 2), value=("a", "b")), Display.TEXT, "step", ("value",)),
     (m(Kind.LIST, value=("a", "b")), Display.TEXT, None, ("value",)),

@@ -27,6 +27,7 @@ class BuildConfig:
     title: str = "Run report"
     goals: Mapping[str, str] = field(default_factory=dict)
     strict: bool = False
+    include_deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def assets() -> dict[str, bytes]:
 
 def read_stage(config: BuildConfig, problems: Problems) -> tuple[Run, ...]:
     """Stage 1: every run below the inputs."""
-    return read_runs(config.inputs, problems)
+    return read_runs(config.inputs, problems, include_deleted=config.include_deleted)
 
 
 def view_stage(runs: tuple[Run, ...]) -> tuple[RunView, ...]:

@@ -21,7 +21,7 @@ MAX_POINTS_WITH_MARKERS = 60
 CHART_HEIGHT_PX = 220
 
 DATA_NAME = "data"
-SHAPES = ("line", "line_points", "lines", "lines_points")
+SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap")
 
 
 def vega_lite_version() -> str:
@@ -35,6 +35,8 @@ def _shape(name: str) -> dict[str, Any]:
     """The validated spec of one shape (cached: built and validated once per process)."""
     if name not in SHAPES:
         raise ValueError(f"unknown chart shape {name!r}; expected one of {SHAPES}")
+    if name == "heatmap":
+        return _heatmap()
     points = name.endswith("_points")
     data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
     base = alt.Chart(data).properties(width="container", height=CHART_HEIGHT_PX)
@@ -70,13 +72,36 @@ def _shape(name: str) -> dict[str, Any]:
     return spec
 
 
+def _heatmap() -> dict[str, Any]:
+    """Confusion-matrix cells: x = predicted, y = actual, colour and label = count (``v``)."""
+    data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
+    cells = alt.Chart().mark_rect().encode(
+        color=alt.Color("v:Q", title="count", scale=alt.Scale(scheme="blues")),
+        tooltip=[
+            alt.Tooltip("y:N", title="actual"),
+            alt.Tooltip("x:N", title="predicted"),
+            alt.Tooltip("v:Q", title="count"),
+        ],
+    )
+    labels = alt.Chart().mark_text(baseline="middle").encode(text=alt.Text("v:Q"))
+    chart = (
+        alt.layer(cells, labels, data=data)
+        .encode(x=alt.X("x:N", title="x", sort=None), y=alt.Y("y:N", title="y", sort=None))
+        .properties(width="container", height=CHART_HEIGHT_PX + 60)
+    )
+    spec: dict[str, Any] = chart.to_dict(validate=True)
+    spec.pop("config", None)
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
 def chart_spec(shape: str, x_title: str, y_title: str) -> dict[str, Any]:
     """A fresh copy of ``shape`` with its axis and tooltip titles set (data still by name)."""
     spec = copy.deepcopy(_shape(shape))
     enc = spec["encoding"]
     enc["x"]["title"] = x_title
     enc["y"]["title"] = y_title
-    for tip in enc["tooltip"]:
+    for tip in enc.get("tooltip", ()):
         if tip["field"] == "x":
             tip["title"] = x_title
         elif tip["field"] == "y":

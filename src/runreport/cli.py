@@ -33,6 +33,11 @@ def _report(problems: tuple[Problem, ...]) -> None:
         click.echo(f"{p.severity.value}: {p}", err=True)
 
 
+INCLUDE_DELETED = click.option(
+    "--include-deleted", is_flag=True, help="Also read runs deleted in their tool (MLflow)."
+)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="runreport")
 def cli() -> None:
@@ -60,11 +65,24 @@ def cli() -> None:
     help="Whether lower or higher is better for a metric (repeatable).",
 )
 @click.option("--strict", is_flag=True, help="Exit with 1 when any input problem was reported.")
+@INCLUDE_DELETED
 def build(
-    logdirs: tuple[Path, ...], output: Path, title: str, goals: dict[str, str], strict: bool
+    logdirs: tuple[Path, ...],
+    output: Path,
+    title: str,
+    goals: dict[str, str],
+    strict: bool,
+    include_deleted: bool,
 ) -> None:
     """Read the runs below LOGDIR... and write a static site to OUTPUT."""
-    config = BuildConfig(inputs=logdirs, output=output, title=title, goals=goals, strict=strict)
+    config = BuildConfig(
+        inputs=logdirs,
+        output=output,
+        title=title,
+        goals=goals,
+        strict=strict,
+        include_deleted=include_deleted,
+    )
     try:
         result = build_site(config)
     except (RunreportError, OSError) as exc:
@@ -87,10 +105,11 @@ def build(
     "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def ls_command(logdirs: tuple[Path, ...], as_json: bool) -> None:
+@INCLUDE_DELETED
+def ls_command(logdirs: tuple[Path, ...], as_json: bool, include_deleted: bool) -> None:
     """List the runs found below LOGDIR...: experiment, run, status, format, metrics, problems."""
     problems = Problems()
-    runs = read_runs(logdirs, problems)
+    runs = read_runs(logdirs, problems, include_deleted=include_deleted)
     rows = []
     for run in runs:
         own = [

@@ -21,6 +21,7 @@ class Kind(StrEnum):
     ROW = "row"  # run.log_row(name, **columns), usually repeated
     TABLE = "table"  # run.log_table(name, {column: [values]})
     IMAGE = "image"  # run.log_image(name, path|plot)
+    MATRIX = "matrix"  # a confusion matrix: columns actual, predicted, count (long form)
 
 
 class Status(StrEnum):
@@ -82,6 +83,7 @@ class Image:
     name: str
     path: Path
     description: str = ""
+    data: bytes | None = None  # the image itself, when it lives inside another file (TensorBoard)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class Run:
     params: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     error: str | None = None
+    deleted: bool = False  # deleted in the source tool (MLflow); hidden unless asked for
     metrics: tuple[Metric, ...] = ()
     images: tuple[Image, ...] = ()
     logs: tuple[FileRef, ...] = ()

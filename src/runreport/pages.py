@@ -260,7 +260,7 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
             },
         }
         for m in v.metrics:
-            if m.chart is None:
+            if m.chart is None or m.display is Display.HEATMAP:
                 continue
             points[m.name] = max(points.get(m.name, 0), m.plotted)
             enc = m.chart["spec"]["encoding"]
@@ -327,12 +327,16 @@ def render_site(ctx: SiteContext, assets: Mapping[str, bytes]) -> Site:
             parent=parent,
             child_params=_union(c.run.params for c in children),
             child_metrics=_union(c.summaries for c in children),
-            child_charts=_union((m.name for m in c.metrics if m.chart) for c in children),
+            child_charts=_union(
+                (m.name for m in c.metrics if m.chart and m.display is not Display.HEATMAP)
+                for c in children
+            ),
             description=render_markdown(v.run.description) if v.run.description else "",
             max_copied=MAX_OUTPUT_BYTES_COPIED,
             Display=Display,
         )
         files[f"data/runs/{v.slug}.js"] = _js_data(f"runs/{v.slug}", v.data())
+        files.update(v.embedded)
     files["data/index.js"] = _js_data("index", _index_data(ctx))
     page("compare.html", "compare.html")
     page("problems.html", "problems.html")

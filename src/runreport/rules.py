@@ -21,6 +21,7 @@ class Display(StrEnum):
     XY = "two-variable line chart"
     MULTI = "multi-line chart"
     TABLE = "table"
+    HEATMAP = "heatmap"
     TEXT = "text"
     IMAGE = "image"
 
@@ -85,6 +86,12 @@ RULES: tuple[Rule, ...] = (
         "an HTML table (first 1,000 rows shown, the count stated)",
     ),
     Rule(
+        "a confusion matrix (Azure `schema_type: confusion_matrix`, DVCLive `confusion`)",
+        "`run.log_confusion_matrix('cm', {...})`",
+        Display.HEATMAP,
+        "cells of actual by predicted, coloured by count, with the counts written in",
+    ),
+    Rule(
         "text (`log` of a string, once or repeatedly)",
         "`run.log('note', 'converged')`",
         Display.TEXT,
@@ -145,6 +152,8 @@ def classify(metric: Metric) -> Presentation:
         return Presentation(Display.LINE, x=x, ys=("value",))
     if metric.kind is Kind.IMAGE:
         return Presentation(Display.IMAGE)
+    if metric.kind is Kind.MATRIX:
+        return Presentation(Display.HEATMAP, x="predicted", ys=("actual",))
     present = [c for c, cells in cols.items() if not _is_empty(cells)]
     numeric = [c for c in present if is_numeric(cols[c])]
     if len(numeric) != len(present) or not numeric:

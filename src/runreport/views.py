@@ -53,6 +53,7 @@ class RunView:
     metrics: tuple[MetricView, ...]
     files: Mapping[str, str]  # run-relative path -> site path under runs/<slug>/files/
     images: tuple[tuple[Image, str], ...]  # each image with its site path under runs/<slug>/
+    embedded: Mapping[str, bytes]  # images held inside other files: site path -> bytes
 
     @property
     def summaries(self) -> dict[str, Summary]:
@@ -111,11 +112,23 @@ def metric_view(metric: Metric) -> MetricView:
             if metric.kind in (Kind.SCALAR, Kind.LIST)
             else None
         )
-        chart = None if pres.display is Display.SUMMARY else _chart(metric, pres, x, ys)
+        drawable = any(bool(np.isfinite(a).any()) for a in ys.values())
+        chart = (
+            None if pres.display is Display.SUMMARY or not drawable else _chart(metric, pres, x, ys)
+        )
         plotted = len(chart["x"]) if chart else 0
         return MetricView(
             metric.name, metric.kind, pres, summary, n, nonfinite, chart, plotted, (), ()
         )
+    if pres.display is Display.HEATMAP:
+        count = cols.get("count", ())
+        chart = {
+            "spec": chart_spec("heatmap", "predicted", "actual"),
+            "x": [str(v) for v in cols.get("predicted", ())],
+            "y": [str(v) for v in cols.get("actual", ())],
+            "v": [v if isinstance(v, (int, float)) and math.isfinite(v) else None for v in count],
+        }
+        return MetricView(metric.name, metric.kind, pres, None, n, 0, chart, n, (), ())
     columns = tuple(c for c in cols if c in pres.ys or c == pres.x) or tuple(cols)
     if pres.display is Display.TEXT and pres.x:
         columns = (pres.x, *pres.ys)
@@ -164,8 +177,17 @@ def run_view(run: Run) -> RunView:
         files[ref.rel] = target
     run_slug = slug(run.id)
     images = []
-    for img in run.images:
-        rel = img.path.relative_to(run.path).as_posix()
+    embedded: dict[str, bytes] = {}
+    for i, img in enumerate(run.images):
+        if img.data is not None:
+            href = f"{run_slug}/files/images/{slug(img.path.name)}-{i}.png"
+            embedded[f"runs/{href}"] = img.data
+            images.append((img, href))
+            continue
+        try:
+            rel = img.path.relative_to(run.path).as_posix()
+        except ValueError:
+            continue
         if rel in files:
             images.append((img, f"{run_slug}/files/{files[rel]}"))
     return RunView(
@@ -175,6 +197,7 @@ def run_view(run: Run) -> RunView:
         metrics=tuple(metric_view(m) for m in run.metrics),
         files=files,
         images=tuple(images),
+        embedded=embedded,
     )
 
 

@@ -57,6 +57,7 @@
       rows.push({
         x: chart.x[i],
         y: chart.y[i],
+        v: chart.v ? chart.v[i] : null,
         series: label === null ? series : (series === null ? label : label + " · " + series)
       });
     }
@@ -339,7 +340,11 @@
   function buildCharts(index, chosen) {
     var box = document.getElementById("compare-charts");
     var metrics = {};
-    chosen.forEach(function (s) { Object.keys(data("runs/" + s).charts).forEach(function (m) { metrics[m] = 1; }); });
+    chosen.forEach(function (s) {
+      Object.keys(data("runs/" + s).charts).forEach(function (m) {
+        if (index.specs[m]) metrics[m] = 1;  /* heatmaps are not overlaid */
+      });
+    });
     var names = Object.keys(metrics).sort();
     if (!names.length) box.appendChild(el("p", { "class": "empty" }, "These runs have no charted metrics."));
     names.forEach(function (m) {

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar, Protocol
 
 from ..errors import Problems
-from ..model import FileRef, Run, Value
+from ..model import FileRef, Kind, Metric, Run, Value
 
 _NONFINITE = {
     "nan": math.nan,
@@ -64,3 +65,54 @@ def list_files(root: Path, base: Path) -> tuple[FileRef, ...]:
             FileRef(path=path, rel=path.relative_to(base).as_posix(), size=path.stat().st_size)
         )
     return tuple(refs)
+
+
+def series(name: str, steps: Sequence[Value] | None, values: Sequence[Value]) -> Metric:
+    """A scalar metric logged ``len(values)`` times (with its steps when known)."""
+    columns: dict[str, tuple[Value, ...]] = {"value": tuple(values)}
+    if steps is not None:
+        columns = {"step": tuple(steps), **columns}
+    return Metric(name, Kind.SCALAR, columns, calls=len(values))
+
+
+def number(text: str) -> float | int | None:
+    """A number written as text (``12``, ``0.5``, ``nan``, ``-inf``, ``NA`` → None)."""
+    t = text.strip()
+    if not t or t.upper() in ("NA", "N/A", "NONE", "NULL"):
+        return None
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def from_millis(value: object) -> datetime | None:
+    """Milliseconds since the epoch as an aware UTC datetime (None when missing or invalid)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(float(str(value)) / 1000.0, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def read_text(path: Path, problems: Problems, limit: int = 1 << 20) -> str | None:
+    """A small text file's content (UTF-8, bad bytes replaced and reported); None on error."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        problems.warn(path, None, f"unreadable ({exc.strerror or exc})")
+        return None
+    if len(data) > limit:
+        problems.warn(path, None, f"larger than {limit} bytes; only the start was read")
+        data = data[:limit]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.warn(path, None, "bytes that are not UTF-8 were replaced")
+        return data.decode("utf-8", errors="replace")

@@ -1,0 +1,162 @@
+"""Azure ML v1: ``run.get_metrics()`` dumped to JSON (also ``recursive=True``).
+
+The shapes are Azure's own: a scalar logged once is the value, a series or ``log_list`` a list,
+``log_row``/``log_table`` a ``{column: [values]}`` object. A recursive dump
+``{run_id: {metric: …}}`` becomes a parent run (named after the file) with one child per id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+
+from ..errors import Problems
+from ..model import Kind, Metric, Run, Status, Value
+from .base import cell
+from .tables import json_table
+
+#: JSON files bigger than this are not opened while looking for dumps.
+MAX_DUMP_BYTES = 64 << 20
+#: File names other tools own (their readers come first, but a lone copy must not be taken).
+_OTHER_TOOLS = frozenset(
+    {
+        "trainer_state.json",
+        "all_results.json",
+        "train_results.json",
+        "eval_results.json",
+        "test_results.json",
+        "package.json",
+        "tsconfig.json",
+        "config.json",
+        "metrics.json",
+    }
+)
+
+
+def _is_table(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(isinstance(v, list) for v in value.values())
+        and len({len(v) for v in value.values()}) == 1
+    )
+
+
+def _is_value(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, list):
+        return all(v is None or isinstance(v, (bool, int, float, str)) for v in value)
+    return _is_table(value) or (isinstance(value, dict) and "schema_type" in value)
+
+
+def _is_metrics(data: Any) -> bool:
+    return isinstance(data, dict) and bool(data) and all(_is_value(v) for v in data.values())
+
+
+def _shape(data: Any) -> str | None:
+    """``"run"``, ``"recursive"`` or None (not a get_metrics() dump)."""
+    if not isinstance(data, dict) or not data:
+        return None
+    if all(isinstance(v, dict) for v in data.values()) and not all(
+        _is_table(v) for v in data.values()
+    ):
+        return "recursive" if all(_is_metrics(v) for v in data.values()) else None
+    if not _is_metrics(data):
+        return None
+    # a plain dict of numbers is too common to claim without a list or table in it
+    has_series = any(isinstance(v, (list, dict)) for v in data.values())
+    return "run" if has_series else None
+
+
+def _candidates(path: Path) -> Iterator[tuple[Path, Any, str]]:
+    try:
+        files = sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix.lower() == ".json"
+            and p.is_file()
+            and not p.is_symlink()
+            and p.name not in _OTHER_TOOLS
+        )
+    except OSError:
+        return
+    for file in files:
+        if file.stat().st_size > MAX_DUMP_BYTES:
+            continue
+        try:
+            data = orjson.loads(file.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            continue
+        shape = _shape(data)
+        if shape:
+            yield file, data, shape
+
+
+def metrics_of(data: dict[str, Any]) -> tuple[Metric, ...]:
+    """Model metrics from one run's ``get_metrics()`` dict."""
+    out: list[Metric] = []
+    for name, value in data.items():
+        if isinstance(value, dict) and "schema_type" in value:
+            table = json_table(name, value)
+            if table is not None:
+                out.append(table)
+        elif isinstance(value, dict):
+            out.append(
+                Metric(
+                    name,
+                    Kind.TABLE,
+                    {str(c): tuple(cell(v)[0] for v in col) for c, col in value.items()},
+                    calls=1,
+                )
+            )
+        elif isinstance(value, list):
+            cells: tuple[Value, ...] = tuple(cell(v)[0] for v in value)
+            out.append(Metric(name, Kind.SCALAR, {"value": cells}, calls=len(cells)))
+        else:
+            out.append(Metric(name, Kind.SCALAR, {"value": (cell(value)[0],)}, calls=1))
+    return tuple(out)
+
+
+class AzureMlDumpReader:
+    """Reads JSON files holding what Azure ML's ``run.get_metrics()`` returned."""
+
+    name: ClassVar[str] = "azureml-metrics"
+
+    def detect(self, path: Path) -> bool:
+        """A folder with a JSON file shaped like a ``get_metrics()`` result."""
+        return next(_candidates(path), None) is not None
+
+    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
+        """One run per dump, or a parent with its children for a recursive dump."""
+        for file, data, shape in _candidates(path):
+            experiment = path.name or file.stem
+
+            def run(
+                run_id: str,
+                name: str,
+                parent: str | None,
+                metrics: tuple[Metric, ...],
+                file: Path = file,
+                experiment: str = experiment,
+            ) -> Run:
+                return Run(
+                    id=run_id,
+                    name=name,
+                    experiment=experiment,
+                    status=Status.UNKNOWN,
+                    format=self.name,
+                    path=file,
+                    parent_id=parent,
+                    metrics=metrics,
+                )
+
+            if shape == "run":
+                yield run(str(file), file.stem, None, metrics_of(data))
+                continue
+            yield run(str(file), file.stem, None, ())
+            for run_id, metrics in data.items():
+                yield run(f"{file}#{run_id}", str(run_id), str(file), metrics_of(metrics))

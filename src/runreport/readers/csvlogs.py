@@ -1,0 +1,291 @@
+"""CSV loggers: PyTorch Lightning's ``CSVLogger`` and Keras' ``CSVLogger``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+
+from ..errors import Problems
+from ..model import Metric, Run, Status, Value
+from .base import number, read_text, series
+
+#: Metric CSV files bigger than this are read up to this size (the rest is reported).
+MAX_CSV_BYTES = 512 << 20
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """SafeLoader that reads python-tagged nodes (``!!python/tuple``, ``!!python/object:…``)
+    as plain lists, mappings or text instead of refusing the whole file."""
+
+
+def _construct_any(loader: _TolerantLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_any)
+_TolerantLoader.add_multi_constructor("!", _construct_any)
+
+
+def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
+    """A hyper-parameter YAML file, flattened; python tags read as plain values and reported."""
+    text = read_text(path, problems)
+    if text is None:
+        return {}
+    try:
+        data = yaml.safe_load(text)
+    except yaml.constructor.ConstructorError:
+        try:
+            data = yaml.load(text, Loader=_TolerantLoader)  # a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            problems.warn(path, None, f"malformed YAML ({exc}); parameters skipped")
+            return {}
+        problems.info(path, None, "python-specific YAML tags read as plain values")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.warn(
+            path,
+            mark.line + 1 if mark else None,
+            f"malformed YAML ({getattr(exc, 'problem', exc)}); parameters skipped",
+        )
+        return {}
+    return flatten(data) if isinstance(data, dict) else {}
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as ``a.b.c`` keys; lists and other values as JSON text or themselves."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, f"{name}."))
+        elif isinstance(value, (list, tuple, dict)):
+            out[name] = json.dumps(value, default=str, ensure_ascii=False)
+        elif value is None or isinstance(value, (bool, int, float, str)):
+            out[name] = value
+        else:
+            out[name] = str(value)
+    return out
+
+
+def _read_csv(path: Path, problems: Problems) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line number, cells) rows; blank lines (``\\r\\r\\n`` endings) skipped."""
+    text = read_text(path, problems, limit=MAX_CSV_BYTES)
+    if not text:
+        return [], []
+    sample = text[:4096]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    if sample.count(";") > sample.count(",") and sample.count(";") > sample.count("\t"):
+        delimiter = ";"
+    reader = csv.reader(io.StringIO(text.replace("\r\r\n", "\n"), newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] = []
+    try:
+        for cells in reader:
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if not header:
+                header = [c.strip() for c in cells]
+                continue
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        problems.warn(path, reader.line_num, f"CSV error ({exc}); rest of file skipped")
+    return header, rows
+
+
+def _columns(
+    path: Path,
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    x_name: str | None,
+    skip: frozenset[str],
+    problems: Problems,
+) -> list[Metric]:
+    """One series per column over ``x_name``, from the rows where the cell is not empty."""
+    x_index = header.index(x_name) if x_name in header else None
+    points: dict[str, tuple[list[Value], list[Value]]] = {
+        h: ([], []) for h in header if h not in skip and h != x_name
+    }
+    bad = 0
+    for line, cells in rows:
+        if len(cells) != len(header):
+            problems.warn(path, line, f"{len(cells)} cells for {len(header)} columns; row skipped")
+            continue
+        x: Value = number(cells[x_index]) if x_index is not None else None
+        for h, cell in zip(header, cells, strict=True):
+            if h not in points or not cell.strip():
+                continue
+            value = number(cell)
+            if value is None:
+                if cell.strip().upper() not in ("NA", "N/A", "NONE", "NULL"):
+                    bad += 1
+                continue
+            steps, values = points[h]
+            steps.append(x)
+            values.append(value)
+    if bad:
+        problems.warn(path, None, f"{bad} cells are not numbers; skipped")
+    out = []
+    for h, (steps, values) in points.items():
+        if values:
+            out.append(
+                series(h, steps if x_index is not None and None not in steps else None, values)
+            )
+    return out
+
+
+def _is_lightning_csv(path: Path) -> bool:
+    metrics = path / "metrics.csv"
+    if not metrics.is_file():
+        return False
+    if (path / "hparams.yaml").is_file() or (path / "meta_tags.csv").is_file():
+        return True
+    try:
+        with metrics.open("rb") as fh:
+            first = fh.readline(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return "step" in [c.strip() for c in first.split(",")]
+
+
+class LightningCsvReader:
+    """Reads ``lightning_logs/version_N/`` (``metrics.csv`` + ``hparams.yaml``), including the
+    pre-1.0 test-tube layout (``meta_tags.csv``, ``created_at``)."""
+
+    name: ClassVar[str] = "lightning-csv"
+
+    def detect(self, path: Path) -> bool:
+        """A folder with ``metrics.csv`` beside ``hparams.yaml`` or with a ``step`` column."""
+        return _is_lightning_csv(path)
+
+    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
+        """The one run in ``path``."""
+        file = path / "metrics.csv"
+        header, rows = _read_csv(file, problems)
+        x = "step" if "step" in header else ("epoch" if "epoch" in header else None)
+        skip = frozenset({"epoch", "step", "created_at"})
+        metrics = _columns(file, header, rows, x, skip, problems)
+        params: dict[str, Any] = {}
+        if (path / "hparams.yaml").is_file():
+            params = read_params_yaml(path / "hparams.yaml", problems)
+        start = end = None
+        if (path / "meta_tags.csv").is_file():
+            tags_header, tag_rows = _read_csv(path / "meta_tags.csv", problems)
+            if tags_header[:2] == ["key", "value"]:
+                params.update({cells[0]: cells[1] for _, cells in tag_rows if len(cells) >= 2})
+        if "created_at" in header:
+            i = header.index("created_at")
+            times = [_parse_time(cells[i]) for _, cells in rows if len(cells) > i]
+            stamps = [t for t in times if t is not None]
+            start, end = (min(stamps), max(stamps)) if stamps else (None, None)
+        name = path.name
+        if (path / "meta.experiment").is_file():
+            meta = read_text(path / "meta.experiment", problems) or "{}"
+            try:
+                version = json.loads(meta).get("version")
+                name = f"version_{version}" if version is not None else name
+            except (json.JSONDecodeError, AttributeError):
+                problems.warn(path / "meta.experiment", None, "not a JSON object; ignored")
+        parent = path.parent.name if path.name.startswith("version_") else path.name
+        experiment = (
+            parent
+            if parent != "lightning_logs"
+            else (
+                (path.parent.parent.name if path.name.startswith("version_") else path.parent.name)
+                or parent
+            )
+        )
+        yield Run(
+            id=str(path),
+            name=name,
+            experiment=experiment,
+            status=Status.UNKNOWN,
+            format=self.name,
+            path=path,
+            start_time=start,
+            end_time=end,
+            params=params,
+            metrics=tuple(metrics),
+        )
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        t = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def keras_files(path: Path) -> list[Path]:
+    """CSV logs in ``path`` whose header starts with ``epoch`` (Keras' CSVLogger)."""
+    found = []
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return []
+    for f in entries:
+        if (
+            not f.is_file()
+            or f.is_symlink()
+            or f.suffix.lower() not in (".csv", ".log", ".tsv", ".txt")
+        ):
+            continue
+        try:
+            with f.open("rb") as fh:
+                first = fh.readline(4096).decode("utf-8", "replace").strip()
+        except OSError:
+            continue
+        if first.split(",")[0].split("\t")[0].split(";")[0].strip() == "epoch" and len(first) > 6:
+            found.append(f)
+    return found
+
+
+class KerasCsvReader:
+    """Reads Keras ``CSVLogger`` files (each file one run; a resumed fit restarts the epochs)."""
+
+    name: ClassVar[str] = "keras-csv"
+
+    def detect(self, path: Path) -> bool:
+        """A folder with a CSV log whose header starts with ``epoch``."""
+        return bool(keras_files(path))
+
+    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
+        """One run per CSV log in ``path``."""
+        for file in keras_files(path):
+            header, rows = _read_csv(file, problems)
+            epochs = [number(cells[0]) for _, cells in rows]
+            resumed = [
+                rows[i][0]
+                for i in range(1, len(rows))
+                if (e := epochs[i]) is not None and (p := epochs[i - 1]) is not None and e <= p
+            ]
+            if resumed:
+                problems.info(
+                    file,
+                    resumed[0],
+                    "epochs restart here (a second fit appended to "
+                    "the same file); both kept, in file order",
+                )
+            yield Run(
+                id=str(file),
+                name=file.stem,
+                experiment=path.name,
+                status=Status.UNKNOWN,
+                format=self.name,
+                path=file,
+                metrics=tuple(
+                    _columns(file, header, rows, "epoch", frozenset({"epoch"}), problems)
+                ),
+                properties={"file": file.name},
+            )

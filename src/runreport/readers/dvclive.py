@@ -1,0 +1,190 @@
+"""DVCLive folders: ``metrics.json``, ``params.yaml``, ``plots/metrics/**.tsv``, images, sklearn
+plots."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+
+from ..errors import Problems
+from ..model import Image, Metric, Run, Status, Value
+from .base import list_files, nonfinite, number, read_text, series
+from .csvlogs import read_params_yaml
+from .tables import matrix_metric, table_metric
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+#: sklearn plot files: which two fields make the x/y of the curve.
+_CURVES = {
+    "roc": ("fpr", "tpr"),
+    "precision_recall": ("recall", "precision"),
+    "det": ("fpr", "fnr"),
+    "calibration": ("prob_pred", "prob_true"),
+}
+
+
+class DvcLiveReader:
+    """Reads one DVCLive output folder as one run."""
+
+    name: ClassVar[str] = "dvclive"
+
+    def detect(self, path: Path) -> bool:
+        """A folder with ``plots/metrics/`` or ``metrics.json`` beside ``plots/`` or
+        ``params.yaml``."""
+        if (path / "plots" / "metrics").is_dir():
+            return True
+        return (path / "metrics.json").is_file() and (
+            (path / "plots").is_dir() or (path / "params.yaml").is_file()
+        )
+
+    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
+        """The one run in ``path``."""
+        plots = path / "plots"
+        metrics: list[Metric] = []
+        for tsv in (
+            sorted((plots / "metrics").rglob("*.tsv")) if (plots / "metrics").is_dir() else []
+        ):
+            m = _tsv(tsv, tsv.relative_to(plots / "metrics").as_posix()[:-4], problems)
+            if m is not None:
+                metrics.append(m)
+        have = {m.name for m in metrics}
+        latest = _latest(path / "metrics.json", problems)
+        metrics += [series(k, None, [v]) for k, v in latest.items() if k not in have]
+        metrics += _sklearn(plots / "sklearn", problems) + _custom(plots / "custom", problems)
+        images = tuple(
+            Image(ref.rel.removeprefix("plots/images/"), ref.path)
+            for ref in list_files(plots / "images", path)
+            if ref.rel.lower().endswith(_IMAGE_SUFFIXES)
+        )
+        params = (
+            read_params_yaml(path / "params.yaml", problems)
+            if (path / "params.yaml").is_file()
+            else {}
+        )
+        named = path.name == "dvclive"
+        yield Run(
+            id=str(path),
+            name=path.parent.name if named else path.name,
+            experiment=(path.parent.parent.name if named else path.parent.name) or path.name,
+            status=Status.UNKNOWN,
+            format=self.name,
+            path=path,
+            params=params,
+            metrics=tuple(metrics),
+            images=images,
+            outputs=list_files(path / "artifacts", path),
+        )
+
+
+def _tsv(file: Path, name: str, problems: Problems) -> Metric | None:
+    text = read_text(file, problems, limit=512 << 20)
+    if not text:
+        return None
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter="\t") if r]
+    if not rows:
+        return None
+    header = rows[0]
+    value_cols = [i for i, h in enumerate(header) if h not in ("step", "timestamp")]
+    if not value_cols:
+        problems.warn(file, 1, "no value column; file skipped")
+        return None
+    vi = value_cols[-1]
+    si = header.index("step") if "step" in header else None
+    steps: list[Value] = []
+    values: list[Value] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            problems.warn(file, line, f"{len(row)} cells for {len(header)} columns; row skipped")
+            continue
+        value = number(row[vi])
+        if value is None:
+            problems.warn(file, line, f"{row[vi]!r} is not a number; row skipped")
+            continue
+        steps.append(number(row[si]) if si is not None else None)
+        values.append(value)
+    if not values:
+        return None
+    return series(name, steps if si is not None and None not in steps else None, values)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}/"))
+        elif isinstance(value, str) and nonfinite(value) is not None:
+            out[name] = nonfinite(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[name] = value
+    return out
+
+
+def _latest(file: Path, problems: Problems) -> dict[str, Value]:
+    """``metrics.json``: the last value of each metric, nested on ``/`` (``step`` dropped)."""
+    if not file.is_file():
+        return {}
+    try:
+        data = orjson.loads(file.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        problems.warn(file, None, f"unreadable metrics.json ({exc}); skipped")
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    data.pop("step", None)
+    return _flatten(data)
+
+
+def _json_files(folder: Path, problems: Problems) -> Iterator[tuple[str, Any]]:
+    if not folder.is_dir():
+        return
+    for file in sorted(folder.rglob("*.json")):
+        try:
+            yield file.relative_to(folder).as_posix()[:-5], orjson.loads(file.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            problems.warn(file, None, f"unreadable plot file ({exc}); skipped")
+
+
+def _sklearn(folder: Path, problems: Problems) -> list[Metric]:
+    """sklearn plots: a confusion matrix as a heatmap, curves as two-variable tables."""
+    out: list[Metric] = []
+    for name, data in _json_files(folder, problems):
+        if (
+            isinstance(data, list)
+            and data
+            and all(isinstance(d, dict) and {"actual", "predicted"} <= set(d) for d in data)
+        ):
+            counts = Counter((str(d["actual"]), str(d["predicted"])) for d in data)
+            labels = sorted(
+                {a for a, _ in counts} | {p for _, p in counts},
+                key=lambda s: (number(s) is None, number(s) or 0, s),
+            )
+            matrix = [[counts.get((a, p), 0) for p in labels] for a in labels]
+            out.append(matrix_metric(name, labels, matrix))
+            continue
+        if isinstance(data, dict):
+            for key, (x, y) in _CURVES.items():
+                rows = data.get(key)
+                if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
+                    out.append(
+                        table_metric(
+                            name, {x: [r.get(x) for r in rows], y: [r.get(y) for r in rows]}
+                        )
+                    )
+                    break
+    return out
+
+
+def _custom(folder: Path, problems: Problems) -> list[Metric]:
+    """``log_plot`` data: a list of records, shown as a table by the rules."""
+    out: list[Metric] = []
+    for name, data in _json_files(folder, problems):
+        if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+            keys = list(dict.fromkeys(k for r in data for k in r))
+            out.append(table_metric(name, {k: [r.get(k) for r in data] for k in keys}))
+    return out

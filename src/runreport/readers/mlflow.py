@@ -1,0 +1,356 @@
+"""MLflow: the ``mlruns/`` file store (MLflow 1.x, 2.x, 3.x) and the SQLite ``mlflow.db``.
+
+Read by hand with PyYAML and plain file reads (the ``mlflow`` package is neither needed nor used).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlparse
+
+import yaml
+
+from ..errors import Problems
+from ..model import FileRef, Image, Metric, Run, Status
+from .base import from_millis, list_files, read_text, series
+from .tables import artifact_tables, merge_dotted_tables
+
+#: Sub-folders of an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
+RESERVED_FOLDERS = frozenset({"tags", "datasets", "traces", "models"})
+_INT_STATUS = {
+    1: Status.RUNNING,
+    2: Status.RUNNING,
+    3: Status.COMPLETED,
+    4: Status.FAILED,
+    5: Status.CANCELED,
+}
+_NAME_STATUS = {
+    "RUNNING": Status.RUNNING,
+    "SCHEDULED": Status.RUNNING,
+    "FINISHED": Status.COMPLETED,
+    "FAILED": Status.FAILED,
+    "KILLED": Status.CANCELED,
+}
+#: MLflow stores infinities clamped to the largest double.
+_DOUBLE_MAX = 1.7976931348623157e308
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+_LOG_IMAGE = re.compile(r"^(?P<key>.+?)[+%]step[+%](?P<step>-?\d+)[+%]timestamp[+%]\d+[+%]")
+
+
+def _yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problems.warn(path, line, f"malformed YAML ({getattr(exc, 'problem', exc)}); skipped")
+        return None
+    if not isinstance(data, dict):
+        problems.warn(path, None, "not a YAML mapping; skipped")
+        return None
+    return data
+
+
+def _status(value: object) -> Status:
+    if value is None:
+        return Status.RUNNING  # MLflow's default when the field is missing
+    if isinstance(value, int):
+        return _INT_STATUS.get(value, Status.UNKNOWN)
+    return _NAME_STATUS.get(str(value).upper(), Status.parse(value) or Status.UNKNOWN)
+
+
+def _key_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """Files below ``root`` as (key, path); keys with ``/`` are stored as sub-folders."""
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            yield path.relative_to(root).as_posix(), path
+
+
+def _is_experiment(path: Path) -> bool:
+    return (path / "meta.yaml").is_file() and not (path / "metrics").is_dir()
+
+
+class MlflowReader:
+    """Reads an MLflow file store, or one experiment or run folder of it."""
+
+    name: ClassVar[str] = "mlflow"
+
+    def detect(self, path: Path) -> bool:
+        """A store root (experiment folders with ``meta.yaml``), an experiment or a run folder."""
+        if (path / "meta.yaml").is_file():
+            return True
+        try:
+            children = list(os.scandir(path))
+        except OSError:
+            return False
+        return any(
+            c.is_dir(follow_symlinks=False)
+            and c.name.isdigit()
+            and os.path.isfile(os.path.join(c.path, "meta.yaml"))
+            for c in children
+        )
+
+    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
+        """Every run in the store, experiment or run folder at ``path``."""
+        meta_file = path / "meta.yaml"
+        if meta_file.is_file():
+            meta = _yaml(meta_file, problems) or {}
+            if "run_id" in meta or "run_uuid" in meta or (path / "metrics").is_dir():
+                exp = (
+                    _yaml(path.parent / "meta.yaml", problems)
+                    if (path.parent / "meta.yaml").is_file()
+                    else None
+                )
+                yield from self._runs_of(path.parent, exp or {}, problems, only=path)
+            else:
+                yield from self._runs_of(path, meta, problems)
+            return
+        for child in sorted(path.iterdir()):
+            if child.name == ".trash" and child.is_dir():
+                for trashed in sorted(child.iterdir()):
+                    if _is_experiment(trashed):
+                        exp = _yaml(trashed / "meta.yaml", problems) or {}
+                        yield from self._runs_of(
+                            trashed, {**exp, "lifecycle_stage": "deleted"}, problems
+                        )
+                continue
+            if child.is_dir() and not child.is_symlink() and (child / "meta.yaml").is_file():
+                exp = _yaml(child / "meta.yaml", problems)
+                if exp is None:
+                    problems.warn(child / "meta.yaml", None, "malformed experiment; skipped")
+                    continue
+                if "experiment_id" not in exp:
+                    continue
+                yield from self._runs_of(child, exp, problems)
+
+    def _runs_of(
+        self, exp_dir: Path, exp: dict[str, Any], problems: Problems, only: Path | None = None
+    ) -> Iterator[Run]:
+        exp_name = str(exp.get("name") or exp.get("experiment_id") or exp_dir.name)
+        exp_deleted = exp.get("lifecycle_stage") == "deleted"
+        folders = (
+            [only]
+            if only is not None
+            else [
+                c
+                for c in sorted(exp_dir.iterdir())
+                if c.is_dir()
+                and not c.is_symlink()
+                and c.name not in RESERVED_FOLDERS
+                and (c / "meta.yaml").is_file()
+            ]
+        )
+        for folder in folders:
+            run = self._run(folder, exp_name, exp_deleted, problems)
+            if run is not None:
+                yield run
+
+    def _run(
+        self, folder: Path, experiment: str, exp_deleted: bool, problems: Problems
+    ) -> Run | None:
+        meta = _yaml(folder / "meta.yaml", problems)
+        if meta is None:
+            return None
+        tags = {k: (read_text(p, problems) or "") for k, p in _key_files(folder / "tags")}
+        params = {k: (read_text(p, problems) or "") for k, p in _key_files(folder / "params")}
+        metrics = [
+            m
+            for k, p in _key_files(folder / "metrics")
+            if (m := _metric_file(k, p, problems)) is not None
+        ]
+        run_id = str(meta.get("run_id") or meta.get("run_uuid") or folder.name)
+        name = str(tags.get("mlflow.runName") or meta.get("run_name") or meta.get("name") or run_id)
+        artifacts = list_files(folder / "artifacts", folder)
+        images = tuple(
+            Image(_image_name(ref), ref.path)
+            for ref in artifacts
+            if ref.rel.lower().endswith(_IMAGE_SUFFIXES) and "+compressed" not in ref.rel
+        )
+        tables = artifact_tables(artifacts, problems)
+        return Run(
+            id=run_id,
+            name=name,
+            experiment=experiment,
+            status=_status(meta.get("status")),
+            format=self.name,
+            path=folder,
+            start_time=from_millis(meta.get("start_time")),
+            end_time=from_millis(meta.get("end_time")),
+            parent_id=tags.get("mlflow.parentRunId") or None,
+            tags={k: v for k, v in tags.items() if not k.startswith("mlflow.")},
+            properties={
+                k: v
+                for k, v in tags.items()
+                if k.startswith("mlflow.") and k not in _SHOWN_ELSEWHERE
+            },
+            params=params,
+            description=tags.get("mlflow.note.content", ""),
+            deleted=exp_deleted or meta.get("lifecycle_stage") == "deleted",
+            metrics=tuple(merge_dotted_tables(metrics)) + tables,
+            images=images,
+            outputs=artifacts,
+        )
+
+
+_SHOWN_ELSEWHERE = frozenset({"mlflow.runName", "mlflow.parentRunId", "mlflow.note.content"})
+
+
+def _image_name(ref: FileRef) -> str:
+    stem = ref.path.name.rsplit(".", 1)[0]
+    m = _LOG_IMAGE.match(stem)
+    if m:
+        return m.group("key").replace("~", "/").replace("#", "/")
+    return ref.rel.removeprefix("artifacts/")
+
+
+def _metric_file(key: str, path: Path, problems: Problems) -> Metric | None:
+    """One metric file: ``timestamp value [step [dataset digest]]`` per line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.warn(path, None, f"unreadable ({exc.strerror or exc})")
+        return None
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    elif lines:
+        # a line without its newline may be cut off ("ts 0.33" parses as a valid 2-field line)
+        problems.info(path, len(lines), "last line has no newline (run still writing?); ignored")
+        lines.pop()
+    steps: list[int | None] = []
+    values: list[float | int | None] = []
+    for number, raw in enumerate(lines, start=1):
+        parts = raw.decode("utf-8", errors="replace").split()
+        if len(parts) not in (2, 3, 4, 5, 6):
+            if parts:
+                problems.warn(
+                    path,
+                    number,
+                    f"expected 'timestamp value [step]', got {len(parts)} fields; line skipped",
+                )
+            continue
+        try:
+            int(parts[0])  # the timestamp: checked, not shown
+            value = float(parts[1])
+            step = int(parts[2]) if len(parts) >= 3 else 0
+        except ValueError:
+            problems.warn(path, number, "timestamp, value or step is not a number; line skipped")
+            continue
+        values.append(value)
+        steps.append(step)
+    if not values:
+        return None
+    return series(key, list(steps), list(values))
+
+
+class MlflowSqliteReader:
+    """Reads the SQLite store (``mlflow.db``) that MLflow uses by default since 3.7."""
+
+    name: ClassVar[str] = "mlflow-sqlite"
+
+    def detect(self, path: Path) -> bool:
+        """A folder holding ``mlflow.db``."""
+        return (path / "mlflow.db").is_file()
+
+    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
+        """Every run in ``path/mlflow.db``."""
+        db = path / "mlflow.db"
+        try:
+            con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            problems.error(db, None, f"cannot open the database ({exc})")
+            return
+        try:
+            yield from self._read(con, db, problems)
+        except sqlite3.Error as exc:
+            problems.error(db, None, f"not a readable MLflow database ({exc})")
+        finally:
+            con.close()
+
+    def _read(self, con: sqlite3.Connection, db: Path, problems: Problems) -> Iterator[Run]:
+        experiments = {
+            str(eid): (name, stage)
+            for eid, name, stage in con.execute(
+                "SELECT experiment_id, name, lifecycle_stage FROM experiments"
+            )
+        }
+        metrics: dict[str, dict[str, tuple[list[int | None], list[float | int | None]]]] = {}
+        for run_uuid, key, value, step, is_nan in con.execute(
+            "SELECT run_uuid, key, value, step, is_nan FROM metrics "
+            "ORDER BY run_uuid, key, timestamp, step, rowid"
+        ):
+            v = math.nan if is_nan else float(value)
+            if v == _DOUBLE_MAX:
+                v = math.inf
+            elif v == -_DOUBLE_MAX:
+                v = -math.inf
+            steps, values = metrics.setdefault(run_uuid, {}).setdefault(key, ([], []))
+            steps.append(step)
+            values.append(v)
+        params: dict[str, dict[str, str]] = {}
+        for run_uuid, key, value in con.execute("SELECT run_uuid, key, value FROM params"):
+            params.setdefault(run_uuid, {})[key] = value
+        tags: dict[str, dict[str, str]] = {}
+        for run_uuid, key, value in con.execute("SELECT run_uuid, key, value FROM tags"):
+            tags.setdefault(run_uuid, {})[key] = value or ""
+        for run_uuid, name, status, start, end, stage, exp_id, artifact_uri in con.execute(
+            "SELECT run_uuid, name, status, start_time, end_time, lifecycle_stage, experiment_id,"
+            " artifact_uri FROM runs ORDER BY start_time, run_uuid"
+        ):
+            exp_name, exp_stage = experiments.get(str(exp_id), (str(exp_id), "active"))
+            run_tags = tags.get(run_uuid, {})
+            run_metrics = [
+                series(k, s, v) for k, (s, v) in sorted(metrics.get(run_uuid, {}).items())
+            ]
+            artifacts_dir = _artifact_dir(db.parent, artifact_uri, str(exp_id), run_uuid)
+            artifacts = list_files(artifacts_dir, artifacts_dir.parent) if artifacts_dir else ()
+            yield Run(
+                id=run_uuid,
+                name=run_tags.get("mlflow.runName") or name or run_uuid,
+                experiment=exp_name,
+                status=_status(status),
+                format=self.name,
+                path=db,
+                start_time=from_millis(start),
+                end_time=from_millis(end),
+                parent_id=run_tags.get("mlflow.parentRunId") or None,
+                tags={k: v for k, v in run_tags.items() if not k.startswith("mlflow.")},
+                properties={
+                    k: v
+                    for k, v in run_tags.items()
+                    if k.startswith("mlflow.") and k not in _SHOWN_ELSEWHERE
+                },
+                params=params.get(run_uuid, {}),
+                description=run_tags.get("mlflow.note.content", ""),
+                deleted=stage == "deleted" or exp_stage == "deleted",
+                metrics=tuple(merge_dotted_tables(run_metrics))
+                + artifact_tables(artifacts, problems),
+                outputs=artifacts,
+            )
+
+
+def _artifact_dir(root: Path, uri: object, exp_id: str, run_id: str) -> Path | None:
+    """The local artifact folder of a run in a SQLite store, if it is on this machine."""
+    candidates = []
+    if isinstance(uri, str) and uri:
+        parsed = urlparse(uri)
+        if parsed.scheme == "file":
+            candidates.append(Path(unquote(parsed.path)))
+        elif not parsed.scheme:
+            candidates.append(root / uri)
+    candidates += [
+        root / "mlruns" / exp_id / run_id / "artifacts",
+        root / "mlartifacts" / exp_id / run_id / "artifacts",
+    ]
+    return next((c for c in candidates if c.is_dir() and not c.is_symlink()), None)

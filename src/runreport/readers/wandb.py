@@ -1,0 +1,118 @@
+"""Weights & Biases run folders, from the files a run leaves beside its ``.wandb`` log:
+``files/wandb-summary.json`` (last values), ``files/config.yaml`` (parameters),
+``files/wandb-metadata.json`` and ``files/output.log``.
+
+The binary ``run-<id>.wandb`` transaction log (the full history) is not decoded: a W&B run
+shows its summary values, parameters and console output, not its charts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+import yaml
+
+from ..errors import Problems
+from ..model import Image, Run, Status
+from .base import list_files, read_text, series
+from .csvlogs import flatten
+
+_RUN_DIR = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(?P<id>[a-z0-9]+)$")
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def _json(path: Path, problems: Problems) -> Any:
+    if not path.is_file():
+        return None
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        problems.warn(path, None, f"unreadable JSON ({exc}); skipped")
+        return None
+
+
+class WandbReader:
+    """Reads a ``wandb/run-<date>_<time>-<id>/`` folder."""
+
+    name: ClassVar[str] = "wandb"
+
+    def detect(self, path: Path) -> bool:
+        """A W&B run folder with its ``files/`` folder."""
+        return bool(_RUN_DIR.match(path.name)) and (path / "files").is_dir()
+
+    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
+        """The one run in ``path``."""
+        files = path / "files"
+        summary = _json(files / "wandb-summary.json", problems)
+        metadata = _json(files / "wandb-metadata.json", problems)
+        metrics = []
+        if isinstance(summary, dict):
+            for key, value in flatten(
+                {k: v for k, v in summary.items() if not k.startswith("_")}
+            ).items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    metrics.append(series(key, None, [value]))
+        params: dict[str, Any] = {}
+        config_text = (
+            read_text(files / "config.yaml", problems)
+            if (files / "config.yaml").is_file()
+            else None
+        )
+        if config_text:
+            try:
+                config = yaml.safe_load(config_text)
+            except yaml.YAMLError as exc:
+                problems.warn(files / "config.yaml", None, f"malformed YAML ({exc}); skipped")
+                config = None
+            if isinstance(config, dict):
+                unwrapped = {
+                    k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
+                    for k, v in config.items()
+                    if k not in ("wandb_version", "_wandb")
+                }
+                params = flatten(unwrapped)
+        meta = metadata if isinstance(metadata, dict) else {}
+        start = None
+        if isinstance(meta.get("startedAt"), str):
+            try:
+                start = datetime.fromisoformat(meta["startedAt"].replace("Z", "+00:00"))
+            except ValueError:
+                problems.warn(files / "wandb-metadata.json", None, "startedAt is not ISO 8601")
+        runtime = (
+            (summary.get("_wandb") or {}).get("runtime") if isinstance(summary, dict) else None
+        )
+        end = None
+        if start is not None and isinstance(runtime, (int, float)):
+            end = start + timedelta(seconds=float(runtime))
+        match = _RUN_DIR.match(path.name)
+        run_id = match.group("id") if match else path.name
+        outputs = list_files(files, path)
+        yield Run(
+            id=f"wandb:{run_id}:{path}",
+            name=str(meta.get("name") or run_id),
+            experiment=str(meta.get("project") or path.parent.parent.name or "wandb"),
+            status=Status.UNKNOWN,
+            format=self.name,
+            path=path,
+            start_time=start,
+            end_time=end,
+            compute_target=str(meta["host"]) if meta.get("host") else None,
+            params=params,
+            properties={
+                k: str(meta[k]) for k in ("program", "python", "gpu", "state") if meta.get(k)
+            },
+            metrics=tuple(metrics),
+            images=tuple(
+                Image(ref.path.stem, ref.path)
+                for ref in outputs
+                if ref.rel.startswith("files/media/images/")
+                and ref.rel.lower().endswith(_IMAGE_SUFFIXES)
+            ),
+            logs=tuple(ref for ref in outputs if ref.rel == "files/output.log"),
+            outputs=tuple(ref for ref in outputs if ref.rel != "files/output.log"),
+        )
