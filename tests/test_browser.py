@@ -17,7 +17,10 @@ from typing import Any
 import pytest
 from htmlparse import parse_file
 
+from runreport.build import BuildConfig, build_site
+
 CHROMIUM = Path("/usr/bin/chromium")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -116,13 +119,8 @@ def _visit(browser: Any, url: str, allowed_prefix: str) -> dict[str, Any]:
     return {"problems": problems, "marks": marks}
 
 
-@pytest.mark.parametrize("mode", ["file", "http"])
-def test_every_page_renders_cleanly(
-    browser: Any, example_site: Path, http_root: str, mode: str
-) -> None:
-    base = example_site.as_uri() + "/" if mode == "file" else http_root
-    allowed = "file://" if mode == "file" else http_root.split("/site")[0]
-    urls = _urls(example_site)
+def _check_pages(browser: Any, base: str, urls: list[str], allowed: str) -> int:
+    """Visit every URL; fail on any problem or empty chart; return the number of charts."""
     total_charts = 0
     for rel in urls:
         result = _visit(browser, base + rel, allowed)
@@ -130,7 +128,24 @@ def test_every_page_renders_cleanly(
         for m in result["marks"]:
             assert m not in (None, "error") and int(m) > 0, f"{rel}: a chart drew no marks ({m})"
         total_charts += len(result["marks"])
-    assert total_charts >= 20
+    return total_charts
+
+
+@pytest.mark.parametrize("mode", ["file", "http"])
+def test_every_page_renders_cleanly(
+    browser: Any, example_site: Path, http_root: str, mode: str
+) -> None:
+    base = example_site.as_uri() + "/" if mode == "file" else http_root
+    allowed = "file://" if mode == "file" else http_root.split("/site")[0]
+    assert _check_pages(browser, base, _urls(example_site), allowed) >= 20
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
+def test_corpus_site_renders_cleanly(browser: Any, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(CORPUS,), output=site))
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    assert _check_pages(browser, site.as_uri() + "/", pages, "file://") >= 100
 
 
 def _open(browser: Any, url: str) -> Any:

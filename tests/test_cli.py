@@ -124,3 +124,11 @@ def test_readme_cli_table_matches_help() -> None:
     for name, text in rows:
         assert cli.commands[name].help is not None
         assert cli.commands[name].help.splitlines()[0] == text
+
+
+def test_readme_formats_table_names_every_reader() -> None:
+    from runreport.readers import READERS
+
+    table = README.read_text().split("## Formats read", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"^\| [^|]+ \(`([a-z0-9-]+)`\) \|", table, re.M))
+    assert named == {r.name for r in READERS}

@@ -75,13 +75,17 @@ def _shape(name: str) -> dict[str, Any]:
 def _heatmap() -> dict[str, Any]:
     """Confusion-matrix cells: x = predicted, y = actual, colour and label = count (``v``)."""
     data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
-    cells = alt.Chart().mark_rect().encode(
-        color=alt.Color("v:Q", title="count", scale=alt.Scale(scheme="blues")),
-        tooltip=[
-            alt.Tooltip("y:N", title="actual"),
-            alt.Tooltip("x:N", title="predicted"),
-            alt.Tooltip("v:Q", title="count"),
-        ],
+    cells = (
+        alt.Chart()
+        .mark_rect()
+        .encode(
+            color=alt.Color("v:Q", title="count", scale=alt.Scale(scheme="blues")),
+            tooltip=[
+                alt.Tooltip("y:N", title="actual"),
+                alt.Tooltip("x:N", title="predicted"),
+                alt.Tooltip("v:Q", title="count"),
+            ],
+        )
     )
     labels = alt.Chart().mark_text(baseline="middle").encode(text=alt.Text("v:Q"))
     chart = (

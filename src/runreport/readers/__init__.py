@@ -107,7 +107,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, Reader]]:
         reader = detect(folder)
         if reader is not None:
             yield folder, reader
-            continue
+            if not reader.nested_runs:
+                continue
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
         except OSError:

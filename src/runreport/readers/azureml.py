@@ -125,6 +125,7 @@ class AzureMlDumpReader:
     """Reads JSON files holding what Azure ML's ``run.get_metrics()`` returned."""
 
     name: ClassVar[str] = "azureml-metrics"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A folder with a JSON file shaped like a ``get_metrics()`` result."""

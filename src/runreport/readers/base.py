@@ -28,6 +28,9 @@ class Reader(Protocol):
     """One input format: recognise a run folder, then read the runs in it."""
 
     name: ClassVar[str]
+    #: True when runs of this format nest (TensorBoard: a run folder may hold more run folders);
+    #: otherwise nothing below a run folder is searched for other runs.
+    nested_runs: ClassVar[bool]
 
     def detect(self, path: Path) -> bool:
         """True when the folder ``path`` holds a run of this format."""

@@ -163,6 +163,7 @@ class LightningCsvReader:
     pre-1.0 test-tube layout (``meta_tags.csv``, ``created_at``)."""
 
     name: ClassVar[str] = "lightning-csv"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A folder with ``metrics.csv`` beside ``hparams.yaml`` or with a ``step`` column."""
@@ -255,6 +256,7 @@ class KerasCsvReader:
     """Reads Keras ``CSVLogger`` files (each file one run; a resumed fit restarts the epochs)."""
 
     name: ClassVar[str] = "keras-csv"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A folder with a CSV log whose header starts with ``epoch``."""

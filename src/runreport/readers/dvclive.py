@@ -32,6 +32,7 @@ class DvcLiveReader:
     """Reads one DVCLive output folder as one run."""
 
     name: ClassVar[str] = "dvclive"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A folder with ``plots/metrics/`` or ``metrics.json`` beside ``plots/`` or

@@ -62,6 +62,7 @@ class HuggingFaceReader:
     """Reads a ``Trainer`` output folder (the newest state when only checkpoints hold one)."""
 
     name: ClassVar[str] = "huggingface"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A folder with ``trainer_state.json``, a ``checkpoint-N/`` holding one, or
@@ -104,7 +105,10 @@ class HuggingFaceReader:
         extra = [
             series(k, None, [v])
             for k, v in results.items()
-            if k not in have and isinstance(v, (int, float)) and not isinstance(v, bool)
+            if k not in have
+            and k not in _AXES
+            and isinstance(v, (int, float))
+            and not isinstance(v, bool)
         ]
         finished = any("train_runtime" in e for e in history if isinstance(e, dict)) or (
             bool(results) and "train_runtime" in results

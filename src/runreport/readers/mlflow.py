@@ -85,6 +85,7 @@ class MlflowReader:
     """Reads an MLflow file store, or one experiment or run folder of it."""
 
     name: ClassVar[str] = "mlflow"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A store root (experiment folders with ``meta.yaml``), an experiment or a run folder."""
@@ -258,6 +259,7 @@ class MlflowSqliteReader:
     """Reads the SQLite store (``mlflow.db``) that MLflow uses by default since 3.7."""
 
     name: ClassVar[str] = "mlflow-sqlite"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A folder holding ``mlflow.db``."""

@@ -21,6 +21,7 @@ class NativeReader:
     """Reads runs written by :func:`runreport.start_run`."""
 
     name: ClassVar[str] = "runreport"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A native run folder holds ``run.json`` or ``metrics.jsonl``."""

@@ -231,6 +231,7 @@ class TensorBoardReader:
     """Reads the event files of one folder as one run."""
 
     name: ClassVar[str] = "tensorboard"
+    nested_runs: ClassVar[bool] = True
 
     def detect(self, path: Path) -> bool:
         """A folder that directly holds event files."""
@@ -323,8 +324,9 @@ def _value(
             got = list(value.tensor.string_val)
             for png in got[2:]:
                 images.setdefault(tag, []).append((step, png))
-        elif plugin == "hparams" and tag.endswith("session_start_info"):
-            _hparams(value.metadata.plugin_data.content, params, problems, file)
+    if plugin == "hparams" and tag.endswith("session_start_info"):
+        # tensorboardX writes these with metadata only; TF writes an empty tensor beside it
+        _hparams(value.metadata.plugin_data.content, params, problems, file)
 
 
 def _hparams(content: bytes, params: dict[str, Any], problems: Problems, file: Path) -> None:

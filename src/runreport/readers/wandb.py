@@ -40,6 +40,7 @@ class WandbReader:
     """Reads a ``wandb/run-<date>_<time>-<id>/`` folder."""
 
     name: ClassVar[str] = "wandb"
+    nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
         """A W&B run folder with its ``files/`` folder."""

@@ -1,0 +1,424 @@
+"""Files written by the real producing libraries, read back by runreport and compared with what
+those libraries read back themselves: no point lost, duplicated steps kept, order preserved."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import runreport
+from runreport.errors import Problems
+from runreport.model import Kind, Run, Status
+from runreport.readers import read_runs
+
+# the producing libraries (mlflow, pandas, sqlalchemy, dvc) warn about their own deprecations
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::UserWarning"),
+]
+
+DOUBLE_MAX = 1.7976931348623157e308
+LOSS = [1.0, 0.5, float("nan"), 0.25, float("inf"), 0.125, float("-inf")]
+STEPS = [0, 1, 2, 2, 3, 4, 5]  # step 2 twice
+
+
+def _read(path: Path) -> tuple[list[Run], Problems]:
+    problems = Problems()
+    return list(read_runs([path], problems, include_deleted=True)), problems
+
+
+def _same(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(
+        (math.isnan(x) and math.isnan(y)) or x == y for x, y in zip(a, b, strict=True)
+    )
+
+
+def _values(run: Run, name: str) -> tuple[list[Any], list[Any]]:
+    m = run.metric(name)
+    assert m is not None, f"{run.name} has no metric {name!r}"
+    return list(m.columns.get("step", [])), list(m.columns["value"])
+
+
+# ---------------------------------------------------------------------------------- MLflow
+@pytest.fixture
+def mlflow_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    import mlflow  # the test extra installs it (tests/run.sh); a missing install fails
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    return mlflow
+
+
+def _log_mlflow_runs(mlflow: Any) -> dict[str, str]:
+    mlflow.set_experiment("démo-exp")
+    ids = {}
+    with mlflow.start_run(run_name="parent-ü") as parent:
+        mlflow.set_tag("mlflow.note.content", "# Notes\nmulti-line")
+        mlflow.set_tag("team", "vision")
+        mlflow.log_params({"lr": 0.1, "opt": "adam"})
+        for step, value in zip(STEPS, LOSS, strict=True):
+            mlflow.log_metric("train/loss", value, step=step)
+        mlflow.log_metric("accuracy", 0.9)
+        mlflow.log_metrics({"Cosine Wave.angle": 0, "Cosine Wave.cos": 1.0})
+        mlflow.log_metrics({"Cosine Wave.angle": 90, "Cosine Wave.cos": 0.0})
+        mlflow.log_table({"label": ["cat", "dog"], "p": [0.9, 0.8]}, artifact_file="preds.json")
+        mlflow.log_dict(
+            {
+                "schema_type": "confusion_matrix",
+                "schema_version": "1.0.0",
+                "data": {"class_labels": ["a", "b"], "matrix": [[3, 1], [0, 4]]},
+            },
+            "cm.json",
+        )
+        with mlflow.start_run(run_name="child", nested=True) as child:
+            mlflow.log_metric("val.acc", 0.5, step=0)
+            mlflow.log_metric("val.acc", 0.7, step=1)
+            mlflow.log_metric("val.loss", 0.4, step=0)
+            mlflow.log_metric("val.loss", 0.3, step=1)
+        ids["parent"], ids["child"] = parent.info.run_id, child.info.run_id
+    with mlflow.start_run(run_name="doomed") as doomed:
+        mlflow.log_metric("x", 1.0)
+    mlflow.tracking.MlflowClient().delete_run(doomed.info.run_id)
+    ids["doomed"] = doomed.info.run_id
+    return ids
+
+
+def _check_against_client(mlflow: Any, runs: list[Run], ids: dict[str, str]) -> None:
+    client = mlflow.tracking.MlflowClient()
+    by_id = {r.id: r for r in runs}
+    parent, child = by_id[ids["parent"]], by_id[ids["child"]]
+    assert parent.name == "parent-ü" and parent.experiment == "démo-exp"
+    assert parent.status is Status.COMPLETED
+    assert child.parent_id == parent.id
+    assert parent.description == "# Notes\nmulti-line"
+    assert parent.tags == {"team": "vision"}
+    assert parent.params == {"lr": "0.1", "opt": "adam"}
+    history = client.get_metric_history(ids["parent"], "train/loss")
+    steps, values = _values(parent, "train/loss")
+    assert steps == [h.step for h in history] == STEPS
+    theirs = [h.value for h in history]
+    # MLflow's SQL store clamps infinities to the largest double; runreport shows them as inf
+    ours = [
+        v if math.isnan(v) or abs(v) != math.inf else math.copysign(DOUBLE_MAX, v) for v in values
+    ]
+    assert _same(ours, [v if not (math.isinf(v)) else math.copysign(DOUBLE_MAX, v) for v in theirs])
+    assert _same(values, LOSS)
+    assert parent.get_metrics()["accuracy"] == 0.9
+    # log_row migrated as dotted keys at one step: one two-variable table again
+    assert parent.get_metrics()["Cosine Wave"] == {"angle": [0.0, 90.0], "cos": [1.0, 0.0]}
+    # a real series with dots is left alone
+    assert child.get_metrics()["val.acc"] == [0.5, 0.7]
+    assert by_id[ids["doomed"]].deleted
+
+
+def test_mlflow_file_store_matches_the_client(mlflow_store: Any, tmp_path: Path) -> None:
+    mlflow_store.set_tracking_uri(f"file://{tmp_path / 'mlruns'}")
+    ids = _log_mlflow_runs(mlflow_store)
+    runs, problems = _read(tmp_path / "mlruns")
+    assert [p for p in problems.items if p.severity.value != "info"] == []
+    _check_against_client(mlflow_store, runs, ids)
+    parent = next(r for r in runs if r.id == ids["parent"])
+    kinds = {m.name: m.kind for m in parent.metrics}
+    assert kinds["preds"] is Kind.TABLE and kinds["cm"] is Kind.MATRIX
+    assert parent.get_metrics()["preds"] == {"label": ["cat", "dog"], "p": [0.9, 0.8]}
+    assert {"preds.json", "cm.json"} <= {o.path.name for o in parent.outputs}
+    visible = runreport.load(tmp_path / "mlruns")
+    assert ids["doomed"] not in {r.id for r in visible}  # deleted runs hidden by default
+
+
+def test_mlflow_sqlite_store_matches_the_client(mlflow_store: Any, tmp_path: Path) -> None:
+    mlflow_store.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    ids = _log_mlflow_runs(mlflow_store)
+    runs, problems = _read(tmp_path)
+    assert {r.format for r in runs} == {"mlflow-sqlite"} and problems.items == []
+    _check_against_client(mlflow_store, runs, ids)
+
+
+def test_mlflow_metric_file_quirks(tmp_path: Path) -> None:
+    run = tmp_path / "mlruns" / "1" / "abc"
+    (run / "metrics" / "train").mkdir(parents=True)
+    (tmp_path / "mlruns" / "1" / "meta.yaml").write_text(
+        "experiment_id: 1\nname: old\nlifecycle_stage: active\n"
+    )
+    (run / "meta.yaml").write_text("run_uuid: abc\nstatus: 4\nstart_time: 1600000000000\n")
+    (run / "metrics" / "train" / "loss").write_text(
+        "1600000000000 1.0\n1600000000001 nan 1\n1600000000002 -inf 2 toy abc123\nbad line\n"
+        "1600000000003 0.3"
+    )  # cut off: no newline
+    [r], problems = _read(tmp_path / "mlruns")
+    assert r.status is Status.FAILED and r.name == "abc"
+    steps, values = _values(r, "train/loss")
+    assert steps == [0, 1, 2] and values[0] == 1.0 and math.isnan(values[1])
+    assert values[2] == -math.inf
+    lines = sorted((p.line, p.severity.value) for p in problems.items)
+    assert lines == [(4, "warning"), (5, "info")]
+
+
+# ------------------------------------------------------------------------------ TensorBoard
+def test_tensorboardx_files_match_the_tensorboard_loader(tmp_path: Path) -> None:
+    import tensorboardX as tbx
+    from tensorboard.backend.event_processing import event_accumulator as accumulator
+
+    logdir = tmp_path / "tb" / "run1"
+    writer = tbx.SummaryWriter(str(logdir))
+    for step, value in zip(STEPS, LOSS, strict=True):
+        writer.add_scalar("train/loss", value, step)
+    writer.add_text("notes", "hello <b>world</b>", 0)
+    writer.add_image("sample", np.zeros((3, 8, 8), dtype=np.uint8), 3)
+    writer.add_hparams({"lr": 0.1, "opt": "adam"}, {"hparam/acc": 0.5})
+    writer.close()
+    ea = accumulator.EventAccumulator(str(logdir), size_guidance={accumulator.SCALARS: 0})
+    ea.Reload()
+    theirs = ea.Scalars("train/loss")
+    runs, problems = _read(tmp_path / "tb")
+    assert problems.items == []
+    run = next(r for r in runs if r.path == logdir)
+    steps, values = _values(run, "train/loss")
+    assert steps == [e.step for e in theirs] == STEPS
+    assert _same(values, [e.value for e in theirs])
+    assert _values(run, "notes")[1] == ["hello <b>world</b>"]
+    assert [i.name for i in run.images] == ["sample"]
+    assert run.images[0].data is not None and run.images[0].data.startswith(b"\x89PNG")
+    hparams_run = next(r for r in runs if r.path != logdir)  # add_hparams writes a sub-run
+    assert hparams_run.params == {"lr": 0.1, "opt": "adam"}
+
+
+def test_tensor_scalars_as_tf2_writes_them(tmp_path: Path) -> None:
+    """TF2 writes scalars as 4 raw bytes in tensor_content; tensorboard's own writer as
+    float_val; PyTorch's double_precision as double_val."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
+    from tensorboardX.record_writer import RecordWriter
+
+    logdir = tmp_path / "tf2"
+    logdir.mkdir()
+    path = logdir / "events.out.tfevents.1.host.1.v2"
+    writer = RecordWriter(str(path))
+    writer.write(event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString())
+    meta = summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+    )
+    tensors = [
+        tensor_pb2.TensorProto(
+            dtype=1,
+            tensor_shape=tensor_shape_pb2.TensorShapeProto(),
+            tensor_content=struct.pack("<f", 0.5),
+        ),
+        tensor_pb2.TensorProto(dtype=1, float_val=[0.25]),
+        tensor_pb2.TensorProto(dtype=2, double_val=[0.125]),
+    ]
+    for step, tensor in enumerate(tensors):
+        value = summary_pb2.Summary.Value(tag="epoch_loss", metadata=meta, tensor=tensor)
+        event = event_pb2.Event(
+            wall_time=2.0 + step, step=step, summary=summary_pb2.Summary(value=[value])
+        )
+        writer.write(event.SerializeToString())
+    writer.flush()
+    writer.close()
+    # a torn last record: a run still being written
+    with path.open("ab") as fh:
+        fh.write(b"\x10\x00\x00\x00\x00\x00")
+    [run], problems = _read(logdir)
+    assert _values(run, "epoch_loss") == ([0, 1, 2], [0.5, 0.25, 0.125])
+    assert [p.severity.value for p in problems.items] == ["info"]
+
+
+def test_corrupt_event_record_keeps_what_came_before(tmp_path: Path) -> None:
+    import tensorboardX as tbx
+
+    logdir = tmp_path / "run"
+    writer = tbx.SummaryWriter(str(logdir))
+    for step in range(5):
+        writer.add_scalar("x", float(step), step)
+    writer.close()
+    [file] = logdir.iterdir()
+    data = bytearray(file.read_bytes())
+    data[-3] ^= 0xFF  # flip a bit in the last record's data CRC
+    file.write_bytes(bytes(data))
+    [run], problems = _read(logdir)
+    assert _values(run, "x") == ([0, 1, 2, 3], [0.0, 1.0, 2.0, 3.0])
+    assert "CRC mismatch" in problems.items[0].message
+
+
+# ---------------------------------------------------------------------------------- DVCLive
+def test_dvclive_folder_matches_its_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dvclive
+
+    monkeypatch.chdir(tmp_path)
+    with dvclive.Live(dir="dvclive", save_dvc_exp=False, dvcyaml=None) as live:
+        live.log_params({"lr": 0.01, "model": {"layers": 3}})
+        for value in [1.0, float("nan"), 0.5]:
+            live.log_metric("train/loss", value)
+            live.log_metric("acc", 0.5 if math.isnan(value) else 1 - value)
+            live.next_step()
+        live.log_metric("summary_only", 0.99, plot=False)
+        live.log_sklearn_plot("confusion_matrix", [0, 1, 1, 0, 1], [0, 1, 0, 0, 1], name="cm.json")
+        live.log_image("sample.png", np.zeros((4, 4, 3), dtype=np.uint8))
+    [run], problems = _read(tmp_path / "dvclive")
+    assert run.format == "dvclive" and problems.items == []
+    with (tmp_path / "dvclive" / "plots" / "metrics" / "train" / "loss.tsv").open() as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    steps, values = _values(run, "train/loss")
+    assert steps == [int(r["step"]) for r in rows] == [0, 1, 2]
+    assert _same(values, [float(r["loss"]) for r in rows])
+    assert run.get_metrics()["summary_only"] == 0.99
+    assert run.params == {"lr": 0.01, "model.layers": 3}
+    cm = run.metric("cm")
+    assert cm is not None and cm.kind is Kind.MATRIX
+    cells = dict(
+        zip(
+            zip(cm.columns["actual"], cm.columns["predicted"], strict=True),
+            cm.columns["count"],
+            strict=True,
+        )
+    )
+    assert cells == {("0", "0"): 2, ("0", "1"): 0, ("1", "0"): 1, ("1", "1"): 2}
+    assert [i.name for i in run.images] == ["sample.png"]
+
+
+# ------------------------------------------------------- Lightning, Keras, HF: their layouts
+def _lightning_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """What Lightning's CSVLogger writes: every key seen so far, sorted, as the header
+    (the file is rewritten when a key appears), empty cells for missing keys."""
+    keys = sorted({k for r in rows for k in r})
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_lightning_layout(tmp_path: Path) -> None:
+    version = tmp_path / "lightning_logs" / "version_0"
+    version.mkdir(parents=True)
+    rows = [
+        {"train_loss_step": 0.68, "epoch": 0, "step": 49},
+        {"train_loss_step": float("nan"), "epoch": 0, "step": 99},
+        {"val_acc": 0.71, "val_loss": 0.55, "epoch": 0, "step": 99},
+        {"train_loss_epoch": 0.60, "epoch": 0, "step": 99},
+        {"lr-Adam": 0.001, "step": 0},
+    ]
+    _lightning_csv(version / "metrics.csv", rows)
+    (version / "hparams.yaml").write_text("lr: 0.001\nbetas: !!python/tuple\n- 0.9\n- 0.999\n")
+    [run], problems = _read(tmp_path)
+    assert run.format == "lightning-csv" and run.name == "version_0"
+    steps, values = _values(run, "train_loss_step")
+    assert steps == [49, 99] and values[0] == 0.68 and math.isnan(values[1])
+    assert _values(run, "val_loss") == ([99], [0.55])
+    assert _values(run, "lr-Adam") == ([0], [0.001])
+    assert run.params == {"lr": 0.001, "betas": "[0.9, 0.999]"}
+    assert [p.severity.value for p in problems.items] == ["info"]
+
+
+def _keras_csv(path: Path, epochs: list[dict[str, Any]], append: bool = False) -> None:
+    """What Keras' CSVLogger writes: epoch first, then sorted keys; NA for missing values;
+    a second fit with append=True adds rows without a header."""
+    keys = sorted({k for e in epochs for k in e})
+    with path.open("a" if append else "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["epoch", *keys], lineterminator="\r\r\n")
+        if not append:
+            w.writeheader()
+        for i, e in enumerate(epochs):
+            w.writerow({"epoch": i, **{k: e.get(k, "NA") for k in keys}})
+
+
+def test_keras_layout_with_a_resumed_fit(tmp_path: Path) -> None:
+    log = tmp_path / "history.csv"
+    _keras_csv(log, [{"loss": 0.9, "val_loss": 1.0}, {"loss": 0.5}])
+    _keras_csv(log, [{"loss": 0.4, "val_loss": 0.6}], append=True)
+    [run], problems = _read(tmp_path)
+    assert run.format == "keras-csv" and run.name == "history"
+    assert _values(run, "loss") == ([0, 1, 0], [0.9, 0.5, 0.4])  # epochs restart: both kept
+    assert _values(run, "val_loss") == ([0, 0], [1.0, 0.6])  # NA is missing, not a value
+    assert problems.items[0].line is not None and "restart" in problems.items[0].message
+
+
+def test_huggingface_layout(tmp_path: Path) -> None:
+    """trainer_state.json as Trainer writes it: asdict, indent=2, sort_keys, NaN allowed."""
+    out = tmp_path / "out"
+    history: list[dict[str, Any]] = [
+        {"epoch": 0.0, "eval_g0_accuracy": 0.5, "step": 0},
+        {"epoch": 0.5, "grad_norm": 1.9, "learning_rate": 4.5e-05, "loss": 0.69, "step": 10},
+        {"epoch": 1.0, "eval_loss": 0.41, "eval_accuracy": 0.85, "step": 20},
+        {"epoch": 1.0, "loss": float("nan"), "step": 20},
+        {"predict_loss": 0.3},
+        {"epoch": 1.0, "step": 20, "train_loss": 0.55, "train_runtime": 12.3},
+    ]
+
+    @dataclasses.dataclass
+    class State:
+        log_history: list[dict[str, Any]]
+        global_step: int = 20
+        max_steps: int = 20
+        best_metric: float | None = 0.41
+        best_model_checkpoint: str | None = "/elsewhere/checkpoint-20"
+
+    for ckpt, hist in (("checkpoint-10", history[:2]), ("checkpoint-20", history)):
+        (out / ckpt).mkdir(parents=True)
+        (out / ckpt / "trainer_state.json").write_text(
+            json.dumps(
+                dataclasses.asdict(State(hist, global_step=int(ckpt[11:]))),
+                indent=2,
+                sort_keys=True,
+            )
+        )
+    (out / "all_results.json").write_text(
+        json.dumps({"eval_loss": 0.40, "epoch": 1.0, "eval_samples": 872}, indent=4)
+    )
+    [run], problems = _read(out)
+    assert problems.items == []
+    assert run.format == "huggingface" and run.status is Status.COMPLETED
+    assert run.properties["state file"] == "checkpoint-20/trainer_state.json"
+    steps, values = _values(run, "loss")
+    assert steps == [10, 20] and values[0] == 0.69 and math.isnan(values[1])
+    assert _values(run, "eval_g0_accuracy") == ([0], [0.5])
+    assert _values(run, "predict_loss") == ([20], [0.3])  # no step: the global step
+    metrics = run.get_metrics()
+    assert metrics["train_runtime"] == 12.3 and metrics["eval_samples"] == 872
+    assert metrics["eval_loss"] == 0.41  # the series, not all_results' final value
+    assert "epoch" not in metrics
+
+
+# ---------------------------------------------------------------------------------- Azure ML
+def test_azure_get_metrics_dumps(tmp_path: Path) -> None:
+    single = {
+        "accuracy": 0.91,
+        "Sigmoid": [0.1, 0.5, 0.9],
+        "Cosine Wave": {"angle": [0, 90], "cos": [1.0, 0.0]},
+        "cm": {
+            "schema_type": "confusion_matrix",
+            "schema_version": "1.0.0",
+            "data": {"class_labels": ["a", "b"], "matrix": [[1, 2], [3, 4]]},
+        },
+    }
+    (tmp_path / "single").mkdir()
+    (tmp_path / "single" / "run_metrics.json").write_text(json.dumps(single))
+    recursive = {"HD_1_0": {"mse": 0.3, "loss": [1.0, 0.5]}, "HD_1_1": {"mse": 0.2}}
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "hd_metrics.json").write_text(json.dumps(recursive))
+    runs, problems = _read(tmp_path)
+    assert problems.items == []
+    by_name = {r.name: r for r in runs}
+    got = by_name["run_metrics"].get_metrics()
+    assert {k: got[k] for k in ("accuracy", "Sigmoid", "Cosine Wave")} == {
+        k: single[k] for k in ("accuracy", "Sigmoid", "Cosine Wave")
+    }
+    assert by_name["run_metrics"].metric("cm").kind is Kind.MATRIX  # type: ignore[union-attr]
+    parent = by_name["hd_metrics"]
+    assert by_name["HD_1_0"].parent_id == parent.id == by_name["HD_1_1"].parent_id
+    assert by_name["HD_1_0"].get_metrics() == recursive["HD_1_0"]
+    best = runreport.best_run([by_name["HD_1_0"], by_name["HD_1_1"]], "mse")
+    assert best is not None and best.name == "HD_1_1"
+
+
+def test_unknown_json_is_not_taken_for_a_dump(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text(json.dumps({"a": 1, "b": "x"}))
+    (tmp_path / "list.json").write_text("[1, 2]")
+    assert _read(tmp_path)[0] == []
