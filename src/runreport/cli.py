@@ -114,7 +114,7 @@ def ls_command(logdirs: tuple[Path, ...], as_json: bool, include_deleted: bool) 
     for run in runs:
         own = [
             p
-            for p in problems.items
+            for p in problems.sorted()
             if Path(p.path).is_relative_to(run.path) and p.severity is not Severity.INFO
         ]
         rows.append(

@@ -37,24 +37,49 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+#: Problems listed per file; more are counted and summed up in one line.
+MAX_PROBLEMS_PER_FILE = 20
+
+
 @dataclass
 class Problems:
-    """Collects problems while reading; readers report here instead of printing or raising."""
+    """Collects problems while reading; readers report here instead of printing or raising.
+
+    A file with thousands of bad lines lists its first ``MAX_PROBLEMS_PER_FILE`` and a count of
+    the rest, so memory and the problems page stay small.
+    """
 
     items: list[Problem] = field(default_factory=list)
+    _per_file: dict[str, int] = field(default_factory=dict, repr=False)
+    _dropped: dict[tuple[str, Severity], int] = field(default_factory=dict, repr=False)
+
+    def _add(self, path: Path | str, line: int | None, message: str, severity: Severity) -> None:
+        key = str(path)
+        seen = self._per_file.get(key, 0)
+        self._per_file[key] = seen + 1
+        if seen >= MAX_PROBLEMS_PER_FILE:
+            self._dropped[(key, severity)] = self._dropped.get((key, severity), 0) + 1
+            return
+        self.items.append(Problem(key, line, message, severity))
 
     def warn(self, path: Path | str, line: int | None, message: str) -> None:
         """Record a warning about ``path`` (and ``line`` when known)."""
-        self.items.append(Problem(str(path), line, message, Severity.WARNING))
+        self._add(path, line, message, Severity.WARNING)
 
     def info(self, path: Path | str, line: int | None, message: str) -> None:
         """Record a note that never fails a build, such as a cut-off last line."""
-        self.items.append(Problem(str(path), line, message, Severity.INFO))
+        self._add(path, line, message, Severity.INFO)
 
     def error(self, path: Path | str, line: int | None, message: str) -> None:
         """Record an error: something that could not be read at all."""
-        self.items.append(Problem(str(path), line, message, Severity.ERROR))
+        self._add(path, line, message, Severity.ERROR)
 
     def sorted(self) -> tuple[Problem, ...]:
-        """The problems in a stable order (by path, then line)."""
-        return tuple(sorted(self.items, key=lambda p: (p.path, p.line or 0, p.message)))
+        """The problems in a stable order (by path, then line), with the counts of the unlisted."""
+        summary = [
+            Problem(path, None, f"{n:,} more {severity.value}s in this file, not listed", severity)
+            for (path, severity), n in self._dropped.items()
+        ]
+        return tuple(
+            sorted([*self.items, *summary], key=lambda p: (p.path, p.line or 0, p.message))
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from . import __version__
 from .charts import chart_spec, shape_for
 from .errors import Problem, Severity
 from .names import slug
+from .readers.base import open_regular
 from .rules import Display, goal
 from .views import STATS, RunView, best_by_metric, clean_log, fmt, status_counts
 
@@ -231,8 +233,12 @@ def _js_data(key: str, value: Any) -> bytes:
 
 
 def _read_log(path: Path) -> tuple[str, bool]:
-    size = path.stat().st_size
-    with path.open("rb") as fh:
+    try:
+        fh = open_regular(path)
+    except OSError as exc:
+        return f"(not read: {exc.strerror or exc})", False
+    size = os.fstat(fh.fileno()).st_size
+    with fh:
         if size > MAX_LOG_BYTES_SHOWN:
             fh.seek(size - MAX_LOG_BYTES_SHOWN)
             data = fh.read(MAX_LOG_BYTES_SHOWN)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -12,7 +11,7 @@ from pathlib import Path
 from ..errors import Problems
 from ..model import Run
 from .azureml import AzureMlDumpReader
-from .base import Reader
+from .base import Reader, scan
 from .csvlogs import KerasCsvReader, LightningCsvReader
 from .dvclive import DvcLiveReader
 from .huggingface import HuggingFaceReader
@@ -109,10 +108,7 @@ def _walk(root: Path) -> Iterator[tuple[Path, Reader]]:
             yield folder, reader
             if not reader.nested_runs:
                 continue
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
-        except OSError:
-            continue
+        entries = scan(folder)[::-1]
         stack.extend(
             Path(e.path)
             for e in entries

@@ -7,6 +7,7 @@ The shapes are Azure's own: a scalar logged once is the value, a series or ``log
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,7 +16,7 @@ import orjson
 
 from ..errors import Problems
 from ..model import Kind, Metric, Run, Status, Value
-from .base import cell
+from .base import cell, is_regular, open_regular, scan
 from .tables import json_table
 
 #: JSON files bigger than this are not opened while looking for dumps.
@@ -76,19 +77,20 @@ def _candidates(path: Path) -> Iterator[tuple[Path, Any, str]]:
     try:
         files = sorted(
             p
-            for p in path.iterdir()
+            for p in (Path(e.path) for e in scan(path))
             if p.suffix.lower() == ".json"
-            and p.is_file()
+            and is_regular(p)
             and not p.is_symlink()
             and p.name not in _OTHER_TOOLS
         )
     except OSError:
         return
     for file in files:
-        if file.stat().st_size > MAX_DUMP_BYTES:
-            continue
         try:
-            data = orjson.loads(file.read_bytes())
+            if os.lstat(file).st_size > MAX_DUMP_BYTES:
+                continue
+            with open_regular(file) as fh:
+                data = orjson.loads(fh.read())
         except (OSError, orjson.JSONDecodeError):
             continue
         shape = _shape(data)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import stat
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import BinaryIO, ClassVar, Protocol
 
 from ..errors import Problems
 from ..model import FileRef, Kind, Metric, Run, Value
+
+#: Largest input file read whole (bigger ones are read up to this size and reported).
+MAX_FILE_BYTES = 256 << 20
+#: Longest line of a line-based file that is parsed (longer lines are skipped and reported).
+MAX_LINE_BYTES = 16 << 20
 
 _NONFINITE = {
     "nan": math.nan,
@@ -56,17 +64,111 @@ def cell(value: object) -> tuple[Value, str | None]:
     return str(value), f"value of type {type(value).__name__} kept as text"
 
 
-def list_files(root: Path, base: Path) -> tuple[FileRef, ...]:
-    """Regular files below ``root`` (not following links), sorted, relative to ``base``."""
-    if not root.is_dir() or root.is_symlink():
-        return ()
-    refs: list[FileRef] = []
-    for path in sorted(root.rglob("*")):
-        if path.is_symlink() or not path.is_file():
+def is_regular(path: Path) -> bool:
+    """True for a regular file that is not a symbolic link (never a FIFO, device or socket)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def is_plain_dir(path: Path) -> bool:
+    """True for a folder that is not a symbolic link."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading without following a link at the last step, and without
+    blocking on a FIFO; anything else raises OSError."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """A regular file's first ``limit`` bytes (more is reported, never read); None on error."""
+    try:
+        with open_regular(path) as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        problems.warn(path, None, f"not read ({exc.strerror or exc})")
+        return None
+    if len(data) > limit:
+        problems.warn(path, None, f"larger than {limit:,} bytes: only the first {limit:,} read")
+        data = data[:limit]
+    return data
+
+
+def iter_lines(
+    fh: BinaryIO, max_line: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, bytes | None, bool]]:
+    """``(line number, line without its newline, ended with a newline)`` while streaming a file;
+    a line longer than ``max_line`` is skipped without being held in memory (content None)."""
+    number = 0
+    while True:
+        chunk = fh.readline(max_line + 1)
+        if not chunk:
+            return
+        number += 1
+        if len(chunk) > max_line and not chunk.endswith(b"\n"):
+            ended = False
+            while True:
+                rest = fh.readline(1 << 20)
+                if not rest:
+                    break
+                if rest.endswith(b"\n"):
+                    ended = True
+                    break
+            yield number, None, ended
             continue
-        refs.append(
-            FileRef(path=path, rel=path.relative_to(base).as_posix(), size=path.stat().st_size)
-        )
+        ended = chunk.endswith(b"\n")
+        yield number, chunk[:-1] if ended else chunk, ended
+
+
+def scan(path: Path) -> list[os.DirEntry[str]]:
+    """The entries of a folder, sorted by name ([] when it cannot be listed)."""
+    try:
+        with os.scandir(path) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def walk_files(root: Path) -> Iterator[Path]:
+    """Regular files below ``root``, sorted, never following links (so no loops, and nothing
+    outside ``root``), skipping FIFOs, devices and sockets."""
+    if not is_plain_dir(root):
+        return
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        entries = scan(folder)[::-1]
+        files = []
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                stack.append(Path(e.path))
+            elif e.is_file(follow_symlinks=False):
+                files.append(Path(e.path))
+        yield from reversed(files)
+
+
+def list_files(root: Path, base: Path) -> tuple[FileRef, ...]:
+    """Regular files below ``root`` (links not followed), sorted, relative to ``base``."""
+    refs: list[FileRef] = []
+    for path in sorted(walk_files(root)):
+        try:
+            size = os.lstat(path).st_size
+        except OSError:
+            continue
+        refs.append(FileRef(path=path, rel=path.relative_to(base).as_posix(), size=size))
     return tuple(refs)
 
 
@@ -105,15 +207,9 @@ def from_millis(value: object) -> datetime | None:
 
 def read_text(path: Path, problems: Problems, limit: int = 1 << 20) -> str | None:
     """A small text file's content (UTF-8, bad bytes replaced and reported); None on error."""
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        problems.warn(path, None, f"unreadable ({exc.strerror or exc})")
+    data = read_bytes(path, problems, limit)
+    if data is None:
         return None
-    if len(data) > limit:
-        problems.warn(path, None, f"larger than {limit} bytes; only the start was read")
-        data = data[:limit]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

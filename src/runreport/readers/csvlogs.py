@@ -14,7 +14,7 @@ import yaml
 
 from ..errors import Problems
 from ..model import Metric, Run, Status, Value
-from .base import number, read_text, series
+from .base import is_regular, number, open_regular, read_text, scan, series
 
 #: Metric CSV files bigger than this are read up to this size (the rest is reported).
 MAX_CSV_BYTES = 512 << 20
@@ -44,10 +44,13 @@ def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
         return {}
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        problems.warn(path, None, "YAML nested too deeply; parameters skipped")
+        return {}
     except yaml.constructor.ConstructorError:
         try:
             data = yaml.load(text, Loader=_TolerantLoader)  # a SafeLoader subclass
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, RecursionError) as exc:
             problems.warn(path, None, f"malformed YAML ({exc}); parameters skipped")
             return {}
         problems.info(path, None, "python-specific YAML tags read as plain values")
@@ -62,15 +65,43 @@ def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
     return flatten(data) if isinstance(data, dict) else {}
 
 
-def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested mappings as ``a.b.c`` keys; lists and other values as JSON text or themselves."""
+#: Most nodes of a parameter tree shown (YAML aliases can make a small file a huge tree).
+MAX_PARAM_NODES = 10_000
+
+
+def _small(value: Any, budget: list[int]) -> bool:
+    """True while walking ``value`` stays within ``budget`` nodes (shared by the whole file)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    if isinstance(value, dict):
+        return all(_small(v, budget) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_small(v, budget) for v in value)
+    return True
+
+
+def flatten(
+    data: dict[str, Any], prefix: str = "", budget: list[int] | None = None
+) -> dict[str, Any]:
+    """Nested mappings as ``a.b.c`` keys; lists and other values as JSON text or themselves.
+    A tree bigger than ``MAX_PARAM_NODES`` is cut, with ``…`` as the value where it stopped."""
+    budget = [MAX_PARAM_NODES] if budget is None else budget
     out: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
+        if budget[0] <= 0:
+            out[f"{prefix}…"] = "(more parameters not shown)"
+            break
         if isinstance(value, dict) and value:
-            out.update(flatten(value, f"{name}."))
+            budget[0] -= 1
+            out.update(flatten(value, f"{name}.", budget))
         elif isinstance(value, (list, tuple, dict)):
-            out[name] = json.dumps(value, default=str, ensure_ascii=False)
+            out[name] = (
+                json.dumps(value, default=str, ensure_ascii=False)
+                if _small(value, budget)
+                else "(too large to show)"
+            )
         elif value is None or isinstance(value, (bool, int, float, str)):
             out[name] = value
         else:
@@ -146,12 +177,12 @@ def _columns(
 
 def _is_lightning_csv(path: Path) -> bool:
     metrics = path / "metrics.csv"
-    if not metrics.is_file():
+    if not is_regular(metrics):
         return False
-    if (path / "hparams.yaml").is_file() or (path / "meta_tags.csv").is_file():
+    if is_regular(path / "hparams.yaml") or is_regular(path / "meta_tags.csv"):
         return True
     try:
-        with metrics.open("rb") as fh:
+        with open_regular(metrics) as fh:
             first = fh.readline(4096).decode("utf-8", "replace")
     except OSError:
         return False
@@ -177,10 +208,10 @@ class LightningCsvReader:
         skip = frozenset({"epoch", "step", "created_at"})
         metrics = _columns(file, header, rows, x, skip, problems)
         params: dict[str, Any] = {}
-        if (path / "hparams.yaml").is_file():
+        if is_regular(path / "hparams.yaml"):
             params = read_params_yaml(path / "hparams.yaml", problems)
         start = end = None
-        if (path / "meta_tags.csv").is_file():
+        if is_regular(path / "meta_tags.csv"):
             tags_header, tag_rows = _read_csv(path / "meta_tags.csv", problems)
             if tags_header[:2] == ["key", "value"]:
                 params.update({cells[0]: cells[1] for _, cells in tag_rows if len(cells) >= 2})
@@ -190,7 +221,7 @@ class LightningCsvReader:
             stamps = [t for t in times if t is not None]
             start, end = (min(stamps), max(stamps)) if stamps else (None, None)
         name = path.name
-        if (path / "meta.experiment").is_file():
+        if is_regular(path / "meta.experiment"):
             meta = read_text(path / "meta.experiment", problems) or "{}"
             try:
                 version = json.loads(meta).get("version")
@@ -232,18 +263,14 @@ def keras_files(path: Path) -> list[Path]:
     """CSV logs in ``path`` whose header starts with ``epoch`` (Keras' CSVLogger)."""
     found = []
     try:
-        entries = sorted(path.iterdir())
+        entries = [Path(e.path) for e in scan(path)]
     except OSError:
         return []
     for f in entries:
-        if (
-            not f.is_file()
-            or f.is_symlink()
-            or f.suffix.lower() not in (".csv", ".log", ".tsv", ".txt")
-        ):
+        if not is_regular(f) or f.suffix.lower() not in (".csv", ".log", ".tsv", ".txt"):
             continue
         try:
-            with f.open("rb") as fh:
+            with open_regular(f) as fh:
                 first = fh.readline(4096).decode("utf-8", "replace").strip()
         except OSError:
             continue

@@ -14,7 +14,17 @@ import orjson
 
 from ..errors import Problems
 from ..model import Image, Metric, Run, Status, Value
-from .base import list_files, nonfinite, number, read_text, series
+from .base import (
+    is_plain_dir,
+    is_regular,
+    list_files,
+    nonfinite,
+    number,
+    read_bytes,
+    read_text,
+    series,
+    walk_files,
+)
 from .csvlogs import read_params_yaml
 from .tables import matrix_metric, table_metric
 
@@ -37,19 +47,17 @@ class DvcLiveReader:
     def detect(self, path: Path) -> bool:
         """A folder with ``plots/metrics/`` or ``metrics.json`` beside ``plots/`` or
         ``params.yaml``."""
-        if (path / "plots" / "metrics").is_dir():
+        if is_plain_dir(path / "plots" / "metrics"):
             return True
-        return (path / "metrics.json").is_file() and (
-            (path / "plots").is_dir() or (path / "params.yaml").is_file()
+        return is_regular(path / "metrics.json") and (
+            is_plain_dir(path / "plots") or is_regular(path / "params.yaml")
         )
 
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """The one run in ``path``."""
         plots = path / "plots"
         metrics: list[Metric] = []
-        for tsv in (
-            sorted((plots / "metrics").rglob("*.tsv")) if (plots / "metrics").is_dir() else []
-        ):
+        for tsv in (f for f in walk_files(plots / "metrics") if f.suffix == ".tsv"):
             m = _tsv(tsv, tsv.relative_to(plots / "metrics").as_posix()[:-4], problems)
             if m is not None:
                 metrics.append(m)
@@ -64,7 +72,7 @@ class DvcLiveReader:
         )
         params = (
             read_params_yaml(path / "params.yaml", problems)
-            if (path / "params.yaml").is_file()
+            if is_regular(path / "params.yaml")
             else {}
         )
         named = path.name == "dvclive"
@@ -128,11 +136,14 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Value]:
 
 def _latest(file: Path, problems: Problems) -> dict[str, Value]:
     """``metrics.json``: the last value of each metric, nested on ``/`` (``step`` dropped)."""
-    if not file.is_file():
+    if not is_regular(file):
+        return {}
+    raw = read_bytes(file, problems)
+    if raw is None:
         return {}
     try:
-        data = orjson.loads(file.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         problems.warn(file, None, f"unreadable metrics.json ({exc}); skipped")
         return {}
     if not isinstance(data, dict):
@@ -142,12 +153,15 @@ def _latest(file: Path, problems: Problems) -> dict[str, Value]:
 
 
 def _json_files(folder: Path, problems: Problems) -> Iterator[tuple[str, Any]]:
-    if not folder.is_dir():
+    if not is_plain_dir(folder):
         return
-    for file in sorted(folder.rglob("*.json")):
+    for file in (f for f in walk_files(folder) if f.suffix == ".json"):
+        raw = read_bytes(file, problems)
+        if raw is None:
+            continue
         try:
-            yield file.relative_to(folder).as_posix()[:-5], orjson.loads(file.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as exc:
+            yield file.relative_to(folder).as_posix()[:-5], orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
             problems.warn(file, None, f"unreadable plot file ({exc}); skipped")
 
 

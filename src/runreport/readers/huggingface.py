@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from ..errors import Problems
 from ..model import Metric, Run, Status, Value
-from .base import list_files, read_text, series
+from .base import is_regular, list_files, read_text, scan, series
 
 STATE = "trainer_state.json"
 #: Keys of a log_history entry that are coordinates, not metrics.
@@ -40,9 +40,13 @@ _CHECKPOINT = re.compile(r"checkpoint-(\d+)$")
 
 def _checkpoints(path: Path) -> list[tuple[int, Path]]:
     found = []
-    for child in path.iterdir() if path.is_dir() else ():
+    try:
+        children = [Path(e.path) for e in scan(path) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        children = []
+    for child in children:
         m = _CHECKPOINT.fullmatch(child.name)
-        if (m or child.name == "last-checkpoint") and (child / STATE).is_file():
+        if (m or child.name == "last-checkpoint") and is_regular(child / STATE):
             found.append((int(m.group(1)) if m else -1, child / STATE))
     return sorted(found)
 
@@ -56,6 +60,9 @@ def _load_json(path: Path, problems: Problems) -> Any:
     except json.JSONDecodeError as exc:
         problems.warn(path, exc.lineno, f"invalid JSON ({exc.msg}); file skipped")
         return None
+    except RecursionError:
+        problems.warn(path, None, "JSON nested too deeply; file skipped")
+        return None
 
 
 class HuggingFaceReader:
@@ -68,21 +75,21 @@ class HuggingFaceReader:
         """A folder with ``trainer_state.json``, a ``checkpoint-N/`` holding one, or
         ``all_results.json``."""
         return (
-            (path / STATE).is_file()
-            or (path / "all_results.json").is_file()
+            is_regular(path / STATE)
+            or is_regular(path / "all_results.json")
             or bool(_checkpoints(path))
         )
 
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """The one run in ``path``."""
         state_file = path / STATE
-        if not state_file.is_file():
+        if not is_regular(state_file):
             checkpoints = _checkpoints(path)
             if checkpoints:
                 # the newest checkpoint: the highest global_step (last-checkpoint compared too)
                 best = max(checkpoints, key=lambda c: (_global_step(c[1], problems), c[0]))
                 state_file = best[1]
-        state = _load_json(state_file, problems) if state_file.is_file() else {}
+        state = _load_json(state_file, problems) if is_regular(state_file) else {}
         if not isinstance(state, dict):
             problems.warn(state_file, None, "not a JSON object; skipped")
             state = {}
@@ -98,7 +105,7 @@ class HuggingFaceReader:
             "eval_results.json",
             "test_results.json",
         ):
-            data = _load_json(path / name, problems) if (path / name).is_file() else None
+            data = _load_json(path / name, problems) if is_regular(path / name) else None
             if isinstance(data, dict):
                 results.update({k: v for k, v in data.items() if k not in results})
         have = {m.name for m in metrics}

@@ -18,7 +18,17 @@ import yaml
 
 from ..errors import Problems
 from ..model import FileRef, Image, Metric, Run, Status
-from .base import from_millis, list_files, read_text, series
+from .base import (
+    from_millis,
+    is_plain_dir,
+    is_regular,
+    list_files,
+    read_bytes,
+    read_text,
+    scan,
+    series,
+    walk_files,
+)
 from .tables import artifact_tables, merge_dotted_tables
 
 #: Sub-folders of an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
@@ -70,15 +80,20 @@ def _status(value: object) -> Status:
 
 def _key_files(root: Path) -> Iterator[tuple[str, Path]]:
     """Files below ``root`` as (key, path); keys with ``/`` are stored as sub-folders."""
-    if not root.is_dir():
-        return
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            yield path.relative_to(root).as_posix(), path
+    for path in walk_files(root):
+        yield path.relative_to(root).as_posix(), path
+
+
+def _subdirs(path: Path) -> list[Path]:
+    """Sub-folders (not links), sorted by name."""
+    try:
+        return [Path(e.path) for e in scan(path) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
 
 
 def _is_experiment(path: Path) -> bool:
-    return (path / "meta.yaml").is_file() and not (path / "metrics").is_dir()
+    return is_regular(path / "meta.yaml") and not is_plain_dir(path / "metrics")
 
 
 class MlflowReader:
@@ -89,10 +104,10 @@ class MlflowReader:
 
     def detect(self, path: Path) -> bool:
         """A store root (experiment folders with ``meta.yaml``), an experiment or a run folder."""
-        if (path / "meta.yaml").is_file():
+        if is_regular(path / "meta.yaml"):
             return True
         try:
-            children = list(os.scandir(path))
+            children = scan(path)
         except OSError:
             return False
         return any(
@@ -105,28 +120,28 @@ class MlflowReader:
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """Every run in the store, experiment or run folder at ``path``."""
         meta_file = path / "meta.yaml"
-        if meta_file.is_file():
+        if is_regular(meta_file):
             meta = _yaml(meta_file, problems) or {}
-            if "run_id" in meta or "run_uuid" in meta or (path / "metrics").is_dir():
+            if "run_id" in meta or "run_uuid" in meta or is_plain_dir(path / "metrics"):
                 exp = (
                     _yaml(path.parent / "meta.yaml", problems)
-                    if (path.parent / "meta.yaml").is_file()
+                    if is_regular(path.parent / "meta.yaml")
                     else None
                 )
                 yield from self._runs_of(path.parent, exp or {}, problems, only=path)
             else:
                 yield from self._runs_of(path, meta, problems)
             return
-        for child in sorted(path.iterdir()):
-            if child.name == ".trash" and child.is_dir():
-                for trashed in sorted(child.iterdir()):
+        for child in _subdirs(path):
+            if child.name == ".trash":
+                for trashed in _subdirs(child):
                     if _is_experiment(trashed):
                         exp = _yaml(trashed / "meta.yaml", problems) or {}
                         yield from self._runs_of(
                             trashed, {**exp, "lifecycle_stage": "deleted"}, problems
                         )
                 continue
-            if child.is_dir() and not child.is_symlink() and (child / "meta.yaml").is_file():
+            if is_regular(child / "meta.yaml"):
                 exp = _yaml(child / "meta.yaml", problems)
                 if exp is None:
                     problems.warn(child / "meta.yaml", None, "malformed experiment; skipped")
@@ -145,11 +160,8 @@ class MlflowReader:
             if only is not None
             else [
                 c
-                for c in sorted(exp_dir.iterdir())
-                if c.is_dir()
-                and not c.is_symlink()
-                and c.name not in RESERVED_FOLDERS
-                and (c / "meta.yaml").is_file()
+                for c in _subdirs(exp_dir)
+                if c.name not in RESERVED_FOLDERS and is_regular(c / "meta.yaml")
             ]
         )
         for folder in folders:
@@ -217,10 +229,8 @@ def _image_name(ref: FileRef) -> str:
 
 def _metric_file(key: str, path: Path, problems: Problems) -> Metric | None:
     """One metric file: ``timestamp value [step [dataset digest]]`` per line."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problems.warn(path, None, f"unreadable ({exc.strerror or exc})")
+    data = read_bytes(path, problems)
+    if data is None:
         return None
     lines = data.split(b"\n")
     if lines[-1] == b"":
@@ -263,7 +273,7 @@ class MlflowSqliteReader:
 
     def detect(self, path: Path) -> bool:
         """A folder holding ``mlflow.db``."""
-        return (path / "mlflow.db").is_file()
+        return is_regular(path / "mlflow.db")
 
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """Every run in ``path/mlflow.db``."""
@@ -355,4 +365,4 @@ def _artifact_dir(root: Path, uri: object, exp_id: str, run_id: str) -> Path | N
         root / "mlruns" / exp_id / run_id / "artifacts",
         root / "mlartifacts" / exp_id / run_id / "artifacts",
     ]
-    return next((c for c in candidates if c.is_dir() and not c.is_symlink()), None)
+    return next((c for c in candidates if is_plain_dir(c)), None)

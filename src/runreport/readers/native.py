@@ -11,9 +11,19 @@ import orjson
 
 from ..errors import Problems
 from ..model import Image, Kind, Metric, Run, Status, Value
-from .base import cell, list_files
+from .base import (
+    MAX_LINE_BYTES,
+    cell,
+    is_regular,
+    iter_lines,
+    list_files,
+    open_regular,
+    read_bytes,
+)
 
 _KINDS = {k.value: k for k in Kind}
+#: A run.json bigger than this is not a run.json anyone wrote by hand or with the API.
+MAX_RUN_JSON_BYTES = 16 << 20
 _RECORD_FIELD = {Kind.LIST: "values", Kind.ROW: "row", Kind.TABLE: "table"}
 
 
@@ -25,7 +35,7 @@ class NativeReader:
 
     def detect(self, path: Path) -> bool:
         """A native run folder holds ``run.json`` or ``metrics.jsonl``."""
-        return (path / "run.json").is_file() or (path / "metrics.jsonl").is_file()
+        return is_regular(path / "run.json") or is_regular(path / "metrics.jsonl")
 
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """The one run in ``path``."""
@@ -58,12 +68,15 @@ class NativeReader:
 
 
 def _read_meta(path: Path, problems: Problems) -> dict[str, Any]:
-    if not path.is_file():
+    if not is_regular(path):
         problems.warn(path, None, "missing; run read from metrics.jsonl alone")
         return {}
+    data = read_bytes(path, problems, limit=MAX_RUN_JSON_BYTES)
+    if data is None:
+        return {}
     try:
-        meta = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
+        meta = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
         problems.error(path, None, f"unreadable run.json ({exc}); metrics still read")
         return {}
     if not isinstance(meta, dict):
@@ -79,43 +92,63 @@ def _read_metrics(path: Path, problems: Problems) -> tuple[tuple[Metric, ...], t
     file = path / "metrics.jsonl"
     builders: dict[str, _MetricBuilder] = {}
     images: list[Image] = []
-    if not file.is_file():
+    if not is_regular(file):
         return (), ()
-    data = file.read_bytes()
-    lines = data.split(b"\n")
-    last = len(lines)
-    if lines and lines[-1] == b"":
-        lines.pop()
-        last = 0  # every line ended with a newline
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        record = _parse_line(raw, file, number, cut_off=number == last, problems=problems)
-        if record is None:
-            continue
-        name = record.get("name")
-        kind = _KINDS.get(str(record.get("kind", "scalar")))
-        if not isinstance(name, str) or not name:
-            problems.warn(file, number, 'record has no "name"; line skipped')
-            continue
-        if kind is None:
-            problems.warn(file, number, f"unknown record kind {record.get('kind')!r}; line skipped")
-            continue
-        if kind is Kind.IMAGE:
-            images.extend(_image(record, path, file, number, problems))
-            continue
-        builder = builders.setdefault(name, _MetricBuilder(name, kind))
-        if builder.kind is not kind:
-            problems.warn(
-                file,
-                number,
-                f"{name!r} was logged as {builder.kind.value}, now as {kind.value}; line skipped",
-            )
-            continue
-        reason = builder.add(record)
-        if reason:
-            problems.warn(file, number, reason)
+    try:
+        fh = open_regular(file)
+    except OSError as exc:
+        problems.warn(file, None, f"not read ({exc.strerror or exc})")
+        return (), ()
+    with fh:
+        for number, raw, ended in iter_lines(fh):
+            record = _record(raw, ended, file, number, problems)
+            if record is not None:
+                _add(record, path, file, number, builders, images, problems)
     return tuple(b.build() for b in builders.values()), tuple(images)
+
+
+def _record(
+    raw: bytes | None, ended: bool, file: Path, number: int, problems: Problems
+) -> dict[str, Any] | None:
+    if raw is None:
+        problems.warn(file, number, f"line longer than {MAX_LINE_BYTES:,} bytes; skipped")
+        return None
+    if not raw.strip():
+        return None
+    return _parse_line(raw, file, number, cut_off=not ended, problems=problems)
+
+
+def _add(
+    record: dict[str, Any],
+    path: Path,
+    file: Path,
+    number: int,
+    builders: dict[str, _MetricBuilder],
+    images: list[Image],
+    problems: Problems,
+) -> None:
+    name = record.get("name")
+    kind = _KINDS.get(str(record.get("kind", "scalar")))
+    if not isinstance(name, str) or not name:
+        problems.warn(file, number, 'record has no "name"; line skipped')
+        return
+    if kind is None:
+        problems.warn(file, number, f"unknown record kind {record.get('kind')!r}; line skipped")
+        return
+    if kind is Kind.IMAGE:
+        images.extend(_image(record, path, file, number, problems))
+        return
+    builder = builders.setdefault(name, _MetricBuilder(name, kind))
+    if builder.kind is not kind:
+        problems.warn(
+            file,
+            number,
+            f"{name!r} was logged as {builder.kind.value}, now as {kind.value}; line skipped",
+        )
+        return
+    reason = builder.add(record)
+    if reason:
+        problems.warn(file, number, reason)
 
 
 def _parse_line(
@@ -148,7 +181,7 @@ def _image(
         problems.warn(file, number, 'image record has no "path"; skipped')
         return []
     target = (run_dir / rel).resolve()
-    if not target.is_relative_to(run_dir.resolve()) or not target.is_file():
+    if not target.is_relative_to(run_dir.resolve()) or not is_regular(run_dir / rel):
         problems.warn(file, number, f"image {rel!r} is not a file inside the run folder; skipped")
         return []
     return [Image(str(record["name"]), run_dir / rel, _text(record.get("description")) or "")]

@@ -17,6 +17,7 @@ import orjson
 
 from ..errors import Problems
 from ..model import FileRef, Kind, Metric, Value
+from .base import open_regular
 
 #: JSON artifacts bigger than this are not opened to look for tables.
 MAX_TABLE_JSON_BYTES = 5 * 1024 * 1024
@@ -106,7 +107,8 @@ def artifact_tables(artifacts: Iterable[FileRef], problems: Problems) -> tuple[M
         if not ref.rel.lower().endswith(".json") or ref.size > MAX_TABLE_JSON_BYTES:
             continue
         try:
-            data = orjson.loads(ref.path.read_bytes())
+            with open_regular(ref.path) as fh:
+                data = orjson.loads(fh.read(MAX_TABLE_JSON_BYTES + 1))
         except (OSError, orjson.JSONDecodeError):
             continue  # not every JSON artifact is meant for us
         name = ref.rel.split("/", 1)[-1].removesuffix(".json")

@@ -26,8 +26,11 @@ from google.protobuf import (
 
 from ..errors import Problems
 from ..model import Image, Kind, Metric, Run, Status, Value
-from .base import series
+from .base import is_regular, open_regular, scan, series
 
+#: A record claiming more bytes than this is taken for garbage (TensorBoard's own limit is 2 GB;
+#: real summaries are far smaller).
+MAX_RECORD_BYTES = 256 << 20
 #: Images kept per tag (the last ones logged).
 MAX_IMAGES_PER_TAG = 5
 
@@ -175,35 +178,39 @@ def _masked_crc(data: bytes | memoryview) -> int:
 
 
 def records(path: Path, problems: Problems) -> Iterator[bytes]:
-    """The payloads of a TFRecord file; stops at a torn or corrupt record (reported)."""
+    """The payloads of a TFRecord file, streamed; stops at a torn or corrupt record (reported)."""
     try:
-        data = path.read_bytes()
+        fh = open_regular(path)
     except OSError as exc:
-        problems.warn(path, None, f"unreadable ({exc.strerror or exc})")
+        problems.warn(path, None, f"not read ({exc.strerror or exc})")
         return
-    view = memoryview(data)
-    pos, n, index = 0, len(data), 0
-    while pos < n:
-        index += 1
-        if n - pos < 12:
-            problems.info(path, None, f"record {index} is cut off (file still being written?)")
-            return
-        (length,) = struct.unpack_from("<Q", view, pos)
-        (length_crc,) = struct.unpack_from("<I", view, pos + 8)
-        if _masked_crc(view[pos : pos + 8]) != length_crc:
-            problems.warn(path, None, f"record {index}: length CRC mismatch; rest of file skipped")
-            return
-        end = pos + 12 + length
-        if end + 4 > n:
-            problems.info(path, None, f"record {index} is cut off (file still being written?)")
-            return
-        payload = view[pos + 12 : end]
-        (data_crc,) = struct.unpack_from("<I", view, end)
-        if _masked_crc(payload) != data_crc:
-            problems.warn(path, None, f"record {index}: data CRC mismatch; rest of file skipped")
-            return
-        yield bytes(payload)
-        pos = end + 4
+    with fh:
+        index = 0
+        while True:
+            header = fh.read(12)
+            if not header:
+                return
+            index += 1
+            if len(header) < 12:
+                problems.info(path, None, f"record {index} is cut off (still being written?)")
+                return
+            (length,) = struct.unpack_from("<Q", header, 0)
+            (length_crc,) = struct.unpack_from("<I", header, 8)
+            if _masked_crc(header[:8]) != length_crc:
+                problems.warn(path, None, f"record {index}: length CRC mismatch; rest skipped")
+                return
+            if length > MAX_RECORD_BYTES:
+                problems.warn(path, None, f"record {index} claims {length:,} bytes; rest skipped")
+                return
+            payload = fh.read(length)
+            footer = fh.read(4)
+            if len(payload) < length or len(footer) < 4:
+                problems.info(path, None, f"record {index} is cut off (still being written?)")
+                return
+            if _masked_crc(payload) != struct.unpack("<I", footer)[0]:
+                problems.warn(path, None, f"record {index}: data CRC mismatch; rest skipped")
+                return
+            yield payload
 
 
 def tensor_values(tensor: Any) -> list[Any]:
@@ -236,7 +243,9 @@ class TensorBoardReader:
     def detect(self, path: Path) -> bool:
         """A folder that directly holds event files."""
         try:
-            return any(is_event_file(p) and p.is_file() for p in path.iterdir())
+            return any(
+                is_event_file(Path(e.name)) and e.is_file(follow_symlinks=False) for e in scan(path)
+            )
         except OSError:
             return False
 
@@ -248,7 +257,9 @@ class TensorBoardReader:
         images: dict[str, list[tuple[int, bytes]]] = {}
         params: dict[str, Any] = {}
         times: list[float] = []
-        files = sorted(p for p in path.iterdir() if is_event_file(p) and p.is_file())
+        files = sorted(
+            p for p in (Path(e.path) for e in scan(path)) if is_event_file(p) and is_regular(p)
+        )
         for file in files:
             for payload in records(file, problems):
                 event = Event()

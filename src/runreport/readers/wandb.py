@@ -19,7 +19,7 @@ import yaml
 
 from ..errors import Problems
 from ..model import Image, Run, Status
-from .base import list_files, read_text, series
+from .base import is_plain_dir, is_regular, list_files, read_bytes, read_text, series
 from .csvlogs import flatten
 
 _RUN_DIR = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(?P<id>[a-z0-9]+)$")
@@ -27,11 +27,14 @@ _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 
 def _json(path: Path, problems: Problems) -> Any:
-    if not path.is_file():
+    if not is_regular(path):
+        return None
+    raw = read_bytes(path, problems)
+    if raw is None:
         return None
     try:
-        return orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         problems.warn(path, None, f"unreadable JSON ({exc}); skipped")
         return None
 
@@ -44,7 +47,7 @@ class WandbReader:
 
     def detect(self, path: Path) -> bool:
         """A W&B run folder with its ``files/`` folder."""
-        return bool(_RUN_DIR.match(path.name)) and (path / "files").is_dir()
+        return bool(_RUN_DIR.match(path.name)) and is_plain_dir(path / "files")
 
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """The one run in ``path``."""
@@ -61,13 +64,13 @@ class WandbReader:
         params: dict[str, Any] = {}
         config_text = (
             read_text(files / "config.yaml", problems)
-            if (files / "config.yaml").is_file()
+            if is_regular(files / "config.yaml")
             else None
         )
         if config_text:
             try:
                 config = yaml.safe_load(config_text)
-            except yaml.YAMLError as exc:
+            except (yaml.YAMLError, RecursionError) as exc:
                 problems.warn(files / "config.yaml", None, f"malformed YAML ({exc}); skipped")
                 config = None
             if isinstance(config, dict):
