@@ -55,3 +55,49 @@ def copy_examples(tmp_path: Path) -> Path:
     target = tmp_path / "logs"
     shutil.copytree(EXAMPLE_LOGS / "runs", target)
     return target
+
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+#: Size of the sparse log file the hostile set gets at test time (a real 2 GB file, no disk used).
+HUGE_LOG_BYTES = 2 * 1024**3
+
+
+@pytest.fixture
+def hostile_logs(tmp_path: Path) -> Path:
+    """tests/data/hostile plus what git cannot hold: link loops, links out of the folder,
+    FIFOs, hostile file names and a 2 GB log file."""
+    import os
+
+    logs = tmp_path / "hostile"
+    shutil.copytree(HOSTILE, logs, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET outside the log folder\n")
+    run = logs / "xss" / "run-1"
+    outputs = run / "outputs"
+    outputs.mkdir()
+    (outputs / "loop").symlink_to("..")  # a link loop
+    (outputs / "secret-link.txt").symlink_to(secret)  # a link out of the log folder
+    (logs / "xss" / "outside").symlink_to(tmp_path)  # a folder link out of the log folder
+    os.mkfifo(outputs / "pipe")
+    for name in (
+        "<script>alert(7)<\\script>.txt",
+        "CON.txt",
+        "new\nline.txt",
+        "x" * 250,
+        "Same.txt",
+        "same.txt",
+        "..hidden",
+    ):
+        (outputs / name).write_text(f"file named {name!r}\n")
+    with (run / "logs" / "huge.log").open("wb") as fh:
+        fh.truncate(HUGE_LOG_BYTES - 8)
+        fh.seek(HUGE_LOG_BYTES - 8)
+        fh.write(b"THE END\n")
+    fifo_run = logs / "fifo-run"
+    fifo_run.mkdir()
+    os.mkfifo(fifo_run / "metrics.jsonl")  # reading it would block forever
+    link_run = logs / "link-run"
+    link_run.mkdir()
+    (link_run / "metrics.jsonl").symlink_to(secret)
+    (link_run / "run.json").symlink_to(secret)
+    return logs

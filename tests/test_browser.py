@@ -90,6 +90,12 @@ def _visit(browser: Any, url: str, allowed_prefix: str) -> dict[str, Any]:
         ),
     )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+    def dialog(d: Any) -> None:
+        problems.append(f"dialog: {d.message}")
+        d.dismiss()
+
+    page.on("dialog", dialog)
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.on(
         "response",
@@ -146,6 +152,22 @@ def test_corpus_site_renders_cleanly(browser: Any, tmp_path: Path) -> None:
     build_site(BuildConfig(inputs=(CORPUS,), output=site))
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     assert _check_pages(browser, site.as_uri() + "/", pages, "file://") >= 100
+
+
+def test_hostile_site_shows_everything_as_text(
+    browser: Any, hostile_logs: Path, tmp_path: Path
+) -> None:
+    """No dialog, console error, external request or empty chart on any page built from the
+    hostile set; the hostile strings are on the pages as text."""
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(hostile_logs,), output=site))
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    compare = [f"compare.html#runs={','.join(p.stem for p in (site / 'runs').glob('*.html'))}"]
+    assert _check_pages(browser, site.as_uri() + "/", pages + compare, "file://") >= 10
+    page = browser.new_page()
+    page.goto((site / "runs" / "xss-1-6bc1ae2e.html").as_uri())
+    assert page.inner_text("h1").startswith('<script>alert(1)</script>"><img src=x onerror')
+    page.close()
 
 
 def _open(browser: Any, url: str) -> Any:

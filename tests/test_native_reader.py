@@ -115,14 +115,31 @@ def test_nonfinite_spellings_become_floats(tmp_path: Path) -> None:
             {"kind": "scalar", "name": "x", "value": "NaN"},
             {"kind": "scalar", "name": "x", "value": "Infinity"},
             {"kind": "scalar", "name": "x", "value": "-inf"},
-            '{"kind": "scalar", "name": "y", "value": NaN}',
+            # what json.dumps writes by default, and integers past 64 bits: orjson refuses both
+            '{"kind": "scalar", "name": "x", "value": NaN}',
+            '{"kind": "scalar", "name": "big", "value": ' + "9" * 400 + "}",
         ],
     )
     [run], problems = _read(tmp_path)
     x = run.get_metrics()["x"]
-    assert math.isnan(x[0]) and x[1] == math.inf and x[2] == -math.inf
-    # a bare NaN token is not JSON: reported, not guessed
-    assert problems.items[0].line == 4
+    assert math.isnan(x[0]) and x[1] == math.inf and x[2] == -math.inf and math.isnan(x[3])
+    assert run.get_metrics()["big"] == int("9" * 400)
+    assert problems.items == []
+
+
+def test_text_inside_a_numeric_series_is_a_gap(tmp_path: Path) -> None:
+    write_run(
+        tmp_path,
+        "r1",
+        [
+            {"kind": "scalar", "name": "acc", "value": 0.5, "step": 0},
+            {"kind": "scalar", "name": "acc", "value": "oops", "step": 1},
+            {"kind": "scalar", "name": "acc", "value": 0.7, "step": 2},
+        ],
+    )
+    [run], problems = _read(tmp_path)
+    assert run.get_metrics()["acc"] == [0.5, None, 0.7]
+    assert problems.items[0].line == 2 and "kept as a gap" in problems.items[0].message
 
 
 def test_rows_with_changing_columns_are_aligned(tmp_path: Path) -> None:

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import orjson
 from conftest import write_run
 from htmlparse import parse_file
+from tests_helpers import data_file
 
 from runreport.build import BuildConfig, build_site
 from runreport.pages import render_markdown
 from runreport.rules import Display
-
-
-def _data_file(path: Path) -> dict:  # type: ignore[type-arg]
-    text = path.read_text(encoding="utf-8")
-    m = re.fullmatch(
-        r'\(window\.RR_DATA=window\.RR_DATA\|\|\{\}\)\[("[^"]*")\]=(.*);\n', text, re.S
-    )
-    assert m, f"{path} is not a runreport data file"
-    return orjson.loads(m.group(2))  # type: ignore[no-any-return]
 
 
 def _page_of(site: Path, run_name: str) -> Path:
@@ -62,7 +52,7 @@ def test_seed_examples_are_the_charts_the_rules_name(example_site: Path) -> None
     assert shown["Sine Wave"] == Display.XY.value
     assert shown["precision-recall"] == Display.MULTI.value
     slug = doc.find_all("body")[0].attrs["data-run"]
-    charts = _data_file(example_site / "data" / "runs" / f"{slug}.js")["charts"]
+    charts = data_file(example_site / "data" / "runs" / f"{slug}.js")["charts"]
     assert charts["Fibonacci"]["x"] == list(range(12))
     assert charts["Fibonacci"]["y"] == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89]
     assert charts["Cosine Wave"]["spec"]["encoding"]["x"]["title"] == "angle"

@@ -9,6 +9,7 @@ appear only as axis titles and data values.
 from __future__ import annotations
 
 import copy
+import re
 from functools import cache
 from typing import Any
 
@@ -19,6 +20,10 @@ MAX_POINTS_WITH_MARKERS = 60
 
 #: Height of a chart in CSS pixels (its width follows the page).
 CHART_HEIGHT_PX = 220
+
+#: Longest axis title drawn (longer names are cut, with an ellipsis).
+MAX_TITLE_CHARS = 120
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 DATA_NAME = "data"
 SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap")
@@ -99,8 +104,16 @@ def _heatmap() -> dict[str, Any]:
     return spec
 
 
+def _title(text: str) -> str:
+    """A name fit for an axis or tooltip title: Vega compiles tooltip titles into expressions,
+    where control characters and U+2028/U+2029 end a string, so they become spaces."""
+    clean = _UNPRINTABLE.sub(" ", text)
+    return clean if len(clean) <= MAX_TITLE_CHARS else clean[: MAX_TITLE_CHARS - 1] + "…"
+
+
 def chart_spec(shape: str, x_title: str, y_title: str) -> dict[str, Any]:
     """A fresh copy of ``shape`` with its axis and tooltip titles set (data still by name)."""
+    x_title, y_title = _title(x_title), _title(y_title)
     spec = copy.deepcopy(_shape(shape))
     enc = spec["encoding"]
     enc["x"]["title"] = x_title

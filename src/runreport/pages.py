@@ -68,10 +68,16 @@ def environment() -> jinja2.Environment:
     return env
 
 
+#: Tags kept in rendered notes: nh3's safe set without ``img`` (an image in a note would load
+#: from another host, which the site's Content-Security-Policy forbids).
+NOTE_TAGS = frozenset(nh3.ALLOWED_TAGS) - {"img"}
+
+
 def render_markdown(text: str) -> str:
-    """Markdown to HTML, sanitised with nh3 (no scripts, no event handlers, no javascript:)."""
+    """Markdown to HTML, sanitised with nh3 (no scripts, event handlers, javascript: links or
+    remote images)."""
     html = markdown.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
-    return str(nh3.clean(html))
+    return str(nh3.clean(html, tags=set(NOTE_TAGS)))
 
 
 def when(value: datetime | None) -> str:
@@ -242,7 +248,10 @@ def _read_log(path: Path) -> tuple[str, bool]:
         if size > MAX_LOG_BYTES_SHOWN:
             fh.seek(size - MAX_LOG_BYTES_SHOWN)
             data = fh.read(MAX_LOG_BYTES_SHOWN)
-            data = data.split(b"\n", 1)[-1]
+            _, newline, tail = data.partition(b"\n")
+            if newline and tail:
+                data = tail  # start at a line boundary when there is one
+
         else:
             data = fh.read()
     return clean_log(data.decode("utf-8", errors="replace")), size > MAX_LOG_BYTES_SHOWN

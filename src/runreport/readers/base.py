@@ -68,7 +68,7 @@ def is_regular(path: Path) -> bool:
     """True for a regular file that is not a symbolic link (never a FIFO, device or socket)."""
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the name
         return False
 
 
@@ -76,7 +76,7 @@ def is_plain_dir(path: Path) -> bool:
     """True for a folder that is not a symbolic link."""
     try:
         return stat.S_ISDIR(os.lstat(path).st_mode)
-    except OSError:
+    except (OSError, ValueError):
         return False
 
 
@@ -108,29 +108,33 @@ def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> b
 
 
 def iter_lines(
-    fh: BinaryIO, max_line: int = MAX_LINE_BYTES
+    fh: BinaryIO, max_line: int = MAX_LINE_BYTES, chunk: int = 1 << 20
 ) -> Iterator[tuple[int, bytes | None, bool]]:
-    """``(line number, line without its newline, ended with a newline)`` while streaming a file;
-    a line longer than ``max_line`` is skipped without being held in memory (content None)."""
+    """``(line number, line without its newline, ended with a newline)`` while streaming a file
+    in chunks; a line longer than ``max_line`` is skipped without being held (content None)."""
     number = 0
+    rest = b""
+    too_long = False  # inside a line already known to be too long
     while True:
-        chunk = fh.readline(max_line + 1)
-        if not chunk:
-            return
-        number += 1
-        if len(chunk) > max_line and not chunk.endswith(b"\n"):
-            ended = False
-            while True:
-                rest = fh.readline(1 << 20)
-                if not rest:
-                    break
-                if rest.endswith(b"\n"):
-                    ended = True
-                    break
-            yield number, None, ended
-            continue
-        ended = chunk.endswith(b"\n")
-        yield number, chunk[:-1] if ended else chunk, ended
+        data = fh.read(chunk)
+        if not data:
+            break
+        lines = (rest + data).split(b"\n") if rest else data.split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            number += 1
+            if too_long or len(line) > max_line:
+                too_long = False
+                yield number, None, True
+            else:
+                yield number, line, True
+        if len(rest) > max_line:
+            too_long = True
+            rest = b""
+    if too_long:
+        yield number + 1, None, False
+    elif rest:
+        yield number + 1, rest, False
 
 
 def scan(path: Path) -> list[os.DirEntry[str]]:

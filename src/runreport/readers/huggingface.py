@@ -90,8 +90,9 @@ class HuggingFaceReader:
                 best = max(checkpoints, key=lambda c: (_global_step(c[1], problems), c[0]))
                 state_file = best[1]
         state = _load_json(state_file, problems) if is_regular(state_file) else {}
-        if not isinstance(state, dict):
+        if state is not None and not isinstance(state, dict):
             problems.warn(state_file, None, "not a JSON object; skipped")
+        if not isinstance(state, dict):
             state = {}
         history = state.get("log_history") or []
         if not isinstance(history, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,15 +163,26 @@ def _parse_line(
     try:
         record = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        if cut_off:
-            problems.info(file, number, "cut-off last line ignored (run still being written?)")
-        else:
-            problems.warn(file, number, f"invalid JSON ({exc.msg}); line skipped")
-        return None
+        # what Python's json writes and orjson refuses: bare NaN/Infinity, integers past 64 bits
+        record = _lenient(text)
+        if record is None:
+            if cut_off:
+                problems.info(file, number, "cut-off last line ignored (still being written?)")
+            else:
+                problems.warn(file, number, f"invalid JSON ({exc.msg}); line skipped")
+            return None
     if not isinstance(record, dict):
         problems.warn(file, number, "record is not a JSON object; line skipped")
         return None
     return record
+
+
+def _lenient(text: str) -> Any:
+    """The line parsed by the stdlib (NaN tokens, big integers), or None if it is not JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _image(
@@ -180,8 +192,11 @@ def _image(
     if not isinstance(rel, str) or not rel:
         problems.warn(file, number, 'image record has no "path"; skipped')
         return []
-    target = (run_dir / rel).resolve()
-    if not target.is_relative_to(run_dir.resolve()) or not is_regular(run_dir / rel):
+    try:
+        inside = (run_dir / rel).resolve().is_relative_to(run_dir.resolve())
+    except (OSError, ValueError):  # a NUL byte, a link loop: not a file we will open
+        inside = False
+    if "\x00" in rel or not inside or not is_regular(run_dir / rel):
         problems.warn(file, number, f"image {rel!r} is not a file inside the run folder; skipped")
         return []
     return [Image(str(record["name"]), run_dir / rel, _text(record.get("description")) or "")]
@@ -196,16 +211,21 @@ class _MetricBuilder:
         self.columns: dict[str, list[Value]] = {}
         self.rows = 0
         self.calls = 0
+        self.numeric: bool | None = None  # scalars: decided by the first value logged
 
     def add(self, record: dict[str, Any]) -> str | None:
         if self.kind is Kind.SCALAR:
             if "value" not in record:
                 return 'scalar record has no "value"; line skipped'
-            step = record.get("step")
-            cells = {"value": record["value"]}
-            if step is not None:
-                cells["step"] = step
-            return self._append_rows(cells, 1)
+            value, reason = cell(record["value"])
+            if self.numeric is None and value is not None:
+                self.numeric = not isinstance(value, str)
+            if self.numeric and isinstance(value, str):
+                # a text in a numeric series: a gap, not a reason to show the series as text
+                reason = f"{value[:40]!r} is not a number; kept as a gap in {self.name!r}"
+                value = None
+            self._scalar(value, record.get("step"))
+            return reason
         field = _RECORD_FIELD[self.kind]
         payload = record.get(field)
         if self.kind is Kind.LIST:
@@ -221,10 +241,24 @@ class _MetricBuilder:
         n = max((len(c) for c in payload.values()), default=0)
         return self._append_rows(payload, n, columnar=True)
 
+    def _scalar(self, value: Value, step: Any) -> None:
+        """The hot path: one scalar call (no per-column work)."""
+        columns = self.columns
+        if "value" not in columns:
+            columns["value"] = [None] * self.rows
+        if step is not None and "step" not in columns:
+            columns["step"] = [None] * self.rows
+        columns["value"].append(value)
+        if "step" in columns:
+            columns["step"].append(cell(step)[0] if not isinstance(step, int) else step)
+        self.rows += 1
+        self.calls += 1
+
     def _append_rows(self, cells: dict[str, Any], n: int, *, columnar: bool = False) -> str | None:
         reasons: set[str] = set()
         for col in cells:
-            self.columns.setdefault(str(col), [None] * self.rows)
+            if str(col) not in self.columns:  # a column first seen now: earlier rows lack it
+                self.columns[str(col)] = [None] * self.rows
         for col, column in self.columns.items():
             raw = cells.get(col)
             values = (raw if isinstance(raw, list) else []) if columnar else [raw]

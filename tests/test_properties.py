@@ -1,0 +1,164 @@
+"""Property tests: random bytes and random records never raise anything but reported problems;
+slugs never escape and never collide."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runreport.errors import Problems
+from runreport.model import Kind, Metric
+from runreport.names import MAX_SLUG_CHARS, safe_relpath, slug
+from runreport.readers import read_runs
+from runreport.views import metric_view
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}
+
+#: Where each format keeps its data, as (folder layout, file written with the random bytes).
+LAYOUTS: list[tuple[dict[str, bytes], str]] = [
+    ({"run.json": b'{"id": "r"}'}, "metrics.jsonl"),
+    ({"metrics.jsonl": b""}, "run.json"),
+    (
+        {
+            "mlruns/1/meta.yaml": b"experiment_id: '1'\nname: e\n",
+            "mlruns/1/r/meta.yaml": b"run_id: r\n",
+        },
+        "mlruns/1/r/metrics/loss",
+    ),
+    ({"mlruns/1/meta.yaml": b"experiment_id: '1'\nname: e\n"}, "mlruns/1/r/meta.yaml"),
+    ({}, "trainer_state.json"),
+    ({"hparams.yaml": b"a: 1\n"}, "metrics.csv"),
+    ({"metrics.csv": b"step,loss\n0,1\n"}, "hparams.yaml"),
+    ({}, "events.out.tfevents.1.host"),
+    ({"plots/metrics/x.tsv": b"step\tx\n0\t1\n"}, "metrics.json"),
+    ({"metrics.json": b"{}"}, "plots/metrics/loss.tsv"),
+    ({}, "history.csv"),
+    ({"files/config.yaml": b"a: {value: 1}\n"}, "files/wandb-summary.json"),
+    ({}, "dump.json"),
+]
+
+
+def _read_with(files: dict[str, bytes]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "run-20240101_000000-abc"  # also a W&B run folder name
+        for rel, data in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        problems = Problems()
+        runs = read_runs([Path(tmp)], problems)  # must not raise
+        for run in runs:
+            for m in run.metrics:
+                view = metric_view(m)
+                if view.chart is not None:
+                    orjson.dumps(view.chart)  # strict JSON: raises on NaN/inf or odd types
+
+
+@SETTINGS
+@given(layout=st.sampled_from(LAYOUTS), data=st.binary(max_size=2048))
+def test_random_bytes_in_any_format_never_raise(
+    layout: tuple[dict[str, bytes], str], data: bytes
+) -> None:
+    files, target = layout
+    _read_with({**files, target: data})
+
+
+@SETTINGS
+@given(layout=st.sampled_from(LAYOUTS), text=st.text(max_size=512))
+def test_random_text_in_any_format_never_raises(
+    layout: tuple[dict[str, bytes], str], text: str
+) -> None:
+    files, target = layout
+    _read_with({**files, target: text.encode("utf-8", "surrogatepass")})
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+RECORD = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["scalar", "list", "row", "table", "image", "bogus"]),
+        "name": st.sampled_from(["a", "b.c", "</script>", ""]),
+    },
+    optional={
+        "value": JSON,
+        "values": JSON,
+        "row": JSON,
+        "table": JSON,
+        "step": JSON,
+        "path": st.text(max_size=30),
+    },
+)
+
+
+@SETTINGS
+@given(records=st.lists(RECORD, max_size=25))
+def test_random_records_never_raise(records: list[dict[str, Any]]) -> None:
+    # the stdlib writes NaN tokens and big integers, as a script using json.dumps would
+    lines = b"\n".join(json.dumps(r).encode() for r in records)
+    _read_with({"run.json": b'{"id": "r"}', "metrics.jsonl": lines})
+
+
+CELL = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from([Kind.SCALAR, Kind.LIST, Kind.ROW, Kind.TABLE, Kind.MATRIX]),
+    columns=st.dictionaries(st.text(max_size=6), st.lists(CELL, max_size=30), max_size=4),
+)
+def test_any_metric_gets_a_valid_view(kind: Kind, columns: dict[str, list[Any]]) -> None:
+    n = max((len(c) for c in columns.values()), default=0)
+    cols = {k: tuple(v) + (None,) * (n - len(v)) for k, v in columns.items()}
+    if kind in (Kind.SCALAR, Kind.LIST):
+        cols = {"value": next(iter(cols.values()), ())}
+    view = metric_view(Metric("m", kind, cols, calls=max(n, 1)))
+    if view.chart is not None:
+        orjson.dumps(view.chart)
+
+
+@settings(max_examples=500, deadline=None)
+@given(a=st.text(), b=st.text())
+def test_slugs_are_safe_stable_and_distinct(a: str, b: str) -> None:
+    s = slug(a)
+    assert SLUG.fullmatch(s) and len(s) <= MAX_SLUG_CHARS + 9
+    assert s.split("-")[0] not in RESERVED or len(s.split("-")) > 1
+    assert s not in RESERVED and slug(a) == s
+    if a != b:
+        assert slug(b) != s
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.text(min_size=1, max_size=40).filter(lambda p: "/" not in p), min_size=1, max_size=4
+    )
+)
+def test_safe_relpath_never_escapes(parts: list[str]) -> None:
+    rel = safe_relpath("/".join(parts))
+    for part in rel.split("/"):
+        assert part not in ("", ".", "..") and not part.startswith(".")
+        assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", part)
+        assert len(part) <= 100
+    assert not os.path.isabs(rel)
