@@ -256,3 +256,42 @@ def test_compare_legend_click_toggles_a_run(browser: Any, example_site: Path) ->
     page.mouse.click(*first)
     assert chart.evaluate(selected) != [] and one not in chart.evaluate(selected)  # toggled off
     page.close()
+
+
+def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None:
+    run_page = next(
+        p for p in (example_site / "runs").glob("*.html") if "<h1>azure-examples" in p.read_text()
+    )
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(run_page.as_uri())
+    page.wait_for_function("document.querySelector('.chart').hasAttribute('data-marks')")
+    menu = page.locator(".chart").first.locator(".vega-actions a")
+    labels = menu.evaluate_all("els => els.map(e => e.textContent)")
+    assert "Save as SVG" in labels and "Save as PNG" in labels
+    link = page.locator("a.csv-plotted", has_text="CSV as plotted").first
+    with page.expect_download() as info:
+        link.click()
+    text = Path(info.value.path()).read_text()
+    assert text.startswith("x,y\n") and text.count("\n") >= 3
+    # the compare page: all runs of a chart in one CSV
+    exp = next(
+        p
+        for p in (example_site / "experiments").glob("*.html")
+        if parse_file(p).iter("h1")[0].text == "mnist-sweep"
+    )
+    href = next(
+        a.attrs["href"]
+        for a in parse_file(exp).iter("a")
+        if a.attrs.get("href", "").startswith("../compare.html#runs=")
+    )
+    page.goto(example_site.as_uri() + "/" + href.removeprefix("../"))
+    link = page.locator("a.csv-plotted").first
+    link.wait_for()
+    with page.expect_download() as info:
+        link.click()
+    rows = Path(info.value.path()).read_text().splitlines()
+    assert rows[0] == "series,x,y" and len({r.split(",")[0] for r in rows[1:]}) >= 6
+    full = page.locator("p.export a[download]").first
+    assert (example_site / full.get_attribute("href")).is_file()  # type: ignore[operator]
+    context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import orjson
 
 from . import __version__
 from .api import best_run, metric_stat
-from .build import BuildConfig, build_site
+from .build import BuildConfig, build_site, write_summary
 from .errors import Problem, Problems, RunreportError, Severity
 from .readers import READERS, detect, read_runs
 from .views import fmt
@@ -33,6 +34,16 @@ def _report(problems: tuple[Problem, ...]) -> None:
         click.echo(f"{p.severity.value}: {p}", err=True)
 
 
+SITE_URL = click.option(
+    "--site-url",
+    metavar="URL",
+    help="Where the site will be published: canonical links and the summary's links.",
+)
+BASELINE = click.option(
+    "--baseline",
+    metavar="RUN_OR_PATH",
+    help="A run id or name, or a run's folder, to compare the others with in the summary.",
+)
 INCLUDE_DELETED = click.option(
     "--include-deleted", is_flag=True, help="Also read runs deleted in their tool (MLflow)."
 )
@@ -66,6 +77,31 @@ def cli() -> None:
 )
 @click.option("--strict", is_flag=True, help="Exit with 1 when any input problem was reported.")
 @INCLUDE_DELETED
+@SITE_URL
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a Markdown summary here (for $GITHUB_STEP_SUMMARY or a PR).",
+)
+@BASELINE
+@click.option(
+    "--images",
+    is_flag=True,
+    help="Also render key charts to images/*.png and *.svg (offline, vl-convert).",
+)
+@click.option(
+    "--image-metric",
+    "image_metrics",
+    multiple=True,
+    metavar="NAME",
+    help="A metric to render with --images (repeatable; default: the key metrics).",
+)
+@click.option(
+    "--max-site-mb",
+    type=click.FloatRange(min=0),
+    metavar="N",
+    help="Fail, keeping the old site, when the site would be bigger than N MB.",
+)
 def build(
     logdirs: tuple[Path, ...],
     output: Path,
@@ -73,6 +109,12 @@ def build(
     goals: dict[str, str],
     strict: bool,
     include_deleted: bool,
+    site_url: str | None,
+    summary: Path | None,
+    baseline: str | None,
+    images: bool,
+    image_metrics: tuple[str, ...],
+    max_site_mb: float | None,
 ) -> None:
     """Read the runs below LOGDIR... and write a static site to OUTPUT."""
     config = BuildConfig(
@@ -82,6 +124,12 @@ def build(
         goals=goals,
         strict=strict,
         include_deleted=include_deleted,
+        site_url=site_url,
+        summary=summary,
+        baseline=baseline,
+        images=images or bool(image_metrics),
+        image_metrics=image_metrics,
+        max_site_mb=max_site_mb,
     )
     try:
         result = build_site(config)
@@ -89,6 +137,11 @@ def build(
         raise click.ClickException(str(exc)) from exc
     _report(result.problems)
     notes = len(result.problems) - result.warnings
+    page, size = result.largest_page
+    click.echo(
+        f"site: {result.site_bytes / 2**20:.1f} MB; largest page {page} "
+        f"({size / 1024:.0f} kB)" + (f"; summary in {result.summary}" if result.summary else "")
+    )
     click.echo(
         f"built {result.pages} pages for {result.runs} runs in {result.output}; "
         f"{result.warnings} problems"
@@ -98,6 +151,58 @@ def build(
     if not result.ok:
         click.echo("--strict: failing because of the problems above", err=True)
         sys.exit(1)
+
+
+@cli.command()
+@click.argument(
+    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Markdown here instead of printing it.",
+)
+@click.option("--title", default="Run report", show_default=True, help="Summary title.")
+@click.option(
+    "--goal",
+    "goals",
+    multiple=True,
+    callback=_goal,
+    metavar="NAME=min|max",
+    help="Whether lower or higher is better for a metric (repeatable).",
+)
+@SITE_URL
+@BASELINE
+@INCLUDE_DELETED
+def summary(
+    logdirs: tuple[Path, ...],
+    output: Path | None,
+    title: str,
+    goals: dict[str, str],
+    site_url: str | None,
+    baseline: str | None,
+    include_deleted: bool,
+) -> None:
+    """Write a Markdown summary of the runs below LOGDIR... (no site is built)."""
+    config = BuildConfig(
+        inputs=logdirs,
+        output=Path("."),
+        title=title,
+        goals=goals,
+        include_deleted=include_deleted,
+        site_url=site_url,
+        baseline=baseline,
+    )
+    try:
+        if output is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = write_summary(config, Path(tmp) / "summary.md")
+                click.echo(path.read_text(encoding="utf-8"), nl=False)
+        else:
+            write_summary(config, output)
+    except (RunreportError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command(name="ls")

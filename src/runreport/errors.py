@@ -11,6 +11,10 @@ class RunreportError(Exception):
     """An error raised on purpose; the CLI shows its text without a traceback."""
 
 
+class ConfigError(RunreportError):
+    """An option names something that is not there (a baseline run, say)."""
+
+
 class SiteError(RunreportError):
     """The output folder cannot be written as asked (for example: it is not a runreport site)."""
 

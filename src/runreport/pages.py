@@ -292,15 +292,21 @@ def _union(groups: Iterable[Iterable[str]]) -> list[str]:
     return list(dict.fromkeys(name for group in groups for name in group))
 
 
-def render_site(ctx: SiteContext, assets: Mapping[str, bytes]) -> Site:
-    """Every page and data file of the site, in memory (nothing written yet)."""
+def render_site(ctx: SiteContext, assets: Mapping[str, bytes], site_url: str | None = None) -> Site:
+    """Every page and data file of the site, in memory (nothing written yet).
+
+    ``site_url`` only adds canonical links; every link between pages stays relative.
+    """
     env = environment()
     files: dict[str, bytes] = dict(assets)
     copies: dict[str, Path] = {}
 
     def page(path: str, template: str, **context: Any) -> None:
         root = "../" * path.count("/")
-        html = env.get_template(template).render(site=ctx, root=root, **context)
+        canonical = f"{site_url.rstrip('/')}/{path}" if site_url else ""
+        html = env.get_template(template).render(
+            site=ctx, root=root, canonical=canonical, **context
+        )
         files[path] = html.encode("utf-8")
 
     page(

@@ -60,12 +60,20 @@ class RunView:
         """Summaries by metric name (numeric scalars and lists only)."""
         return {m.name: m.summary for m in self.metrics if m.summary is not None}
 
+    def csv_path(self, metric: str) -> str:
+        """Site path of the full-resolution CSV of one charted metric."""
+        return f"runs/{self.slug}/csv/{slug(metric)}.csv"
+
     def data(self) -> dict[str, Any]:
         """The run's data file content: chart specs and columns by metric name."""
         return {
             "slug": self.slug,
             "label": self.run.name,
-            "charts": {m.name: m.chart for m in self.metrics if m.chart is not None},
+            "charts": {
+                m.name: {**m.chart, "csv": self.csv_path(m.name), "points": m.count}
+                for m in self.metrics
+                if m.chart is not None
+            },
             "images": [
                 {"name": i.name, "src": f"runs/{href}", "description": i.description}
                 for i, href in self.images

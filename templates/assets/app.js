@@ -83,6 +83,31 @@
     });
   }
 
+  /* ---- CSV of what a chart plots, made in the browser (no request, works from file://) -- */
+
+  function csvCell(value) {
+    if (value === null || value === undefined) return "";
+    var text = String(value);
+    if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = "'" + text;
+    return /[",\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+
+  function downloadCsv(rows, columns, name) {
+    var lines = [columns.join(",")].concat(rows.map(function (r) {
+      return columns.map(function (c) { return csvCell(r[c]); }).join(",");
+    }));
+    var url = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" }));
+    var a = el("a", { href: url, download: name });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
+  function csvName(text) {
+    return String(text).replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80) + ".csv";
+  }
+
   /* Draw a chart when it comes near the viewport, so long pages open fast. */
   var pending = new Map();
   var observer = ("IntersectionObserver" in window) ? new IntersectionObserver(function (entries) {
@@ -110,7 +135,22 @@
     return rows;
   }
 
+  function setupCsvLinks() {
+    document.querySelectorAll("a.csv-plotted").forEach(function (a) {
+      a.addEventListener("click", function (event) {
+        event.preventDefault();
+        var run = data("runs/" + a.getAttribute("data-run"));
+        var metric = a.getAttribute("data-metric");
+        var chart = run && run.charts[metric];
+        if (!chart) return;
+        var columns = chart.v ? ["x", "y", "v"] : (chart.series ? ["series", "x", "y"] : ["x", "y"]);
+        downloadCsv(rowsOf(chart, null), columns, csvName(run.label + "-" + metric));
+      });
+    });
+  }
+
   function drawRunCharts() {
+    setupCsvLinks();
     document.querySelectorAll(".chart[data-metric]").forEach(function (container) {
       var run = data("runs/" + container.getAttribute("data-run"));
       var chart = run && run.charts[container.getAttribute("data-metric")];
@@ -354,8 +394,23 @@
       fig.appendChild(cap);
       var container = el("div", { "class": "chart", "data-compare": m });
       fig.appendChild(container);
-      box.appendChild(fig);
       var rows = overlayRows(chosen, m);
+      var exp = el("p", { "class": "export" }, "Data: ");
+      var plotted = el("a", { href: "#", "class": "csv-plotted" }, "CSV as plotted, all runs (" + rows.length + " points)");
+      plotted.addEventListener("click", function (event) {
+        event.preventDefault();
+        downloadCsv(rows, ["series", "x", "y"], csvName("compare-" + m));
+      });
+      exp.appendChild(plotted);
+      exp.appendChild(document.createTextNode(" · every point, per run: "));
+      chosen.forEach(function (s, i) {
+        var chart = data("runs/" + s).charts[m];
+        if (!chart) return;
+        if (i) exp.appendChild(document.createTextNode(", "));
+        exp.appendChild(el("a", { href: ROOT + chart.csv, download: "" }, index.runs[s].name + " (" + chart.points + ")"));
+      });
+      fig.appendChild(exp);
+      box.appendChild(fig);
       lazily(container, function () { embed(container, index.specs[m], rows); });
     });
   }
