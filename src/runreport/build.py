@@ -64,12 +64,41 @@ class BuildResult:
         return not (self.strict and self.warnings)
 
 
+def cache_dir() -> Path:
+    """Where runreport keeps what it can reuse between builds (``RUNREPORT_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/runreport`` or ``~/.cache/runreport``)."""
+    if os.environ.get("RUNREPORT_CACHE_DIR"):
+        return Path(os.environ["RUNREPORT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "runreport"
+
+
 @cache
 def vega_bundle() -> bytes:
-    """Vega, Vega-Lite and vega-embed as one script, at the Vega-Lite version altair targets."""
+    """Vega, Vega-Lite and vega-embed as one script, at the Vega-Lite version altair targets.
+
+    Making it takes seconds, so it is kept in :func:`cache_dir` per vl-convert and Vega-Lite
+    version (the bundle is deterministic); an unwritable cache only costs the time.
+    """
+    version = getattr(vl_convert, "__version__", "unknown")
+    name = f"vega-bundle-{version}-vl{vega_lite_version()}.js"
+    cached = cache_dir() / name
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
     # vl-convert's stub marks ``snippet`` as required; it defaults to "expose the globals"
-    bundle: str = vl_convert.javascript_bundle(vl_version=vega_lite_version())  # type: ignore[call-arg]
-    return bundle.encode("utf-8")
+    bundle: bytes = vl_convert.javascript_bundle(  # type: ignore[call-arg]
+        vl_version=vega_lite_version()
+    ).encode("utf-8")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(bundle)
+        os.replace(tmp, cached)
+    except OSError:
+        pass
+    return bundle
 
 
 def assets() -> dict[str, bytes]:

@@ -63,9 +63,10 @@ def overlay(views: Iterable[RunView], metric: str) -> tuple[dict[str, Any], list
         titles = (enc["x"]["title"], enc["y"]["title"])
         points = max(points, len(chart["x"]))
         series = chart.get("series")
-        for i, (x, y) in enumerate(zip(chart["x"], chart["y"], strict=True)):
+        xs, ys = chart["x"].tolist(), chart["y"].tolist()
+        for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
             label = v.run.name if series is None else f"{v.run.name} · {series[i]}"
-            rows.append({"x": x, "y": y, "series": label})
+            rows.append({"x": x, "y": None if y != y else y, "series": label})
     return chart_spec(shape_for(points, multi=True), *titles), rows
 
 

@@ -233,7 +233,7 @@ def _js_data(key: str, value: Any) -> bytes:
         b"(window.RR_DATA=window.RR_DATA||{})["
         + orjson.dumps(key)
         + b"]="
-        + orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        + orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)
         + b";\n"
     )
 

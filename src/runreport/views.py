@@ -70,7 +70,12 @@ class RunView:
             "slug": self.slug,
             "label": self.run.name,
             "charts": {
-                m.name: {**m.chart, "csv": self.csv_path(m.name), "points": m.count}
+                m.name: {
+                    **m.chart,
+                    **compact(m.chart),
+                    "csv": self.csv_path(m.name),
+                    "points": m.count,
+                }
                 for m in self.metrics
                 if m.chart is not None
             },
@@ -79,6 +84,24 @@ class RunView:
                 for i, href in self.images
             ],
         }
+
+
+def compact(chart: Mapping[str, Any]) -> dict[str, Any]:
+    """Plotted columns as small JSON: integral x as integers, y as float32 (7 significant
+    digits, far finer than a chart's pixels; the summaries keep full precision); NaN → null."""
+    out: dict[str, Any] = {}
+    x = chart.get("x")
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        finite = np.isfinite(x)
+        if finite.all() and np.array_equal(x, np.round(x)) and np.abs(x).max(initial=0) < 2**53:
+            out["x"] = x.astype(np.int64)
+    y = chart.get("y")
+    if isinstance(y, np.ndarray) and y.dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            y32 = y.astype(np.float32)
+        overflow = np.isfinite(y) & ~np.isfinite(y32)
+        out["y"] = y if overflow.any() else y32  # values beyond float32 keep float64
+    return out
 
 
 def fmt(value: Value | float) -> str:
@@ -148,15 +171,15 @@ def _chart(
     metric: Metric, pres: Presentation, x: np.ndarray, ys: dict[str, np.ndarray]
 ) -> dict[str, Any]:
     multi = pres.display is Display.MULTI
-    xs: list[float | None] = []
-    yv: list[float | None] = []
+    xs: list[np.ndarray] = []
+    yv: list[np.ndarray] = []
     series: list[str] = []
     per_series = 0
     for col, y in ys.items():
         keep = downsample(y)
         per_series = max(per_series, len(keep))
-        xs.extend(json_number(float(v)) for v in x[keep])
-        yv.extend(json_number(float(v)) for v in y[keep])
+        xs.append(x[keep])
+        yv.append(np.where(np.isfinite(y[keep]), y[keep], np.nan))  # non-finite: a gap
         if multi:
             series.extend([col] * len(keep))
     x_title = pres.x or "index"
@@ -166,7 +189,7 @@ def _chart(
         else (pres.ys[0] if not multi else metric.name)
     )
     spec = chart_spec(shape_for(per_series, multi=multi), x_title, y_title)
-    chart: dict[str, Any] = {"spec": spec, "x": xs, "y": yv}
+    chart: dict[str, Any] = {"spec": spec, "x": np.concatenate(xs), "y": np.concatenate(yv)}
     if multi:
         chart["series"] = series
     return chart

@@ -1,0 +1,109 @@
+"""One measured operation in a fresh process: prints {"seconds": …, "rss_mb": …, …} as JSON.
+
+Run by benchmarks/run.py so that each number has its own peak RSS and no warm caches.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def runreport_build(logdir: str, out: str) -> dict[str, Any]:
+    from runreport.build import BuildConfig, build_site
+
+    result = build_site(BuildConfig(inputs=(Path(logdir),), output=Path(out)))
+    return {"runs": result.runs, "site_bytes": result.site_bytes}
+
+
+def parse_floor(logdir: str) -> dict[str, Any]:
+    """The fastest vectorised parse of the same JSONL points (polars, pyarrow), no site."""
+    import polars as pl
+
+    total = 0
+    for file in sorted(Path(logdir).rglob("metrics.jsonl")):
+        frame = pl.read_ndjson(file, schema={"name": pl.Utf8, "value": pl.Float64,
+                                             "step": pl.Int64})
+        total += frame.height
+    return {"points": total}
+
+
+def parse_floor_pyarrow(logdir: str) -> dict[str, Any]:
+    import pyarrow.json as pj
+
+    total = 0
+    for file in sorted(Path(logdir).rglob("metrics.jsonl")):
+        total += pj.read_json(file).num_rows
+    return {"points": total}
+
+
+def event_accumulator(logdir: str) -> dict[str, Any]:
+    """TensorBoard's Python loader, keeping every scalar (no reservoir sampling)."""
+    from tensorboard.backend.event_processing import event_accumulator as ea
+
+    total = 0
+    for run in sorted(p for p in Path(logdir).iterdir() if p.is_dir()):
+        acc = ea.EventAccumulator(str(run), size_guidance={ea.SCALARS: 0, ea.TENSORS: 0})
+        acc.Reload()
+        total += sum(len(acc.Scalars(t)) for t in acc.Tags()["scalars"])
+    return {"points": total}
+
+
+def mlflow_client(logdir: str) -> dict[str, Any]:
+    """MLflow's own client reading its store: search_runs + get_metric_history."""
+    import os
+
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"file://{Path(logdir).resolve() / 'mlruns'}")
+    total = 0
+    for exp in client.search_experiments():
+        for run in client.search_runs([exp.experiment_id], max_results=50_000):
+            for key in run.data.metrics:
+                total += len(client.get_metric_history(run.info.run_id, key))
+    return {"points": total}
+
+
+def dvc_render(logdir: str, out: str) -> dict[str, Any]:
+    """dvc-render writing the same series as one linear plot per metric and run."""
+    from dvc_render import VegaRenderer
+    from dvc_render.html import render_html
+
+    renderers = []
+    total = 0
+    for file in sorted(Path(logdir).rglob("metrics.jsonl")):
+        per_metric: dict[str, list[dict[str, Any]]] = {}
+        for line in file.read_bytes().splitlines():
+            rec = json.loads(line)
+            per_metric.setdefault(rec["name"], []).append({"step": rec["step"],
+                                                           "value": rec["value"]})
+        for name, points in per_metric.items():
+            total += len(points)
+            renderers.append(VegaRenderer(points, f"{file.parent.name}/{name}", x="step",
+                                          y="value", template="linear"))
+    render_html(renderers, Path(out) / "index.html")
+    size = sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file())
+    return {"points": total, "site_bytes": size}
+
+
+OPS = {"runreport": runreport_build, "parse_floor": parse_floor,
+       "parse_floor_pyarrow": parse_floor_pyarrow, "event_accumulator": event_accumulator,
+       "mlflow": mlflow_client, "dvc_render": dvc_render}
+
+
+def main() -> None:
+    op, *args = sys.argv[1:]
+    start = time.perf_counter()
+    extra = OPS[op](*args)
+    seconds = time.perf_counter() - start
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb, **extra}))
+
+
+if __name__ == "__main__":
+    main()

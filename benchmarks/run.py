@@ -1,0 +1,232 @@
+"""runreport's benchmark: build times, incremental rebuilds, memory, site size and browser render
+time, with the peers it is judged against measured in the same run on the same files.
+
+    python benchmarks/run.py --scale medium      # small, medium, large, long (tiny: smoke test)
+
+Every number is a median over --repeat runs, each in a fresh process (see child.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import SCALES, generate, write_native  # noqa: E402
+
+TARGETS = {
+    "native_vs_floor": 2.0,  # cold build from JSONL: at most 2x the parse floor
+    "mlflow_speedup": 10.0,  # at least 10x mlflow's own client
+    "dvc_speedup": 5.0,  # at least 5x dvc-render
+    "dvc_bytes": 0.2,  # at most 1/5 of dvc-render's bytes per point
+    "add_run": 0.05,  # adding one run: at most 5 % of the cold build
+    "rss_large_mb": 1536,
+    "compare_render": 1.5,  # compare page of 100 runs: at most 1.5x the one-run page
+}
+
+
+def child(*args: str) -> dict[str, Any]:
+    """Run one measured operation in a fresh process."""
+    out = subprocess.run([sys.executable, str(HERE / "child.py"), *args], check=True,
+                         capture_output=True, text=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def median_of(repeat: int, *args: str, fresh: Path | None = None) -> dict[str, Any]:
+    results = []
+    for _ in range(repeat):
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)
+        results.append(child(*args))
+    keys = results[0].keys()
+    return {k: statistics.median(r[k] for r in results) for k in keys}
+
+
+def rust_data_server(logdir: Path) -> dict[str, Any]:
+    """TensorBoard's Rust data server: the time of its first full load cycle."""
+    import tensorboard_data_server
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [tensorboard_data_server.server_binary(), "--logdir", str(logdir), "--reload", "once",
+         "--samples-per-plugin", "scalars=all", "--port", "0", "-v", "--die-after-stdin"],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None and proc.stdin is not None
+    seconds = None
+    for line in proc.stderr:
+        m = re.search(r"Finished load cycle \(([\d.]+)(µs|ms|s)\)", line)
+        if m:
+            seconds = float(m.group(1)) * {"µs": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
+            break
+    wall = time.perf_counter() - start
+    proc.stdin.close()
+    proc.wait(timeout=30)
+    return {"seconds": seconds if seconds is not None else wall}
+
+
+def plotted_points(site: Path) -> int:
+    total = 0
+    for file in (site / "data" / "runs").glob("*.js"):
+        text = file.read_text()
+        data = json.loads(text[text.index("]=") + 2:-2])
+        total += sum(len(c["x"]) for c in data["charts"].values())
+    return total
+
+
+def browser_times(site: Path, runs: int) -> dict[str, float]:
+    """Milliseconds until the first screen's charts are drawn (experiment and compare pages)."""
+    from playwright.sync_api import sync_playwright
+
+    slugs = sorted(p.stem for p in (site / "runs").glob("*.html"))
+    pages = {
+        "experiment": next((site / "experiments").glob("*.html")).as_uri(),
+        "compare_1": f"{(site / 'compare.html').as_uri()}#runs={slugs[0]}",
+        f"compare_{min(runs, 100)}":
+            f"{(site / 'compare.html').as_uri()}#runs={','.join(slugs[:100])}",
+    }
+    wait = """() => {
+      const charts = [...document.querySelectorAll('.chart')].filter(c => {
+        const r = c.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; });
+      return document.readyState === 'complete'
+        && charts.every(c => c.hasAttribute('data-marks'));
+    }"""
+    out = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        for name, url in pages.items():
+            times = []
+            for _ in range(3):
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                start = time.perf_counter()
+                page.goto(url)
+                page.wait_for_function(wait, timeout=120_000)
+                times.append((time.perf_counter() - start) * 1000)
+                page.close()
+            out[name] = statistics.median(times)
+        browser.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=SCALES, default="small")
+    parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--data-dir", type=Path, default=HERE / ".data")
+    parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args()
+    scale = SCALES[args.scale]
+    repeat = args.repeat or (3 if scale.points <= 2_000_000 else 1)
+    t0 = time.perf_counter()
+    paths = generate(args.scale, args.data_dir)
+    print(f"data: {scale.runs} runs x {scale.metrics} metrics x {scale.steps} steps = "
+          f"{scale.points:,} points per format ({time.perf_counter() - t0:.0f}s to prepare)")
+    work = Path(tempfile.mkdtemp(prefix="runreport-bench-"))
+    rows: list[tuple[str, str, str]] = []
+    numbers: dict[str, Any] = {"scale": args.scale, "points": scale.points,
+                               "machine": f"{platform.machine()}, {platform.processor() or ''}"}
+    try:
+        builds = {}
+        for fmt in ("native", "mlflow", "tensorboard"):
+            out = work / f"site-{fmt}"
+            builds[fmt] = median_of(repeat, "runreport", str(paths[fmt]), str(out), fresh=out)
+        site = work / "site-native"
+        floor = min(median_of(repeat, "parse_floor", str(paths["native"]))["seconds"],
+                    median_of(repeat, "parse_floor_pyarrow", str(paths["native"]))["seconds"])
+        acc = median_of(1, "event_accumulator", str(paths["tensorboard"]))
+        rust = rust_data_server(paths["tensorboard"])
+        mlf = median_of(1, "mlflow", str(paths["mlflow"]))
+        dvc_out = work / "dvc"
+        dvc_out.mkdir()
+        dvc = median_of(1, "dvc_render", str(paths["native"]), str(dvc_out))
+        # incremental: add one run, then append to one run (restored afterwards)
+        extra = paths["native"] / "bench" / "run-9999"
+        write_native(paths["native"], type(scale)(1, scale.metrics, scale.steps), first_run=9999)
+        add = child("runreport", str(paths["native"]), str(site))
+        shutil.rmtree(extra)
+        target = paths["native"] / "bench" / "run-0000" / "metrics.jsonl"
+        size = target.stat().st_size
+        with target.open("ab") as fh:
+            fh.write(b'{"kind":"scalar","name":"metric_00","value":0.5,"step":999999}\n')
+        append = child("runreport", str(paths["native"]), str(site))
+        with target.open("r+b") as fh:
+            fh.truncate(size)
+        child("runreport", str(paths["native"]), str(site))
+        plotted = plotted_points(site)
+        site_bytes = builds["native"]["site_bytes"]
+        data_bytes = sum(p.stat().st_size for p in (site / "data").rglob("*.js"))
+        cold = builds["native"]["seconds"]
+        numbers.update({
+            "cold_native_s": cold, "cold_mlflow_s": builds["mlflow"]["seconds"],
+            "cold_tensorboard_s": builds["tensorboard"]["seconds"], "parse_floor_s": floor,
+            "event_accumulator_s": acc["seconds"], "rust_data_server_s": rust["seconds"],
+            "mlflow_client_s": mlf["seconds"], "dvc_render_s": dvc["seconds"],
+            "add_run_s": add["seconds"], "append_s": append["seconds"],
+            "rss_native_mb": builds["native"]["rss_mb"], "site_bytes": site_bytes,
+            "data_bytes_per_plotted_point": data_bytes / max(plotted, 1),
+            "dvc_bytes_per_point": dvc["site_bytes"] / max(dvc["points"], 1),
+        })
+        pts = scale.points
+
+        def rate(seconds: float) -> str:
+            return f"{pts / seconds / 1e6:.2f} M pts/s" if seconds else "-"
+
+        rows += [
+            ("cold build, runreport JSONL", f"{cold:.2f} s ({rate(cold)})",
+             f"{cold / floor:.2f}x the parse floor ({floor:.2f} s; target <= "
+             f"{TARGETS['native_vs_floor']}x)"),
+            ("cold build, MLflow store", f"{builds['mlflow']['seconds']:.2f} s "
+             f"({rate(builds['mlflow']['seconds'])})",
+             f"{mlf['seconds'] / builds['mlflow']['seconds']:.1f}x faster than mlflow's client "
+             f"({mlf['seconds']:.2f} s; target >= {TARGETS['mlflow_speedup']}x)"),
+            ("cold build, TensorBoard files", f"{builds['tensorboard']['seconds']:.2f} s "
+             f"({rate(builds['tensorboard']['seconds'])})",
+             f"Rust data server load {rust['seconds']:.2f} s ({rate(rust['seconds'])}); "
+             f"EventAccumulator {acc['seconds']:.2f} s ({rate(acc['seconds'])})"),
+            ("vs dvc-render", f"{dvc['seconds']:.2f} s, {numbers['dvc_bytes_per_point']:.1f} B/pt",
+             f"{dvc['seconds'] / cold:.1f}x faster (target >= {TARGETS['dvc_speedup']}x); "
+             f"{numbers['data_bytes_per_plotted_point'] / numbers['dvc_bytes_per_point']:.2f} of "
+             f"its bytes per point (target <= {TARGETS['dvc_bytes']})"),
+            ("add one run, rebuild", f"{add['seconds']:.2f} s",
+             f"{add['seconds'] / cold:.0%} of the cold build (target <= {TARGETS['add_run']:.0%})"),
+            ("append to one run, rebuild", f"{append['seconds']:.2f} s",
+             f"{append['seconds'] / cold:.0%} of the cold build"),
+            ("peak RSS (JSONL build)", f"{builds['native']['rss_mb']:.0f} MB",
+             f"target <= {TARGETS['rss_large_mb']} MB on large"),
+            ("site size", f"{site_bytes / 2**20:.1f} MB",
+             f"{numbers['data_bytes_per_plotted_point']:.1f} data bytes per plotted point "
+             f"({plotted:,} plotted)"),
+        ]
+        if not args.skip_browser:
+            times = browser_times(site, scale.runs)
+            numbers["browser_ms"] = times
+            many = max(k for k in times if k.startswith("compare_"))
+            rows.append(("browser, first screen",
+                         ", ".join(f"{k} {v:.0f} ms" for k, v in times.items()),
+                         f"{many} / compare_1 = {times[many] / times['compare_1']:.2f}x "
+                         f"(target <= {TARGETS['compare_render']}x)"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    width = max(len(r[0]) for r in rows)
+    print(f"\nscale {args.scale}; {platform.python_version()}; {platform.machine()}")
+    for name, value, ratio in rows:
+        print(f"{name:<{width}}  {value:<32}  {ratio}")
+    if args.json:
+        args.json.write_text(json.dumps(numbers, indent=2))
+
+
+if __name__ == "__main__":
+    main()
