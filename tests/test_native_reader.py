@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
 from conftest import write_run
 
 from runreport.errors import Problems, Severity
@@ -195,3 +196,50 @@ def test_discovery_skips_hidden_folders_and_duplicate_ids(tmp_path: Path) -> Non
 def test_missing_input_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
     runs, problems = _read(tmp_path / "nope")
     assert runs == [] and problems.items[0].severity is Severity.ERROR
+
+
+def test_vectorised_and_careful_readers_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runreport.readers import native
+
+    records: list[dict[str, object]] = []
+    for step in range(300):
+        records.append({"kind": "scalar", "name": "loss", "value": 1 / (step + 1), "step": step})
+        records.append({"name": "acc", "value": "NaN" if step % 50 == 0 else step / 300})
+    records.append({"kind": "scalar", "name": "lr", "value": 0.1, "step": 7, "time": "t"})
+    folder = write_run(tmp_path, "r", records)
+    fast = native.fast_scalars(folder / "metrics.jsonl")
+    assert fast is not None  # this file takes the vectorised path
+    [vectorised], _ = _read(tmp_path)
+    monkeypatch.setattr(native, "fast_scalars", lambda file: None)
+    [careful], problems = _read(tmp_path)
+    assert problems.items == []
+    a, b = vectorised.get_metrics(), careful.get_metrics()
+    assert list(a) == list(b) == ["loss", "acc", "lr"]
+    for name in a:
+        x, y = (v if isinstance(v, list) else [v] for v in (a[name], b[name]))
+        assert len(x) == len(y) and all(
+            (math.isnan(p) and math.isnan(q)) or p == q for p, q in zip(x, y, strict=True)
+        )
+    for m in vectorised.metrics:
+        assert list(m.columns) == list(careful.metric(m.name).columns)  # type: ignore[union-attr]
+
+
+def test_files_the_vectorised_reader_leaves_to_the_careful_one(tmp_path: Path) -> None:
+    from runreport.readers.native import fast_scalars
+
+    cases = {
+        "text": {"kind": "scalar", "name": "n", "value": "converged"},
+        "bool": {"kind": "scalar", "name": "n", "value": True},
+        "list": {"kind": "list", "name": "n", "values": [1, 2]},
+        "fraction step": {"kind": "scalar", "name": "n", "value": 1, "step": 1.5},
+        "no name": {"kind": "scalar", "value": 1},
+    }
+    for i, (case, record) in enumerate(cases.items()):
+        folder = write_run(tmp_path, f"r{i}", [{"name": "ok", "value": 1}, record])
+        assert fast_scalars(folder / "metrics.jsonl") is None, case
+    cut = write_run(tmp_path, "cut", [{"name": "ok", "value": 1}])
+    with (cut / "metrics.jsonl").open("ab") as fh:
+        fh.write(b'{"name": "ok", "va')
+    assert fast_scalars(cut / "metrics.jsonl") is None

@@ -9,8 +9,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 #: A logged cell: a number, a text, a boolean, or nothing (a row that lacked the column).
 Value = float | int | str | bool | None
+#: A column of cells: a tuple, or a numpy array when a reader parsed it vectorised (numbers only).
+Column = tuple[Value, ...] | npt.NDArray[Any]
+
+
+def pylist(column: Column) -> list[Any]:
+    """A column as a list of plain Python values."""
+    return column.tolist() if isinstance(column, np.ndarray) else list(column)
 
 
 class Kind(StrEnum):
@@ -67,7 +77,7 @@ class Metric:
 
     name: str
     kind: Kind
-    columns: Mapping[str, tuple[Value, ...]]
+    columns: Mapping[str, Column]
     calls: int = 1
 
     @property
@@ -144,12 +154,12 @@ class Run:
         out: dict[str, Any] = {}
         for m in self.metrics:
             if m.kind is Kind.SCALAR:
-                values = list(m.columns.get("value", ()))
+                values = pylist(m.columns.get("value", ()))
                 out[m.name] = values[0] if m.calls == 1 and len(values) == 1 else values
             elif m.kind is Kind.LIST:
-                out[m.name] = list(m.columns.get("value", ()))
+                out[m.name] = pylist(m.columns.get("value", ()))
             else:
-                out[m.name] = {col: list(cells) for col, cells in m.columns.items()}
+                out[m.name] = {col: pylist(cells) for col, cells in m.columns.items()}
         images: dict[str, list[str]] = {}
         for img in self.images:
             images.setdefault(img.name, []).append(str(img.path))

@@ -6,11 +6,12 @@ The README's rules table is :func:`rules_markdown` verbatim (a test checks it).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .model import Kind, Metric, Value
+import numpy as np
+
+from .model import Column, Kind, Metric
 
 
 class Display(StrEnum):
@@ -122,8 +123,10 @@ class Presentation:
     ys: tuple[str, ...] = ()
 
 
-def is_numeric(cells: Sequence[Value]) -> bool:
+def is_numeric(cells: Column) -> bool:
     """True when every present cell is a number or boolean and at least one is present."""
+    if isinstance(cells, np.ndarray):
+        return cells.dtype.kind in "biuf" and len(cells) > 0
     present = False
     for c in cells:
         if c is None:
@@ -134,8 +137,17 @@ def is_numeric(cells: Sequence[Value]) -> bool:
     return present
 
 
-def _is_empty(cells: Sequence[Value]) -> bool:
+def _is_empty(cells: Column) -> bool:
+    if isinstance(cells, np.ndarray):
+        return len(cells) == 0
     return all(c is None for c in cells)
+
+
+def _complete(cells: Column) -> bool:
+    """No missing cell (None)."""
+    if isinstance(cells, np.ndarray):
+        return cells.dtype.kind in "biu" or not bool(np.isnan(cells).any())
+    return None not in cells
 
 
 def classify(metric: Metric) -> Presentation:
@@ -148,7 +160,7 @@ def classify(metric: Metric) -> Presentation:
         if metric.kind is Kind.SCALAR and len(values) == 1:
             return Presentation(Display.SUMMARY, ys=("value",))
         steps = cols.get("step")
-        x = "step" if steps is not None and is_numeric(steps) and None not in steps else None
+        x = "step" if steps is not None and is_numeric(steps) and _complete(steps) else None
         return Presentation(Display.LINE, x=x, ys=("value",))
     if metric.kind is Kind.IMAGE:
         return Presentation(Display.IMAGE)

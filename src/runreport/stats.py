@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from tsdownsample import MinMaxDownsampler
 
-from .model import Value
+from .model import Column
 
 #: Points kept per plotted series; longer series keep the min and max of each of
 #: ``MAX_POINTS_PER_SERIES / 2`` equal buckets (wider than any chart is in pixels).
@@ -19,8 +18,10 @@ MAX_POINTS_PER_SERIES = 2000
 FloatArray = npt.NDArray[np.float64]
 
 
-def to_floats(cells: Sequence[Value]) -> FloatArray:
+def to_floats(cells: Column) -> FloatArray:
     """Cells as float64 (booleans 0/1, missing and text cells NaN, huge integers ±inf)."""
+    if isinstance(cells, np.ndarray):
+        return cells.astype(np.float64)
     out = np.empty(len(cells), dtype=np.float64)
     for i, c in enumerate(cells):
         if c is None or isinstance(c, str):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
+import polars as pl
 
 from ..errors import Problems
 from ..model import Image, Kind, Metric, Run, Status, Value
@@ -23,6 +25,9 @@ from .base import (
 )
 
 _KINDS = {k.value: k for k in Kind}
+#: Files read by the vectorised path at most (bigger ones stream through the careful reader).
+MAX_FAST_BYTES = 1 << 30
+MAX_FAST_LINES = 50_000_000
 #: A run.json bigger than this is not a run.json anyone wrote by hand or with the API.
 MAX_RUN_JSON_BYTES = 16 << 20
 _RECORD_FIELD = {Kind.LIST: "values", Kind.ROW: "row", Kind.TABLE: "table"}
@@ -89,12 +94,59 @@ def _read_meta(path: Path, problems: Problems) -> dict[str, Any]:
     return meta
 
 
+#: Columns the vectorised reader takes from each line (others, such as "time", are ignored).
+_FAST_SCHEMA = {"kind": pl.Utf8, "name": pl.Utf8, "value": pl.Utf8, "step": pl.Int64}
+
+
+def fast_scalars(file: Path) -> tuple[Metric, ...] | None:
+    """A file of numeric scalars only, parsed in one vectorised pass (polars).
+
+    None when anything needs the careful line-by-line reader: another record kind, a text,
+    boolean or nested value, a missing name, a fractional step, a line that is not JSON (a
+    cut-off last line included), or a link or special file.
+    """
+    try:
+        with open_regular(file) as fh:
+            if os.fstat(fh.fileno()).st_size > MAX_FAST_BYTES:
+                return None
+            frame = pl.read_ndjson(fh.read(), schema=_FAST_SCHEMA)
+    except Exception:  # polars reports every parse problem its own way: take the careful path
+        return None
+    if frame.height == 0 or frame.height > MAX_FAST_LINES:
+        return None
+    kinds = frame["kind"]
+    if kinds.drop_nulls().ne("scalar").any() or frame["name"].null_count():
+        return None
+    values = frame["value"].cast(pl.Float64, strict=False)
+    if (values.is_null() & frame["value"].is_not_null()).any() or frame["value"].null_count():
+        return None  # text (or booleans) somewhere: the careful reader decides what they are
+    frame = frame.with_columns(values.alias("value"))
+    metrics = []
+    for part in frame.partition_by("name", maintain_order=True):
+        name = part["name"][0]
+        value = part["value"].to_numpy()
+        columns: dict[str, Any] = {"value": value}
+        if part["step"].null_count() < part.height:
+            steps = part["step"]
+            columns = {
+                "step": steps.to_numpy()
+                if not steps.null_count()
+                else steps.cast(pl.Float64).to_numpy(),
+                "value": value,
+            }
+        metrics.append(Metric(name, Kind.SCALAR, columns, calls=part.height))
+    return tuple(metrics)
+
+
 def _read_metrics(path: Path, problems: Problems) -> tuple[tuple[Metric, ...], tuple[Image, ...]]:
     file = path / "metrics.jsonl"
     builders: dict[str, _MetricBuilder] = {}
     images: list[Image] = []
     if not is_regular(file):
         return (), ()
+    fast = fast_scalars(file)
+    if fast is not None:
+        return fast, ()
     try:
         fh = open_regular(file)
     except OSError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..errors import Problems
-from ..model import FileRef, Kind, Metric, Value
+from ..model import FileRef, Kind, Metric, Value, pylist
 from .base import open_regular
 
 #: JSON artifacts bigger than this are not opened to look for tables.
@@ -134,7 +134,7 @@ def merge_dotted_tables(metrics: Sequence[Metric]) -> list[Metric]:
         if len(members) < 2:
             continue
         lengths = {m.length for m in members}
-        steps = {m.columns.get("step", ()) for m in members}
+        steps = {tuple(pylist(m.columns.get("step", ()))) for m in members}
         if len(lengths) != 1 or len(steps) != 1:
             continue
         [step] = steps
