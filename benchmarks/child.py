@@ -26,8 +26,9 @@ def parse_floor(logdir: str) -> dict[str, Any]:
 
     total = 0
     for file in sorted(Path(logdir).rglob("metrics.jsonl")):
-        frame = pl.read_ndjson(file, schema={"name": pl.Utf8, "value": pl.Float64,
-                                             "step": pl.Int64})
+        frame = pl.read_ndjson(
+            file, schema={"name": pl.Utf8, "value": pl.Float64, "step": pl.Int64}
+        )
         total += frame.height
     return {"points": total}
 
@@ -80,20 +81,29 @@ def dvc_render(logdir: str, out: str) -> dict[str, Any]:
         per_metric: dict[str, list[dict[str, Any]]] = {}
         for line in file.read_bytes().splitlines():
             rec = json.loads(line)
-            per_metric.setdefault(rec["name"], []).append({"step": rec["step"],
-                                                           "value": rec["value"]})
+            per_metric.setdefault(rec["name"], []).append(
+                {"step": rec["step"], "value": rec["value"]}
+            )
         for name, points in per_metric.items():
             total += len(points)
-            renderers.append(VegaRenderer(points, f"{file.parent.name}/{name}", x="step",
-                                          y="value", template="linear"))
+            renderers.append(
+                VegaRenderer(
+                    points, f"{file.parent.name}/{name}", x="step", y="value", template="linear"
+                )
+            )
     render_html(renderers, Path(out) / "index.html")
     size = sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file())
     return {"points": total, "site_bytes": size}
 
 
-OPS = {"runreport": runreport_build, "parse_floor": parse_floor,
-       "parse_floor_pyarrow": parse_floor_pyarrow, "event_accumulator": event_accumulator,
-       "mlflow": mlflow_client, "dvc_render": dvc_render}
+OPS = {
+    "runreport": runreport_build,
+    "parse_floor": parse_floor,
+    "parse_floor_pyarrow": parse_floor_pyarrow,
+    "event_accumulator": event_accumulator,
+    "mlflow": mlflow_client,
+    "dvc_render": dvc_render,
+}
 
 
 def main() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import struct
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import orjson
 
 @dataclass(frozen=True)
 class Scale:
-    """Runs × metrics × steps."""
+    """Runs x metrics x steps."""
 
     runs: int
     metrics: int
@@ -52,19 +51,30 @@ def write_native(root: Path, scale: Scale, first_run: int = 0) -> None:
     for r in range(first_run, first_run + scale.runs):
         run = root / "bench" / f"run-{r:04d}"
         run.mkdir(parents=True, exist_ok=True)
-        (run / "run.json").write_bytes(orjson.dumps({
-            "format": 1, "id": f"run-{r:04d}", "name": f"run-{r:04d}", "experiment": "bench",
-            "status": "Completed", "compute_target": "bench-node",
-            "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T01:00:00Z",
-            "params": {"lr": 10 ** -(1 + r % 4), "seed": r},
-        }))
+        (run / "run.json").write_bytes(
+            orjson.dumps(
+                {
+                    "format": 1,
+                    "id": f"run-{r:04d}",
+                    "name": f"run-{r:04d}",
+                    "experiment": "bench",
+                    "status": "Completed",
+                    "compute_target": "bench-node",
+                    "start_time": "2026-01-01T00:00:00Z",
+                    "end_time": "2026-01-01T01:00:00Z",
+                    "params": {"lr": 10 ** -(1 + r % 4), "seed": r},
+                }
+            )
+        )
         with (run / "metrics.jsonl").open("wb") as fh:
             values = {m: series(r * 1000 + i, scale.steps) for i, m in enumerate(_names(scale))}
             chunk = []
             for step in range(scale.steps):
                 for m, v in values.items():
-                    chunk.append(b'{"kind":"scalar","name":"%s","value":%r,"step":%d}\n'
-                                 % (m.encode(), float(v[step]), step))
+                    chunk.append(
+                        b'{"kind":"scalar","name":"%s","value":%r,"step":%d}\n'
+                        % (m.encode(), float(v[step]), step)
+                    )
                 if len(chunk) > 50_000:
                     fh.write(b"".join(chunk))
                     chunk = []
@@ -78,7 +88,8 @@ def write_mlflow(root: Path, scale: Scale) -> None:
     (exp / "meta.yaml").write_text(
         f"artifact_location: file://{exp.resolve()}\ncreation_time: 1767225600000\n"
         "experiment_id: '1'\nlast_update_time: 1767225600000\nlifecycle_stage: active\n"
-        "name: bench\nworkspace: default\n")
+        "name: bench\nworkspace: default\n"
+    )
     ts = np.arange(scale.steps, dtype=np.int64) + 1_767_225_600_000
     steps = np.arange(scale.steps)
     for r in range(scale.runs):
@@ -92,7 +103,8 @@ def write_mlflow(root: Path, scale: Scale) -> None:
             f"run_id: '{run_id}'\nrun_name: run-{r:04d}\nexperiment_id: '1'\nstatus: 3\n"
             f"start_time: 1767225600000\nend_time: 1767229200000\nlifecycle_stage: active\n"
             f"user_id: bench\nsource_type: 4\nsource_name: ''\nentry_point_name: ''\n"
-            f"source_version: ''\nartifact_uri: file://{run.resolve() / 'artifacts'}\ntags: []\n")
+            f"source_version: ''\nartifact_uri: file://{run.resolve() / 'artifacts'}\ntags: []\n"
+        )
         (run / "params" / "lr").write_text(str(10 ** -(1 + r % 4)))
         for i, m in enumerate(_names(scale)):
             v = series(r * 1000 + i, scale.steps)
@@ -107,6 +119,17 @@ def _masked_crc(data: bytes) -> int:
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
+def _record(data: bytes) -> bytes:
+    """One TFRecord: length, its masked CRC, the data, the data's masked CRC."""
+    header = struct.pack("<Q", len(data))
+    return (
+        header
+        + struct.pack("<I", _masked_crc(header))
+        + data
+        + struct.pack("<I", _masked_crc(data))
+    )
+
+
 def write_tensorboard(root: Path, scale: Scale) -> None:
     """One event file per run, scalars as ``simple_value`` (as PyTorch and tensorboardX write)."""
     from tensorboard.compat.proto import event_pb2, summary_pb2
@@ -116,22 +139,17 @@ def write_tensorboard(root: Path, scale: Scale) -> None:
         run.mkdir(parents=True, exist_ok=True)
         values = [series(r * 1000 + i, scale.steps).tolist() for i in range(scale.metrics)]
         names = _names(scale)
-        out = []
-        first = event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2")
-        for event in [first]:
-            data = event.SerializeToString()
-            header = struct.pack("<Q", len(data))
-            out.append(header + struct.pack("<I", _masked_crc(header)) + data
-                       + struct.pack("<I", _masked_crc(data)))
+        first = event_pb2.Event(wall_time=1_767_225_600.0, file_version="brain.Event:2")
+        out = [_record(first.SerializeToString())]
         for step in range(scale.steps):
-            summary = summary_pb2.Summary(value=[
-                summary_pb2.Summary.Value(tag=names[i], simple_value=values[i][step])
-                for i in range(scale.metrics)])
-            data = event_pb2.Event(wall_time=1_767_225_600.0 + step, step=step,
-                                   summary=summary).SerializeToString()
-            header = struct.pack("<Q", len(data))
-            out.append(header + struct.pack("<I", _masked_crc(header)) + data
-                       + struct.pack("<I", _masked_crc(data)))
+            summary = summary_pb2.Summary(
+                value=[
+                    summary_pb2.Summary.Value(tag=names[i], simple_value=values[i][step])
+                    for i in range(scale.metrics)
+                ]
+            )
+            event = event_pb2.Event(wall_time=1_767_225_600.0 + step, step=step, summary=summary)
+            out.append(_record(event.SerializeToString()))
         (run / "events.out.tfevents.1767225600.bench").write_bytes(b"".join(out))
 
 

@@ -39,8 +39,9 @@ TARGETS = {
 
 def child(*args: str) -> dict[str, Any]:
     """Run one measured operation in a fresh process."""
-    out = subprocess.run([sys.executable, str(HERE / "child.py"), *args], check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(HERE / "child.py"), *args], check=True, capture_output=True, text=True
+    )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -60,9 +61,23 @@ def rust_data_server(logdir: Path) -> dict[str, Any]:
 
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [tensorboard_data_server.server_binary(), "--logdir", str(logdir), "--reload", "once",
-         "--samples-per-plugin", "scalars=all", "--port", "0", "-v", "--die-after-stdin"],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            tensorboard_data_server.server_binary(),
+            "--logdir",
+            str(logdir),
+            "--reload",
+            "once",
+            "--samples-per-plugin",
+            "scalars=all",
+            "--port",
+            "0",
+            "-v",
+            "--die-after-stdin",
+        ],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None and proc.stdin is not None
     seconds = None
     for line in proc.stderr:
@@ -80,7 +95,7 @@ def plotted_points(site: Path) -> int:
     total = 0
     for file in (site / "data" / "runs").glob("*.js"):
         text = file.read_text()
-        data = json.loads(text[text.index("]=") + 2:-2])
+        data = json.loads(text[text.index("]=") + 2 : -2])
         total += sum(len(c["x"]) for c in data["charts"].values())
     return total
 
@@ -90,11 +105,11 @@ def browser_times(site: Path, runs: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     slugs = sorted(p.stem for p in (site / "runs").glob("*.html"))
+    compare = (site / "compare.html").as_uri()
     pages = {
         "experiment": next((site / "experiments").glob("*.html")).as_uri(),
         "compare_1": f"{(site / 'compare.html').as_uri()}#runs={slugs[0]}",
-        f"compare_{min(runs, 100)}":
-            f"{(site / 'compare.html').as_uri()}#runs={','.join(slugs[:100])}",
+        f"compare_{min(runs, 100)}": f"{compare}#runs={','.join(slugs[:100])}",
     }
     wait = """() => {
       const charts = [...document.querySelectorAll('.chart')].filter(c => {
@@ -104,8 +119,10 @@ def browser_times(site: Path, runs: int) -> dict[str, float]:
     }"""
     out = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         for name, url in pages.items():
             times = []
             for _ in range(3):
@@ -132,20 +149,27 @@ def main() -> None:
     repeat = args.repeat or (3 if scale.points <= 2_000_000 else 1)
     t0 = time.perf_counter()
     paths = generate(args.scale, args.data_dir)
-    print(f"data: {scale.runs} runs x {scale.metrics} metrics x {scale.steps} steps = "
-          f"{scale.points:,} points per format ({time.perf_counter() - t0:.0f}s to prepare)")
+    print(
+        f"data: {scale.runs} runs x {scale.metrics} metrics x {scale.steps} steps = "
+        f"{scale.points:,} points per format ({time.perf_counter() - t0:.0f}s to prepare)"
+    )
     work = Path(tempfile.mkdtemp(prefix="runreport-bench-"))
     rows: list[tuple[str, str, str]] = []
-    numbers: dict[str, Any] = {"scale": args.scale, "points": scale.points,
-                               "machine": f"{platform.machine()}, {platform.processor() or ''}"}
+    numbers: dict[str, Any] = {
+        "scale": args.scale,
+        "points": scale.points,
+        "machine": f"{platform.machine()}, {platform.processor() or ''}",
+    }
     try:
         builds = {}
         for fmt in ("native", "mlflow", "tensorboard"):
             out = work / f"site-{fmt}"
             builds[fmt] = median_of(repeat, "runreport", str(paths[fmt]), str(out), fresh=out)
         site = work / "site-native"
-        floor = min(median_of(repeat, "parse_floor", str(paths["native"]))["seconds"],
-                    median_of(repeat, "parse_floor_pyarrow", str(paths["native"]))["seconds"])
+        floor = min(
+            median_of(repeat, "parse_floor", str(paths["native"]))["seconds"],
+            median_of(repeat, "parse_floor_pyarrow", str(paths["native"]))["seconds"],
+        )
         acc = median_of(1, "event_accumulator", str(paths["tensorboard"]))
         rust = rust_data_server(paths["tensorboard"])
         mlf = median_of(1, "mlflow", str(paths["mlflow"]))
@@ -169,55 +193,91 @@ def main() -> None:
         site_bytes = builds["native"]["site_bytes"]
         data_bytes = sum(p.stat().st_size for p in (site / "data").rglob("*.js"))
         cold = builds["native"]["seconds"]
-        numbers.update({
-            "cold_native_s": cold, "cold_mlflow_s": builds["mlflow"]["seconds"],
-            "cold_tensorboard_s": builds["tensorboard"]["seconds"], "parse_floor_s": floor,
-            "event_accumulator_s": acc["seconds"], "rust_data_server_s": rust["seconds"],
-            "mlflow_client_s": mlf["seconds"], "dvc_render_s": dvc["seconds"],
-            "add_run_s": add["seconds"], "append_s": append["seconds"],
-            "rss_native_mb": builds["native"]["rss_mb"], "site_bytes": site_bytes,
-            "data_bytes_per_plotted_point": data_bytes / max(plotted, 1),
-            "dvc_bytes_per_point": dvc["site_bytes"] / max(dvc["points"], 1),
-        })
+        numbers.update(
+            {
+                "cold_native_s": cold,
+                "cold_mlflow_s": builds["mlflow"]["seconds"],
+                "cold_tensorboard_s": builds["tensorboard"]["seconds"],
+                "parse_floor_s": floor,
+                "event_accumulator_s": acc["seconds"],
+                "rust_data_server_s": rust["seconds"],
+                "mlflow_client_s": mlf["seconds"],
+                "dvc_render_s": dvc["seconds"],
+                "add_run_s": add["seconds"],
+                "append_s": append["seconds"],
+                "rss_native_mb": builds["native"]["rss_mb"],
+                "site_bytes": site_bytes,
+                "data_bytes_per_plotted_point": data_bytes / max(plotted, 1),
+                "dvc_bytes_per_point": dvc["site_bytes"] / max(dvc["points"], 1),
+            }
+        )
         pts = scale.points
+        share = numbers["data_bytes_per_plotted_point"] / numbers["dvc_bytes_per_point"]
 
         def rate(seconds: float) -> str:
             return f"{pts / seconds / 1e6:.2f} M pts/s" if seconds else "-"
 
         rows += [
-            ("cold build, runreport JSONL", f"{cold:.2f} s ({rate(cold)})",
-             f"{cold / floor:.2f}x the parse floor ({floor:.2f} s; target <= "
-             f"{TARGETS['native_vs_floor']}x)"),
-            ("cold build, MLflow store", f"{builds['mlflow']['seconds']:.2f} s "
-             f"({rate(builds['mlflow']['seconds'])})",
-             f"{mlf['seconds'] / builds['mlflow']['seconds']:.1f}x faster than mlflow's client "
-             f"({mlf['seconds']:.2f} s; target >= {TARGETS['mlflow_speedup']}x)"),
-            ("cold build, TensorBoard files", f"{builds['tensorboard']['seconds']:.2f} s "
-             f"({rate(builds['tensorboard']['seconds'])})",
-             f"Rust data server load {rust['seconds']:.2f} s ({rate(rust['seconds'])}); "
-             f"EventAccumulator {acc['seconds']:.2f} s ({rate(acc['seconds'])})"),
-            ("vs dvc-render", f"{dvc['seconds']:.2f} s, {numbers['dvc_bytes_per_point']:.1f} B/pt",
-             f"{dvc['seconds'] / cold:.1f}x faster (target >= {TARGETS['dvc_speedup']}x); "
-             f"{numbers['data_bytes_per_plotted_point'] / numbers['dvc_bytes_per_point']:.2f} of "
-             f"its bytes per point (target <= {TARGETS['dvc_bytes']})"),
-            ("add one run, rebuild", f"{add['seconds']:.2f} s",
-             f"{add['seconds'] / cold:.0%} of the cold build (target <= {TARGETS['add_run']:.0%})"),
-            ("append to one run, rebuild", f"{append['seconds']:.2f} s",
-             f"{append['seconds'] / cold:.0%} of the cold build"),
-            ("peak RSS (JSONL build)", f"{builds['native']['rss_mb']:.0f} MB",
-             f"target <= {TARGETS['rss_large_mb']} MB on large"),
-            ("site size", f"{site_bytes / 2**20:.1f} MB",
-             f"{numbers['data_bytes_per_plotted_point']:.1f} data bytes per plotted point "
-             f"({plotted:,} plotted)"),
+            (
+                "cold build, runreport JSONL",
+                f"{cold:.2f} s ({rate(cold)})",
+                f"{cold / floor:.2f}x the parse floor ({floor:.2f} s; target <= "
+                f"{TARGETS['native_vs_floor']}x)",
+            ),
+            (
+                "cold build, MLflow store",
+                f"{builds['mlflow']['seconds']:.2f} s ({rate(builds['mlflow']['seconds'])})",
+                f"{mlf['seconds'] / builds['mlflow']['seconds']:.1f}x faster than mlflow's client "
+                f"({mlf['seconds']:.2f} s; target >= {TARGETS['mlflow_speedup']}x)",
+            ),
+            (
+                "cold build, TensorBoard files",
+                f"{builds['tensorboard']['seconds']:.2f} s "
+                f"({rate(builds['tensorboard']['seconds'])})",
+                f"Rust data server load {rust['seconds']:.2f} s ({rate(rust['seconds'])}); "
+                f"EventAccumulator {acc['seconds']:.2f} s ({rate(acc['seconds'])})",
+            ),
+            (
+                "vs dvc-render",
+                f"{dvc['seconds']:.2f} s, {numbers['dvc_bytes_per_point']:.1f} B/pt",
+                f"{dvc['seconds'] / cold:.1f}x faster (target >= {TARGETS['dvc_speedup']}x); "
+                f"{share:.2f} of its bytes per point (target <= {TARGETS['dvc_bytes']})",
+            ),
+            (
+                "add one run, rebuild",
+                f"{add['seconds']:.2f} s",
+                f"{add['seconds'] / cold:.0%} of the cold build "
+                f"(target <= {TARGETS['add_run']:.0%})",
+            ),
+            (
+                "append to one run, rebuild",
+                f"{append['seconds']:.2f} s",
+                f"{append['seconds'] / cold:.0%} of the cold build",
+            ),
+            (
+                "peak RSS (JSONL build)",
+                f"{builds['native']['rss_mb']:.0f} MB",
+                f"target <= {TARGETS['rss_large_mb']} MB on large",
+            ),
+            (
+                "site size",
+                f"{site_bytes / 2**20:.1f} MB",
+                f"{numbers['data_bytes_per_plotted_point']:.1f} data bytes per plotted point "
+                f"({plotted:,} plotted)",
+            ),
         ]
         if not args.skip_browser:
             times = browser_times(site, scale.runs)
             numbers["browser_ms"] = times
             many = max(k for k in times if k.startswith("compare_"))
-            rows.append(("browser, first screen",
-                         ", ".join(f"{k} {v:.0f} ms" for k, v in times.items()),
-                         f"{many} / compare_1 = {times[many] / times['compare_1']:.2f}x "
-                         f"(target <= {TARGETS['compare_render']}x)"))
+            rows.append(
+                (
+                    "browser, first screen",
+                    ", ".join(f"{k} {v:.0f} ms" for k, v in times.items()),
+                    f"{many} / compare_1 = {times[many] / times['compare_1']:.2f}x "
+                    f"(target <= {TARGETS['compare_render']}x)",
+                )
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     width = max(len(r[0]) for r in rows)

@@ -34,6 +34,14 @@ def _report(problems: tuple[Problem, ...]) -> None:
         click.echo(f"{p.severity.value}: {p}", err=True)
 
 
+GOAL = click.option(
+    "--goal",
+    "goals",
+    multiple=True,
+    callback=_goal,
+    metavar="NAME=min|max",
+    help="Whether lower or higher is better for a metric (repeatable).",
+)
 SITE_URL = click.option(
     "--site-url",
     metavar="URL",
@@ -67,14 +75,7 @@ def cli() -> None:
     help="Folder to write the site to (replaced only if it is a runreport site).",
 )
 @click.option("--title", default="Run report", show_default=True, help="Site title.")
-@click.option(
-    "--goal",
-    "goals",
-    multiple=True,
-    callback=_goal,
-    metavar="NAME=min|max",
-    help="Whether lower or higher is better for a metric (repeatable).",
-)
+@GOAL
 @click.option("--strict", is_flag=True, help="Exit with 1 when any input problem was reported.")
 @INCLUDE_DELETED
 @SITE_URL
@@ -164,14 +165,7 @@ def build(
     help="Write the Markdown here instead of printing it.",
 )
 @click.option("--title", default="Run report", show_default=True, help="Summary title.")
-@click.option(
-    "--goal",
-    "goals",
-    multiple=True,
-    callback=_goal,
-    metavar="NAME=min|max",
-    help="Whether lower or higher is better for a metric (repeatable).",
-)
+@GOAL
 @SITE_URL
 @BASELINE
 @INCLUDE_DELETED

@@ -11,7 +11,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 from urllib.parse import unquote, urlparse
 
 import yaml
@@ -200,15 +200,8 @@ class MlflowReader:
             path=folder,
             start_time=from_millis(meta.get("start_time")),
             end_time=from_millis(meta.get("end_time")),
-            parent_id=tags.get("mlflow.parentRunId") or None,
-            tags={k: v for k, v in tags.items() if not k.startswith("mlflow.")},
-            properties={
-                k: v
-                for k, v in tags.items()
-                if k.startswith("mlflow.") and k not in _SHOWN_ELSEWHERE
-            },
             params=params,
-            description=tags.get("mlflow.note.content", ""),
+            **_from_tags(tags),
             deleted=exp_deleted or meta.get("lifecycle_stage") == "deleted",
             metrics=tuple(merge_dotted_tables(metrics)) + tables,
             images=images,
@@ -217,6 +210,26 @@ class MlflowReader:
 
 
 _SHOWN_ELSEWHERE = frozenset({"mlflow.runName", "mlflow.parentRunId", "mlflow.note.content"})
+
+
+class _TagFields(TypedDict):
+    parent_id: str | None
+    tags: dict[str, str]
+    properties: dict[str, str]
+    description: str
+
+
+def _from_tags(tags: dict[str, str]) -> _TagFields:
+    """What MLflow's tags say: the parent (``mlflow.parentRunId``), the description
+    (``mlflow.note.content``), the user's tags, and the other ``mlflow.*`` tags as properties."""
+    return {
+        "parent_id": tags.get("mlflow.parentRunId") or None,
+        "tags": {k: v for k, v in tags.items() if not k.startswith("mlflow.")},
+        "properties": {
+            k: v for k, v in tags.items() if k.startswith("mlflow.") and k not in _SHOWN_ELSEWHERE
+        },
+        "description": tags.get("mlflow.note.content", ""),
+    }
 
 
 def _image_name(ref: FileRef) -> str:
@@ -336,15 +349,8 @@ class MlflowSqliteReader:
                 path=db,
                 start_time=from_millis(start),
                 end_time=from_millis(end),
-                parent_id=run_tags.get("mlflow.parentRunId") or None,
-                tags={k: v for k, v in run_tags.items() if not k.startswith("mlflow.")},
-                properties={
-                    k: v
-                    for k, v in run_tags.items()
-                    if k.startswith("mlflow.") and k not in _SHOWN_ELSEWHERE
-                },
                 params=params.get(run_uuid, {}),
-                description=run_tags.get("mlflow.note.content", ""),
+                **_from_tags(run_tags),
                 deleted=stage == "deleted" or exp_stage == "deleted",
                 metrics=tuple(merge_dotted_tables(run_metrics))
                 + artifact_tables(artifacts, problems),

@@ -1,0 +1,63 @@
+"""A tiny run of the benchmark, so the script and its baselines cannot rot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.browser
+@pytest.mark.filterwarnings("ignore")
+def test_benchmark_smoke_run(tmp_path: Path) -> None:
+    out = tmp_path / "numbers.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "run.py"),
+            "--scale",
+            "tiny",
+            "--repeat",
+            "1",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
+    table = result.stdout
+    for row in (
+        "cold build, runreport JSONL",
+        "cold build, MLflow store",
+        "cold build, TensorBoard files",
+        "vs dvc-render",
+        "add one run, rebuild",
+        "append to one run, rebuild",
+        "peak RSS",
+        "site size",
+        "browser, first screen",
+    ):
+        assert row in table
+    numbers = json.loads(out.read_text())
+    assert numbers["points"] == 300
+    for key in (
+        "cold_native_s",
+        "parse_floor_s",
+        "event_accumulator_s",
+        "rust_data_server_s",
+        "mlflow_client_s",
+        "dvc_render_s",
+        "add_run_s",
+        "append_s",
+    ):
+        assert numbers[key] > 0, key
+    assert set(numbers["browser_ms"]) == {"experiment", "compare_1", "compare_3"}
