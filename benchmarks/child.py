@@ -47,7 +47,8 @@ def event_accumulator(logdir: str) -> dict[str, Any]:
     from tensorboard.backend.event_processing import event_accumulator as ea
 
     total = 0
-    for run in sorted(p for p in Path(logdir).iterdir() if p.is_dir()):
+    runs = sorted({p.parent for p in Path(logdir).rglob("*tfevents*")})
+    for run in runs:
         acc = ea.EventAccumulator(str(run), size_guidance={ea.SCALARS: 0, ea.TENSORS: 0})
         acc.Reload()
         total += sum(len(acc.Scalars(t)) for t in acc.Tags()["scalars"])

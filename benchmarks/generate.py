@@ -135,7 +135,7 @@ def write_tensorboard(root: Path, scale: Scale) -> None:
     from tensorboard.compat.proto import event_pb2, summary_pb2
 
     for r in range(scale.runs):
-        run = root / "tb" / f"run-{r:04d}"
+        run = root / f"run-{r:04d}"
         run.mkdir(parents=True, exist_ok=True)
         values = [series(r * 1000 + i, scale.steps).tolist() for i in range(scale.metrics)]
         names = _names(scale)

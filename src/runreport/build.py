@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import vl_convert
+from tqdm import tqdm
 
 from .charts import vega_lite_version
 from .errors import ConfigError, Problem, Problems, Severity, SiteError
@@ -117,8 +119,14 @@ def read_stage(config: BuildConfig, problems: Problems) -> tuple[Run, ...]:
 
 
 def view_stage(runs: tuple[Run, ...]) -> tuple[RunView, ...]:
-    """Stage 2: classify every metric, compute summaries and chart data."""
-    return tuple(run_view(r) for r in runs)
+    """Stage 2: classify every metric, compute summaries and chart data.
+
+    A progress bar appears on a terminal when this takes more than two seconds.
+    """
+    progress = tqdm(
+        runs, desc="runs", unit="run", delay=2.0, leave=False, disable=not sys.stderr.isatty()
+    )
+    return tuple(run_view(r) for r in progress)
 
 
 def image_stage(ctx: SiteContext, metrics: Sequence[str]) -> dict[str, bytes]:
