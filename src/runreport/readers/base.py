@@ -9,10 +9,13 @@ import stat
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, ClassVar, Protocol
+from typing import Any, BinaryIO, ClassVar, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from ..errors import Problems
-from ..model import FileRef, Kind, Metric, Run, Value
+from ..model import Column, FileRef, Kind, Metric, Run, Value
 
 #: Largest input file read whole (bigger ones are read up to this size and reported).
 MAX_FILE_BYTES = 256 << 20
@@ -176,11 +179,20 @@ def list_files(root: Path, base: Path) -> tuple[FileRef, ...]:
     return tuple(refs)
 
 
-def series(name: str, steps: Sequence[Value] | None, values: Sequence[Value]) -> Metric:
-    """A scalar metric logged ``len(values)`` times (with its steps when known)."""
-    columns: dict[str, tuple[Value, ...]] = {"value": tuple(values)}
+def series(
+    name: str,
+    steps: Sequence[Value] | npt.NDArray[Any] | None,
+    values: Sequence[Value] | npt.NDArray[Any],
+) -> Metric:
+    """A scalar metric logged ``len(values)`` times (with its steps when known); numpy arrays
+    from a vectorised reader are kept as they are."""
+
+    def column(cells: Sequence[Value] | npt.NDArray[Any]) -> Column:
+        return cells if isinstance(cells, np.ndarray) else tuple(cells)
+
+    columns: dict[str, Column] = {"value": column(values)}
     if steps is not None:
-        columns = {"step": tuple(steps), **columns}
+        columns = {"step": column(steps), **columns}
     return Metric(name, Kind.SCALAR, columns, calls=len(values))
 
 
