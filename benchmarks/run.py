@@ -40,8 +40,10 @@ TARGETS = {
 def child(*args: str) -> dict[str, Any]:
     """Run one measured operation in a fresh process."""
     out = subprocess.run(
-        [sys.executable, str(HERE / "child.py"), *args], check=True, capture_output=True, text=True
+        [sys.executable, str(HERE / "child.py"), *args], capture_output=True, text=True
     )
+    if out.returncode:
+        raise SystemExit(f"benchmarks/child.py {' '.join(args)} failed:\n{out.stderr}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -79,6 +79,7 @@ def hostile_logs(tmp_path: Path) -> Path:
     (outputs / "secret-link.txt").symlink_to(secret)  # a link out of the log folder
     (logs / "xss" / "outside").symlink_to(tmp_path)  # a folder link out of the log folder
     os.mkfifo(outputs / "pipe")
+    (outputs / "zero").symlink_to("/dev/zero")  # a device behind a link: never opened
     for name in (
         "<script>alert(7)<\\script>.txt",
         "CON.txt",

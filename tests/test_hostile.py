@@ -78,6 +78,7 @@ def test_links_fifos_and_devices_are_not_followed(hostile_logs: Path) -> None:
     xss = runs["xss-1"]
     names = {o.rel for o in xss.outputs}
     assert "outputs/pipe" not in names and "outputs/secret-link.txt" not in names
+    assert "outputs/zero" not in names
     assert not any(n.startswith("outputs/loop") for n in names)
     assert "outputs/CON.txt" in names
 

@@ -422,3 +422,52 @@ def test_unknown_json_is_not_taken_for_a_dump(tmp_path: Path) -> None:
     (tmp_path / "settings.json").write_text(json.dumps({"a": 1, "b": "x"}))
     (tmp_path / "list.json").write_text("[1, 2]")
     assert _read(tmp_path)[0] == []
+
+
+def test_azure_schema_type_tables_are_charted_by_the_rules() -> None:
+    from runreport.readers.tables import json_table
+    from runreport.rules import Display, classify
+
+    residuals = json_table(
+        "residuals",
+        {
+            "schema_type": "residuals",
+            "schema_version": "1.0.0",
+            "data": {"bin_edges": [-1.0, 0.0, 1.0, 2.0], "bin_counts": [3, 10, 4]},
+        },
+    )
+    assert residuals is not None and classify(residuals).display is Display.XY
+    assert residuals.columns == {"residual (bin start)": (-1.0, 0.0, 1.0), "count": (3, 10, 4)}
+    predictions = json_table(
+        "predictions",
+        {
+            "schema_type": "predictions",
+            "data": {
+                "bin_averages": [0.1, 0.5, 0.9],
+                "bin_errors": [0.01, 0.02, 0.03],
+                "bin_counts": [5, 5, 5],
+                "bin_edges": [0.0, 0.33, 0.66, 1.0],
+            },
+        },
+    )
+    assert predictions is not None and classify(predictions).display is Display.MULTI
+    table = json_table(
+        "acc",
+        {
+            "schema_type": "accuracy_table",
+            "data": {
+                "class_labels": ["a", "b"],
+                "probability_thresholds": [0.0, 0.5, 1.0],
+                # per class, per threshold: [tp, fp, tn, fn]
+                "probability_tables": [
+                    [[5, 5, 0, 0], [4, 1, 4, 1], [0, 0, 5, 5]],
+                    [[5, 5, 0, 0], [3, 2, 3, 2], [0, 0, 5, 5]],
+                ],
+            },
+        },
+    )
+    assert table is not None and classify(table).display is Display.MULTI
+    assert table.columns["TPR (a)"] == (1.0, 0.8, 0.0)
+    assert table.columns["FPR (b)"] == (1.0, 0.4, 0.0)
+    unknown = json_table("x", {"schema_type": "something_new", "data": {}})
+    assert unknown is None
