@@ -20,9 +20,6 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
 
-#: Cases that hold no run format runreport reads: console transcripts and Python logging output.
-NOT_RUNS = {"plain-logs"}
-
 
 def _cases() -> list[Path]:
     return sorted(c for f in CORPUS.iterdir() if f.is_dir() for c in f.iterdir() if c.is_dir())
@@ -49,12 +46,14 @@ def test_there_are_27_cases() -> None:
 def test_every_case_is_read(case: str) -> None:
     runs, problems = _read(case)
     assert not [p for p in problems.items if p.severity is Severity.ERROR]
-    if case.split("/")[0] in NOT_RUNS:
-        assert runs == []
-        return
     assert runs, f"{case}: no run read"
     assert all(r.metrics or r.params or r.logs for r in runs)
-    expected = case.split("/")[0].removesuffix("-state").replace("hf-trainer", "huggingface")
+    expected = (
+        case.split("/")[0]
+        .removesuffix("-state")
+        .replace("hf-trainer", "huggingface")
+        .replace("plain-logs", "plain-log")
+    )
     assert {r.format for r in runs} == {expected}
 
 
@@ -159,7 +158,22 @@ def test_wandb_cases() -> None:
     assert by_id["gnt9wurp"].metrics == () and by_id["gnt9wurp"].logs  # interrupted
 
 
+def test_plain_log_cases() -> None:
+    [tcn], _ = _read("plain-logs/tcn-python-logging-epochs")
+    steps, values = _metric(tcn, "Train Loss")
+    assert len(values) == 500 and steps[:3] == [1, 2, 3]  # 1-based epochs from the text
+    assert _metric(tcn, "Val Loss")[1][0] == 0.0766
+    [t5], _ = _read("plain-logs/t5-python-logging-batch-bleu")
+    assert len(_metric(t5, "Batch loss")[1]) == 7760  # no step number: in order of appearance
+    assert len(_metric(t5, "Average Train Loss")[1]) == 20
+    [cmd], _ = _read("plain-logs/hf-seq2seq-windows-console")
+    # the Trainer's dict lines: the same values as trainer_state.json of the same run
+    [state], _ = _read("hf-trainer-state/cpt-seq2seq-predict-entries")
+    assert _metric(cmd, "eval_loss")[1] == _metric(state, "eval_loss")[1]
+    assert cmd.get_metrics()["train_runtime"] == state.get_metrics()["train_runtime"]
+
+
 def test_the_whole_corpus_builds(tmp_path: Path) -> None:
     result = build_site(BuildConfig(inputs=(CORPUS,), output=tmp_path / "site"))
-    assert result.runs >= 40 and result.warnings == 0
+    assert result.runs >= 45 and result.warnings == 0
     assert (tmp_path / "site" / "problems.html").is_file()

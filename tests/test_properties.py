@@ -52,6 +52,7 @@ LAYOUTS: list[tuple[dict[str, bytes], str]] = [
     ({}, "history.csv"),
     ({"files/config.yaml": b"a: {value: 1}\n"}, "files/wandb-summary.json"),
     ({}, "dump.json"),
+    ({"notes.txt": b"Epoch 1: loss=0.5\n" * 6}, "train.log"),
 ]
 
 

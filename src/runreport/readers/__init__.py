@@ -17,6 +17,7 @@ from .dvclive import DvcLiveReader
 from .huggingface import HuggingFaceReader
 from .mlflow import MlflowReader, MlflowSqliteReader
 from .native import NativeReader
+from .plainlogs import PlainLogReader
 from .tensorboard import TensorBoardReader
 from .wandb import WandbReader
 
@@ -32,6 +33,7 @@ READERS: tuple[Reader, ...] = (
     WandbReader(),
     KerasCsvReader(),
     AzureMlDumpReader(),
+    PlainLogReader(),
 )
 
 
