@@ -170,6 +170,20 @@ def test_hostile_site_shows_everything_as_text(
     page.close()
 
 
+def _compare_all_href(site: Path, experiment: str) -> str:
+    """The experiment page's "compare all runs" link (relative to that page)."""
+    page = next(
+        p
+        for p in (site / "experiments").glob("*.html")
+        if parse_file(p).iter("h1")[0].text == experiment
+    )
+    return next(
+        a.attrs["href"]
+        for a in parse_file(page).iter("a")
+        if a.attrs.get("href", "").startswith("../compare.html#runs=")
+    )
+
+
 def _open(browser: Any, url: str) -> Any:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(url, wait_until="load")
@@ -227,16 +241,7 @@ LEGEND_SYMBOLS = """el => {
 
 
 def test_compare_legend_click_toggles_a_run(browser: Any, example_site: Path) -> None:
-    exp = next(
-        p
-        for p in (example_site / "experiments").glob("*.html")
-        if parse_file(p).iter("h1")[0].text == "mnist-sweep"
-    )
-    href = next(
-        a.attrs["href"]
-        for a in parse_file(exp).iter("a")
-        if a.attrs.get("href", "").startswith("../compare.html#runs=")
-    )
+    href = _compare_all_href(example_site, "mnist-sweep")
     page = _open(browser, example_site.as_uri() + "/" + href.removeprefix("../"))
     chart = page.locator(".chart").first
     page.wait_for_function("document.querySelector('.chart').hasAttribute('data-marks')")
@@ -275,16 +280,7 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
     text = Path(info.value.path()).read_text()
     assert text.startswith("x,y\n") and text.count("\n") >= 3
     # the compare page: all runs of a chart in one CSV
-    exp = next(
-        p
-        for p in (example_site / "experiments").glob("*.html")
-        if parse_file(p).iter("h1")[0].text == "mnist-sweep"
-    )
-    href = next(
-        a.attrs["href"]
-        for a in parse_file(exp).iter("a")
-        if a.attrs.get("href", "").startswith("../compare.html#runs=")
-    )
+    href = _compare_all_href(example_site, "mnist-sweep")
     page.goto(example_site.as_uri() + "/" + href.removeprefix("../"))
     link = page.locator("a.csv-plotted").first
     link.wait_for()

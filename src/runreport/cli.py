@@ -34,6 +34,9 @@ def _report(problems: tuple[Problem, ...]) -> None:
         click.echo(f"{p.severity.value}: {p}", err=True)
 
 
+LOGDIRS = click.argument(
+    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
+)
 GOAL = click.option(
     "--goal",
     "goals",
@@ -64,9 +67,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument(
-    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
-)
+@LOGDIRS
 @click.option(
     "-o",
     "--output",
@@ -155,9 +156,7 @@ def build(
 
 
 @cli.command()
-@click.argument(
-    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
-)
+@LOGDIRS
 @click.option(
     "-o",
     "--output",
@@ -200,9 +199,7 @@ def summary(
 
 
 @cli.command(name="ls")
-@click.argument(
-    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
-)
+@LOGDIRS
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @INCLUDE_DELETED
 def ls_command(logdirs: tuple[Path, ...], as_json: bool, include_deleted: bool) -> None:
@@ -270,9 +267,7 @@ def _jsonable(value: Any) -> Any:
 
 
 @cli.command()
-@click.argument(
-    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
-)
+@LOGDIRS
 @click.option("--metric", required=True, help="Metric to rank runs by.")
 @click.option("--min", "mode", flag_value="min", help="Lower is better.")
 @click.option("--max", "mode", flag_value="max", help="Higher is better.")
