@@ -92,6 +92,11 @@ def test_huge_log_is_shown_in_part(hostile_logs: Path, tmp_path: Path) -> None:
     assert "last part shown" in huge.text and huge.iter("pre")[0].text.endswith("THE END\n")
     assert len(huge.iter("pre")[0].text) <= 200_001
     assert not list(site.rglob("huge.log"))  # too big to copy: listed, not linked
+    assert "too large to copy" in huge.text
+    for a in doc.iter("a"):  # no link to a file that is not there
+        ref = a.attrs.get("href", "").split("#")[0]
+        if ref and "://" not in ref:
+            assert (page.parent / ref).exists(), ref
 
 
 def test_odd_values_keep_summaries_and_specs_right(tmp_path: Path) -> None:

@@ -139,7 +139,7 @@ class LogView:
     """A log file on the run page: its tail, cleaned, and a link to the whole file."""
 
     name: str
-    href: str
+    href: str  # "" when the file is too large to copy into the site
     size: int
     text: str
     truncated: bool
@@ -332,7 +332,8 @@ def render_site(ctx: SiteContext, assets: Mapping[str, bytes], site_url: str | N
         logs = []
         for ref in v.run.logs:
             text, truncated = _read_log(ref.path)
-            href = f"{v.slug}/files/{v.files[ref.rel]}"
+            copied = ref.size <= MAX_OUTPUT_BYTES_COPIED
+            href = f"{v.slug}/files/{v.files[ref.rel]}" if copied else ""
             logs.append(LogView(ref.rel, href, ref.size, text, truncated))
         for ref in (*v.run.logs, *v.run.outputs):
             if ref.size <= MAX_OUTPUT_BYTES_COPIED:
