@@ -131,6 +131,22 @@ def test_images_are_png_and_svg(tmp_path: Path) -> None:
     assert width >= 1200 and 300 <= height <= 1000  # 640 px at scale 2, a legend below
     svg = svgs[0].read_text()
     assert svg.startswith("<svg") and "val_mse" in svg and "baseline-mlp" in svg
+    # with a site URL, the summary shows the PNGs that were written
+    md = tmp_path / "summary.md"
+    code, out = invoke(
+        "build",
+        str(EXAMPLE_LOGS),
+        "-o",
+        str(site),
+        "--images",
+        "--summary",
+        str(md),
+        "--site-url",
+        "https://e.org/p",
+    )
+    assert code == 0, out
+    shown = re.findall(r"^!\[[^\]]*\]\(https://e\.org/p/(images/\S+\.png)\)$", md.read_text(), re.M)
+    assert len(shown) == 6 and all((site / path).is_file() for path in shown)
 
 
 def test_budget_fails_and_keeps_the_old_site(tmp_path: Path) -> None:

@@ -129,14 +129,20 @@ def view_stage(runs: tuple[Run, ...]) -> tuple[RunView, ...]:
     return tuple(run_view(r) for r in progress)
 
 
-def image_stage(ctx: SiteContext, metrics: Sequence[str]) -> dict[str, bytes]:
-    """Stage 4 (with ``--images``): chosen charts of each experiment as PNG and SVG files."""
+def image_stage(
+    ctx: SiteContext, metrics: Sequence[str]
+) -> tuple[dict[str, bytes], dict[tuple[str, str], str]]:
+    """Stage 4 (with ``--images``): chosen charts of each experiment as PNG and SVG files, and
+    the PNG of each (experiment, metric) that had data, for the summary."""
     out: dict[str, bytes] = {}
+    pngs: dict[tuple[str, str], str] = {}
     for exp in ctx.experiments:
         for metric in metrics or key_metrics(exp.runs):
             for ext, data in chart_images(exp.runs, metric, f"{exp.name}: {metric}").items():
                 out[image_path(exp.name, metric, ext)] = data
-    return out
+                if ext == "png":
+                    pngs[(exp.name, metric)] = image_path(exp.name, metric, ext)
+    return out, pngs
 
 
 def image_path(experiment: str, metric: str, ext: str) -> str:
@@ -189,8 +195,10 @@ def build_site(config: BuildConfig) -> BuildResult:
     """Build the site described by ``config``; everything is gathered before anything is written."""
     views, ctx, problems = gather(config)
     extra = csv_files(views)
+    images: dict[tuple[str, str], str] | None = None
     if config.images:
-        extra.update(image_stage(ctx, config.image_metrics))
+        image_files, images = image_stage(ctx, config.image_metrics)
+        extra.update(image_files)
     site = render_site(ctx, assets() | extra, site_url=config.site_url)
     total, largest = _sizes(site)
     if config.max_site_mb is not None and total > config.max_site_mb * 1024 * 1024:
@@ -201,16 +209,6 @@ def build_site(config: BuildConfig) -> BuildResult:
     baseline = resolve_baseline(config.baseline, views, problems) if config.baseline else None
     write_site(config.output, site.files, site.copies)
     if config.summary is not None:
-        images = (
-            {
-                (e.name, m): image_path(e.name, m, "png")
-                for e in ctx.experiments
-                for m in (config.image_metrics or key_metrics(e.runs))
-                if image_path(e.name, m, "png") in extra
-            }
-            if config.images
-            else None
-        )
         text = summary_markdown(ctx, SummaryOptions(config.site_url, baseline, images))
         config.summary.write_text(text, encoding="utf-8")
     pages = sum(1 for name in site.files if name.endswith(".html"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 from collections.abc import Iterable, Mapping
@@ -12,7 +11,7 @@ import numpy as np
 import polars as pl
 import vl_convert
 
-from .charts import chart_spec, shape_for
+from .charts import chart_spec, shape_for, with_data
 from .model import Metric, Value
 from .views import RunView
 
@@ -86,8 +85,7 @@ def chart_images(views: Iterable[RunView], metric: str, title: str) -> Mapping[s
     spec, rows = overlay(list(views), metric)
     if not rows:
         return {}
-    full = copy.deepcopy(spec)
-    full["datasets"] = {"data": rows}
+    full = with_data(spec, rows)
     full["width"] = IMAGE_WIDTH_PX
     full["autosize"] = {"type": "fit", "contains": "padding"}
     full["title"] = title

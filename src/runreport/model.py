@@ -166,11 +166,3 @@ class Run:
         for name, paths in images.items():
             out.setdefault(name, paths[0] if len(paths) == 1 else paths)
         return out
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """Runs grouped by experiment name."""
-
-    name: str
-    runs: tuple[Run, ...]

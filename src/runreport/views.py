@@ -123,11 +123,6 @@ def fmt(value: Value | float) -> str:
     return str(value)
 
 
-def json_number(value: float) -> float | None:
-    """A float for strict JSON: non-finite values become null (a gap)."""
-    return value if math.isfinite(value) else None
-
-
 def metric_view(metric: Metric) -> MetricView:
     """The view of one metric by the rules."""
     pres = classify(metric)
