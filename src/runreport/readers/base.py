@@ -13,6 +13,7 @@ from typing import Any, BinaryIO, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from ..errors import Problems
 from ..model import Column, FileRef, Kind, Metric, Run, Value
@@ -219,6 +220,30 @@ def from_millis(value: object) -> datetime | None:
         return datetime.fromtimestamp(float(str(value)) / 1000.0, tz=UTC)
     except (ValueError, OverflowError, OSError):
         return None
+
+
+def read_json(path: Path, problems: Problems, what: str = "JSON") -> Any:
+    """A JSON file's content; None when it is not a regular file or not JSON (reported as
+    ``unreadable <what>``)."""
+    if not is_regular(path):
+        return None
+    raw = read_bytes(path, problems)
+    if raw is None:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        problems.warn(path, None, f"unreadable {what} ({exc}); skipped")
+        return None
+
+
+def report_yaml_error(problems: Problems, path: Path, exc: Exception, consequence: str) -> None:
+    """Report a YAML parse error at its line (PyYAML's ``problem_mark``), when it has one."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problems.warn(
+        path, line, f"malformed YAML ({getattr(exc, 'problem', None) or exc}); {consequence}"
+    )
 
 
 def read_text(path: Path, problems: Problems, limit: int = 1 << 20) -> str | None:

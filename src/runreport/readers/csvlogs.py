@@ -14,7 +14,7 @@ import yaml
 
 from ..errors import Problems
 from ..model import Metric, Run, Status, Value
-from .base import is_regular, number, open_regular, read_text, scan, series
+from .base import is_regular, number, open_regular, read_text, report_yaml_error, scan, series
 
 #: Metric CSV files bigger than this are read up to this size (the rest is reported).
 MAX_CSV_BYTES = 512 << 20
@@ -51,16 +51,11 @@ def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
         try:
             data = yaml.load(text, Loader=_TolerantLoader)  # a SafeLoader subclass
         except (yaml.YAMLError, RecursionError) as exc:
-            problems.warn(path, None, f"malformed YAML ({exc}); parameters skipped")
+            report_yaml_error(problems, path, exc, "parameters skipped")
             return {}
         problems.info(path, None, "python-specific YAML tags read as plain values")
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.warn(
-            path,
-            mark.line + 1 if mark else None,
-            f"malformed YAML ({getattr(exc, 'problem', exc)}); parameters skipped",
-        )
+        report_yaml_error(problems, path, exc, "parameters skipped")
         return {}
     return flatten(data) if isinstance(data, dict) else {}
 

@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import orjson
-
 from ..errors import Problems
 from ..model import Image, Metric, Run, Status, Value
 from .base import (
@@ -20,7 +18,7 @@ from .base import (
     list_files,
     nonfinite,
     number,
-    read_bytes,
+    read_json,
     read_text,
     series,
     walk_files,
@@ -136,16 +134,7 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Value]:
 
 def _latest(file: Path, problems: Problems) -> dict[str, Value]:
     """``metrics.json``: the last value of each metric, nested on ``/`` (``step`` dropped)."""
-    if not is_regular(file):
-        return {}
-    raw = read_bytes(file, problems)
-    if raw is None:
-        return {}
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        problems.warn(file, None, f"unreadable metrics.json ({exc}); skipped")
-        return {}
+    data = read_json(file, problems, "metrics.json")
     if not isinstance(data, dict):
         return {}
     data.pop("step", None)
@@ -156,13 +145,9 @@ def _json_files(folder: Path, problems: Problems) -> Iterator[tuple[str, Any]]:
     if not is_plain_dir(folder):
         return
     for file in (f for f in walk_files(folder) if f.suffix == ".json"):
-        raw = read_bytes(file, problems)
-        if raw is None:
-            continue
-        try:
-            yield file.relative_to(folder).as_posix()[:-5], orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            problems.warn(file, None, f"unreadable plot file ({exc}); skipped")
+        data = read_json(file, problems, "plot file")
+        if data is not None:
+            yield file.relative_to(folder).as_posix()[:-5], data
 
 
 def _sklearn(folder: Path, problems: Problems) -> list[Metric]:

@@ -26,6 +26,7 @@ from .base import (
     list_files,
     read_bytes,
     read_text,
+    report_yaml_error,
     scan,
     series,
     walk_files,
@@ -61,9 +62,7 @@ def _yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problems.warn(path, line, f"malformed YAML ({getattr(exc, 'problem', exc)}); skipped")
+        report_yaml_error(problems, path, exc, "skipped")
         return None
     if not isinstance(data, dict):
         problems.warn(path, None, "not a YAML mapping; skipped")

@@ -14,29 +14,23 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-import orjson
 import yaml
 
 from ..errors import Problems
 from ..model import Image, Run, Status
-from .base import is_plain_dir, is_regular, list_files, read_bytes, read_text, series
+from .base import (
+    is_plain_dir,
+    is_regular,
+    list_files,
+    read_json,
+    read_text,
+    report_yaml_error,
+    series,
+)
 from .csvlogs import flatten
 
 _RUN_DIR = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(?P<id>[a-z0-9]+)$")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
-
-
-def _json(path: Path, problems: Problems) -> Any:
-    if not is_regular(path):
-        return None
-    raw = read_bytes(path, problems)
-    if raw is None:
-        return None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        problems.warn(path, None, f"unreadable JSON ({exc}); skipped")
-        return None
 
 
 class WandbReader:
@@ -52,8 +46,8 @@ class WandbReader:
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """The one run in ``path``."""
         files = path / "files"
-        summary = _json(files / "wandb-summary.json", problems)
-        metadata = _json(files / "wandb-metadata.json", problems)
+        summary = read_json(files / "wandb-summary.json", problems)
+        metadata = read_json(files / "wandb-metadata.json", problems)
         metrics = []
         if isinstance(summary, dict):
             for key, value in flatten(
@@ -71,7 +65,7 @@ class WandbReader:
             try:
                 config = yaml.safe_load(config_text)
             except (yaml.YAMLError, RecursionError) as exc:
-                problems.warn(files / "config.yaml", None, f"malformed YAML ({exc}); skipped")
+                report_yaml_error(problems, files / "config.yaml", exc, "skipped")
                 config = None
             if isinstance(config, dict):
                 unwrapped = {
