@@ -14,9 +14,12 @@ from typing import Any
 
 
 def runreport_build(logdir: str, out: str) -> dict[str, Any]:
+    import os
+
     from runreport.build import BuildConfig, build_site
 
-    result = build_site(BuildConfig(inputs=(Path(logdir),), output=Path(out)))
+    jobs = int(os.environ.get("RUNREPORT_JOBS", os.cpu_count() or 1))  # as the command line
+    result = build_site(BuildConfig(inputs=(Path(logdir),), output=Path(out), jobs=jobs))
     return {"runs": result.runs, "site_bytes": result.site_bytes}
 
 

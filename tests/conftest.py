@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,16 @@ from runreport.build import BuildConfig, build_site
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_LOGS = REPO / "example_logs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache for the test session (parsed runs, site manifests, the Vega bundle), never
+    the user's; subprocesses started by tests inherit it."""
+    path = tmp_path_factory.mktemp("runreport-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RUNREPORT_CACHE_DIR", str(path))
+        yield path
 
 
 def write_run(

@@ -244,10 +244,12 @@ def test_compare_legend_click_toggles_a_run(browser: Any, example_site: Path) ->
     href = _compare_all_href(example_site, "mnist-sweep")
     page = _open(browser, example_site.as_uri() + "/" + href.removeprefix("../"))
     chart = page.locator(".chart").first
-    page.wait_for_function("document.querySelector('.chart').hasAttribute('data-marks')")
+    chart.scroll_into_view_if_needed()  # charts are drawn when they come into view
+    page.wait_for_function(
+        "el => el.hasAttribute('data-marks')", arg=chart.element_handle(), timeout=15_000
+    )
     symbols = chart.evaluate(LEGEND_SYMBOLS)
     assert len(symbols) >= 3
-    chart.scroll_into_view_if_needed()
     box = chart.locator("canvas").bounding_box()
     assert box is not None
     selected = "el => el.rrView.data('pick_store').map(t => t.values[0])"
@@ -288,6 +290,8 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
         link.click()
     rows = Path(info.value.path()).read_text().splitlines()
     assert rows[0] == "series,x,y" and len({r.split(",")[0] for r in rows[1:]}) >= 6
+    # the per-run links to every point come with the chart's data, when it comes into view
+    page.locator(".chart").first.scroll_into_view_if_needed()
     full = page.locator("p.export a[download]").first
     assert (example_site / full.get_attribute("href")).is_file()  # type: ignore[operator]
     context.close()

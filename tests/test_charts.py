@@ -25,10 +25,13 @@ def test_every_shape_is_valid_vega_lite_with_data(shape: str) -> None:
     assert fields <= {"x", "y", "series", None}
 
 
-def test_chart_spec_returns_fresh_copies() -> None:
+def test_chart_spec_is_made_once_per_shape_and_titles_and_with_data_copies() -> None:
     a = charts.chart_spec("line", "step", "loss")
-    a["encoding"]["x"]["title"] = "changed"
-    assert charts.chart_spec("line", "step", "loss")["encoding"]["x"]["title"] == "step"
+    assert charts.chart_spec("line", "step", "loss") is a  # a sweep's runs share it
+    assert charts.chart_spec("line", "step", "acc") is not a
+    full = charts.with_data(a, [{"x": 0, "y": 1.0}])
+    full["encoding"]["x"]["title"] = "changed"
+    assert "datasets" not in a and a["encoding"]["x"]["title"] == "step"
 
 
 def test_nulls_break_the_line() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import orjson
 import pytest
 from conftest import write_run
 
@@ -239,6 +240,13 @@ def test_files_the_vectorised_reader_leaves_to_the_careful_one(tmp_path: Path) -
     for i, (case, record) in enumerate(cases.items()):
         folder = write_run(tmp_path, f"r{i}", [{"name": "ok", "value": 1}, record])
         assert fast_scalars(folder / "metrics.jsonl") is None, case
+        # written compactly, as the logging API writes (the reader then skips the kind column
+        # only when every kind is "scalar")
+        compact = [{"kind": "scalar", "name": "ok", "value": 1}, record]
+        folder = write_run(tmp_path, f"c{i}", [orjson.dumps(r) for r in compact])
+        assert fast_scalars(folder / "metrics.jsonl") is None, f"{case}, compact"
+    ok = write_run(tmp_path, "ok", [orjson.dumps({"kind": "scalar", "name": "a", "value": 1})])
+    assert fast_scalars(ok / "metrics.jsonl") is not None
     cut = write_run(tmp_path, "cut", [{"name": "ok", "value": 1}])
     with (cut / "metrics.jsonl").open("ab") as fh:
         fh.write(b'{"name": "ok", "va')

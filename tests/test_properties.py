@@ -4,12 +4,14 @@ slugs never escape and never collide."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +20,7 @@ from runreport.errors import Problems
 from runreport.model import Kind, Metric
 from runreport.names import MAX_SLUG_CHARS, safe_relpath, slug
 from runreport.readers import read_runs
-from runreport.views import metric_view
+from runreport.views import decode_column, encode_column, encode_labels, metric_view
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -163,3 +165,35 @@ def test_safe_relpath_never_escapes(parts: list[str]) -> None:
         assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", part)
         assert len(part) <= 100
     assert not os.path.isabs(rel)
+
+
+@given(
+    values=st.lists(st.floats(allow_infinity=False, width=64), max_size=60),
+    as_y=st.booleans(),
+)
+def test_data_file_columns_round_trip(values: list[float], as_y: bool) -> None:
+    """Every plotted column decodes to what was plotted: exactly for x, and for y within
+    float32's 7 significant digits unless it was kept as float64."""
+    encoded = encode_column(np.array(values, dtype=np.float64), y=as_y)
+    decoded = decode_column(orjson.loads(orjson.dumps(encoded)))
+    assert len(decoded) == len(values)
+    for got, want in zip(decoded, values, strict=True):
+        if math.isnan(want):
+            assert got is None
+        elif "f32" in encoded:
+            assert got == float(f"{np.float32(want):.7g}")
+        else:
+            assert got == want
+
+
+def test_data_file_column_forms() -> None:
+    assert encode_column(np.arange(5.0) * 10 + 3) == {"start": 3, "step": 10, "n": 5}
+    assert "i32" in encode_column(np.array([0.0, 5.0, 6.0]))
+    assert "f64" in encode_column(np.array([0.0, 2.0**40, 1.0]))  # beyond int32
+    assert "f64" in encode_column(np.array([0.25, 0.5, 1.0]))  # x keeps full precision
+    assert "f32" in encode_column(np.array([0.25, np.nan, 1.0]), y=True)
+    assert "f64" in encode_column(np.array([1.0, 1e300]), y=True)  # float32 would overflow
+    assert "f64" in encode_column(np.array([1.0, 1e-300]), y=True)  # float32 would flush to 0
+    labels = encode_labels(["a", "a", "b", "a"])
+    assert labels == {"labels": ["a", "b", "a"], "counts": [2, 1, 1]}
+    assert decode_column(labels) == ["a", "a", "b", "a"]

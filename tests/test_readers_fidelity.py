@@ -17,7 +17,8 @@ import pytest
 import runreport
 from runreport.errors import Problems
 from runreport.model import Kind, Run, Status
-from runreport.readers import read_runs
+from runreport.readers import discover, read_runs
+from runreport.readers.mlflow import MlflowReader
 
 # the producing libraries (mlflow, pandas, sqlalchemy, dvc) warn about their own deprecations
 pytestmark = [
@@ -133,6 +134,22 @@ def test_mlflow_file_store_matches_the_client(mlflow_store: Any, tmp_path: Path)
     assert {"preds.json", "cm.json"} <= {o.path.name for o in parent.outputs}
     visible = runreport.load(tmp_path / "mlruns")
     assert ids["doomed"] not in {r.id for r in visible}  # deleted runs hidden by default
+    # the store is read run by run (parallel, cached one by one): the same runs as a whole read
+    units = discover([tmp_path / "mlruns"], Problems())
+    assert len(units) == len(runs) and all(u.depends for u in units)
+    whole = {r.id: r for r in MlflowReader().read(tmp_path / "mlruns", Problems())}
+    assert set(whole) == {r.id for r in runs}
+    for r in runs:
+        w = whole[r.id]
+        assert (r.name, r.experiment, r.status, r.params, r.tags, r.parent_id) == (
+            w.name,
+            w.experiment,
+            w.status,
+            w.params,
+            w.tags,
+            w.parent_id,
+        )
+        assert str(r.get_metrics()) == str(w.get_metrics())
 
 
 def test_mlflow_sqlite_store_matches_the_client(mlflow_store: Any, tmp_path: Path) -> None:

@@ -61,14 +61,14 @@ KILLER = textwrap.dedent("""
     from runreport.build import BuildConfig, build_site
     limit = int(sys.argv[3])
     calls = 0
-    real = site._write_bytes
-    def dying(root, rel, data):
+    real = site.SiteWriter.put
+    def dying(self, rel, data, key=None):
         global calls
         calls += 1
         if calls > limit >= 0:
             os.kill(os.getpid(), signal.SIGKILL)
-        real(root, rel, data)
-    site._write_bytes = dying
+        real(self, rel, data, key)
+    site.SiteWriter.put = dying
     if limit < 0:  # die in the middle of the swap itself
         site.shutil.rmtree = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
     build_site(BuildConfig(inputs=(Path(sys.argv[1]),), output=Path(sys.argv[2])))

@@ -192,3 +192,28 @@ def test_full_resolution_csv(tmp_path: Path) -> None:
     assert "CSV, every point (10000 rows)" in page
     plotted = re.search(r"CSV as plotted \((\d+) points\)", page)
     assert plotted and 1000 < int(plotted.group(1)) <= 2002
+
+
+def test_csv_files_written_in_one_batch_match_one_by_one() -> None:
+    """A run's numeric series are written as one table and cut apart: each file must be what
+    writing that metric alone gives, header and every row (NaN, infinities, ints, floats)."""
+    import numpy as np
+
+    from runreport.export import metric_csv, metric_csvs
+    from runreport.model import Kind, Metric
+
+    metrics = [
+        Metric("a", Kind.SCALAR, {"step": np.arange(3), "value": np.array([0.1, np.nan, 2.0])}),
+        Metric("b", Kind.SCALAR, {"step": np.arange(0), "value": np.array([], dtype=float)}),
+        Metric("=c", Kind.SCALAR, {"step": np.arange(2), "value": np.array([np.inf, -1e300])}),
+        Metric("d", Kind.SCALAR, {"value": np.array([1.5, 2.5])}),
+        Metric("e", Kind.ROW, {"x": (1, 2), "y": ("text", 3)}),
+    ]
+    batched = metric_csvs(metrics)
+    assert batched == [metric_csv(m) for m in metrics]
+    assert batched[0] == b"step,value\n0,0.1\n1,NaN\n2,2.0\n"
+    assert batched[1] == b"step,value\n"
+    rows = list(csv.reader(io.StringIO(batched[2].decode())))
+    assert rows == [["step", "value"], ["0", "inf"], ["1", "-1e+300"]]
+    assert batched[3] == b"value\n1.5\n2.5\n"
+    assert batched[4] == b"x,y\n1,text\n2,3\n"

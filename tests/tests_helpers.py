@@ -8,13 +8,20 @@ from typing import Any
 
 import orjson
 
+from runreport.views import decode_column
+
 
 def data_file(path: Path) -> dict[str, Any]:
-    """The object a site data file (``data/**/*.js``) assigns to ``window.RR_DATA[key]``."""
+    """The object a site data file (``data/**/*.js``) assigns to ``window.RR_DATA[key]``, with
+    each chart's columns decoded."""
     text = path.read_text(encoding="utf-8")
     m = re.fullmatch(
         r'\(window\.RR_DATA=window\.RR_DATA\|\|\{\}\)\[("[^"]*")\]=(.*);\n', text, re.S
     )
     assert m, f"{path} is not a runreport data file"
     value: dict[str, Any] = orjson.loads(m.group(2))
+    for chart in value.get("charts", {}).values():  # plotted columns as the page decodes them
+        for key in ("x", "y", "series"):
+            if key in chart:
+                chart[key] = decode_column(chart[key])
     return value

@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.forkserver
 import os
+import queue
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import cache, partial
 from pathlib import Path
 
 import vl_convert
 from tqdm import tqdm
 
+from . import cache as unit_cache
+from .cache import Fingerprint, UnitResult, cache_dir
 from .charts import vega_lite_version
 from .errors import ConfigError, Problem, Problems, Severity, SiteError
 from .export import chart_images, csv_files
-from .model import Run
 from .names import slug
-from .pages import Site, SiteContext, render_site, site_context, templates_dir
-from .readers import read_runs
-from .site import write_site
+from .pages import (
+    SiteContext,
+    content_key,
+    data_file,
+    data_path,
+    site_context,
+    templates_dir,
+    write_pages,
+)
+from .readers import Unit, assemble, discover, read_runs
+from .site import SiteWriter, write_file
 from .summary import SummaryOptions, key_metrics, summary_markdown
 from .views import RunView, run_view
+
+#: Below this many bytes of input to read, parsing stays in this process (starting worker
+#: processes costs about a second).
+PARALLEL_MIN_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -40,6 +59,11 @@ class BuildConfig:
     images: bool = False  # also render key charts to images/*.png and *.svg
     image_metrics: tuple[str, ...] = ()  # which metrics to render (default: the key metrics)
     max_site_mb: float | None = None  # fail, leaving the old site, when the site is bigger
+    # processes reading runs, this one included; above 1, worker processes start, and (as
+    # with any multiprocessing) a script calling build_site must do so under
+    # ``if __name__ == "__main__":``. The command line uses one per core.
+    jobs: int = 1
+    cache: bool = True  # reuse unchanged runs' parses and the old site's unchanged files
 
 
 @dataclass(frozen=True)
@@ -54,6 +78,9 @@ class BuildResult:
     site_bytes: int = 0
     largest_page: tuple[str, int] = ("", 0)
     summary: Path | None = None
+    reused: int = 0  # files taken unchanged from the old site
+    read: int = 0  # run folders (or stores) read; the others came from the parse cache
+    processes: int = 1  # processes that read them
 
     @property
     def warnings(self) -> int:
@@ -64,15 +91,6 @@ class BuildResult:
     def ok(self) -> bool:
         """False when ``--strict`` saw a warning."""
         return not (self.strict and self.warnings)
-
-
-def cache_dir() -> Path:
-    """Where runreport keeps what it can reuse between builds (``RUNREPORT_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/runreport`` or ``~/.cache/runreport``)."""
-    if os.environ.get("RUNREPORT_CACHE_DIR"):
-        return Path(os.environ["RUNREPORT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "runreport"
 
 
 @cache
@@ -113,20 +131,217 @@ def assets() -> dict[str, bytes]:
     return out
 
 
-def read_stage(config: BuildConfig, problems: Problems) -> tuple[Run, ...]:
-    """Stage 1: every run below the inputs."""
-    return read_runs(config.inputs, problems, include_deleted=config.include_deleted)
+@dataclass(frozen=True)
+class ReadResult:
+    """The read stage's output: every run's view, in site order, and the fingerprint of the
+    files each run was read from (by run slug)."""
+
+    views: tuple[RunView, ...]
+    unit_keys: Mapping[str, str]
+    read: int = 0  # units read (the others came from the cache)
+    processes: int = 1  # processes that read them
 
 
-def view_stage(runs: tuple[Run, ...]) -> tuple[RunView, ...]:
-    """Stage 2: classify every metric, compute summaries and chart data.
+#: What a worker wrote into the site for one unit: (site path, key) pairs.
+Written = list[tuple[str, str]]
 
+
+def read_unit(
+    unit: Unit, fp: Fingerprint, site_dir: str | None, save: bool
+) -> tuple[UnitResult, Written]:
+    """Read one unit and make everything that depends on it alone: its runs' views, and (into
+    ``site_dir``) their data files and full-resolution CSV files; keep the result in the parse
+    cache when ``save``. The views keep no metric columns (what pages need is in them). Runs
+    in worker processes, so the heavy work of a build is spread over the cores."""
+    problems = Problems()
+    views = []
+    written: Written = []
+
+    def write(rel: str, key: str, data: bytes) -> None:
+        if site_dir is not None:
+            write_file(site_dir, rel, data)
+            written.append((rel, key))
+
+    for run in unit.reader.read(unit.folder, problems):
+        view = run_view(run)
+        for path, data in csv_files(view).items():
+            write(path, csv_key(fp, path), data)
+        for m in view.metrics:
+            _ = m.table_attrs  # made here, once, and kept with the view
+        write(data_path(view), data_key(fp.key), data_file(view))
+        views.append(replace(view, run=replace(run, metrics=())))
+    result = UnitResult(tuple(views), problems.sorted())
+    if save:
+        unit_cache.save(unit, fp, result)
+    return result, written
+
+
+def data_key(unit_key: str) -> str:
+    """What a run's data file is made from: its unit's files (the path names the run)."""
+    return content_key("data", unit_key)
+
+
+def csv_key(fp: Fingerprint, csv_path: str) -> str:
+    """What a CSV file is made from: its unit's files (the path names run and metric)."""
+    return content_key("csv", fp.key, csv_path)
+
+
+def _csv_paths(result: UnitResult) -> list[str]:
+    return [v.csv_path(m.name) for v in result.views for m in v.metrics if m.chart is not None]
+
+
+def _read_fresh(
+    units: Sequence[Unit],
+    fps: Sequence[Fingerprint],
+    jobs: int,
+    site_dir: str | None,
+    save: bool,
+) -> Iterator[tuple[int, tuple[UnitResult, Written]]]:
+    """Read ``units``, yielding (index, result) as each is done: here when ``jobs`` is 1,
+    else shared between this process (from the end of the list) and ``jobs - 1`` worker
+    processes (from the front), so that no time is lost while the workers start."""
+    if jobs <= 1:
+        for i, unit in enumerate(units):
+            yield i, read_unit(unit, fps[i], site_dir, save)
+        return
+    pending = deque(range(len(units)))
+    lock = threading.Lock()
+    done: queue.SimpleQueue[tuple[int, Future[tuple[UnitResult, Written]]] | None] = (
+        queue.SimpleQueue()
+    )
+    failure: list[BaseException] = []
+
+    def take(front: bool) -> int | None:
+        with lock:
+            if not pending:
+                return None
+            return pending.popleft() if front else pending.pop()
+
+    def feed() -> None:
+        workers = jobs - 1
+        slots = threading.Semaphore(workers + 1)  # a unit queued behind each busy worker
+
+        def finished(i: int, future: Future[tuple[UnitResult, Written]]) -> None:
+            slots.release()
+            done.put((i, future))
+
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                while True:
+                    slots.acquire()
+                    i = take(front=True)
+                    if i is None:
+                        break
+                    future = pool.submit(read_unit, units[i], fps[i], site_dir, save)
+                    future.add_done_callback(partial(finished, i))
+        except BaseException as exc:  # reported by the caller's thread
+            failure.append(exc)
+        finally:
+            done.put(None)
+
+    # forkserver, not fork: forking a process whose polars threads are running can deadlock.
+    # The server starts now, with one polars thread per worker (the workers fill the cores).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["runreport.build"])
+    saved = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = "1"
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        if saved is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = saved
+    feeder = threading.Thread(target=feed, name="runreport-read", daemon=True)
+    feeder.start()
+    try:
+        fed = False
+        while not fed:
+            # the workers' results as they come (their CSV files are written, not held) ...
+            while not done.empty():
+                item = done.get()
+                if item is None:
+                    fed = True
+                    break
+                yield item[0], item[1].result()
+            # ... between units of this process's own share
+            own = take(front=False)
+            if own is not None:
+                yield own, read_unit(units[own], fps[own], site_dir, save)
+            elif not fed:
+                item = done.get()
+                if item is None:
+                    fed = True
+                else:
+                    yield item[0], item[1].result()
+        if failure:
+            raise failure[0]
+    finally:
+        with lock:
+            pending.clear()  # stop feeding if the caller stopped early
+        feeder.join()
+
+
+def read_stage(
+    config: BuildConfig, problems: Problems, writer: SiteWriter | None = None
+) -> ReadResult:
+    """Stage 1: every run below the inputs, as views (classified, summarised, charted).
+
+    A unit whose files are unchanged since an earlier build comes from the parse cache (and,
+    when ``writer`` is given, its CSV files from the old site); the others are read, in
+    parallel processes when there is enough to read, and their CSV files written to ``writer``.
     A progress bar appears on a terminal when this takes more than two seconds.
     """
+    units = discover(config.inputs, problems)
+    fps = [unit_cache.fingerprint(u) for u in units]
+    results: list[UnitResult | None] = []
+    for unit, fp in zip(units, fps, strict=True):
+        cached = unit_cache.load(unit, fp) if config.cache else None
+        if cached is not None and writer is not None:
+            old_csvs = [(path, csv_key(fp, path)) for path in _csv_paths(cached)]
+            if not writer.reuse_all(old_csvs):
+                cached = None  # the old site lacks them: read again to make them
+        results.append(cached)
+    todo = [i for i, r in enumerate(results) if r is None]
+    size = sum(fps[i].input_bytes for i in todo)
+    jobs = config.jobs
+    if size < PARALLEL_MIN_BYTES or len(todo) < 2:
+        jobs = 1
     progress = tqdm(
-        runs, desc="runs", unit="run", delay=2.0, leave=False, disable=not sys.stderr.isatty()
+        total=len(todo),
+        desc="reading runs",
+        unit="unit",
+        delay=2.0,
+        leave=False,
+        disable=not sys.stderr.isatty(),
     )
-    return tuple(run_view(r) for r in progress)
+    site_dir = str(writer.tmp) if writer is not None else None
+    fresh = _read_fresh(
+        [units[i] for i in todo], [fps[i] for i in todo], jobs, site_dir, config.cache
+    )
+    with progress:
+        for k, (result, written) in fresh:
+            results[todo[k]] = result
+            if writer is not None:
+                for rel, key in written:
+                    writer.adopt(rel, key)
+            progress.update()
+    found: list[tuple[Path, RunView]] = []
+    unit_keys: dict[str, str] = {}
+    for unit, fp, done in zip(units, fps, results, strict=True):
+        assert done is not None
+        problems.extend(done.problems)
+        for view in done.views:
+            found.append((unit.root, view))
+            unit_keys.setdefault(view.slug, fp.key)
+    views = assemble(
+        found,
+        lambda v: v.run,
+        lambda v, run: replace(v, run=run),
+        problems,
+        include_deleted=config.include_deleted,
+    )
+    return ReadResult(tuple(views), unit_keys, len(todo), jobs)
 
 
 def image_stage(
@@ -167,24 +382,21 @@ def resolve_baseline(spec: str, views: Sequence[RunView], problems: Problems) ->
     raise ConfigError(f"--baseline {spec!r}: no run with that id or name, and no run at that path")
 
 
-def _sizes(site: Site) -> tuple[int, tuple[str, int]]:
-    total = sum(len(b) for b in site.files.values())
-    total += sum(os.lstat(p).st_size for p in site.copies.values())
-    pages = [(name, len(b)) for name, b in site.files.items() if name.endswith(".html")]
-    return total, max(pages, key=lambda p: (p[1], p[0]), default=("", 0))
-
-
-def gather(config: BuildConfig) -> tuple[tuple[RunView, ...], SiteContext, Problems]:
-    """Read and classify: every run's view and the site's context (nothing written)."""
+def gather(
+    config: BuildConfig, writer: SiteWriter | None = None
+) -> tuple[ReadResult, SiteContext, Problems]:
+    """Read and classify: every run's view and the site's context (with ``writer``, also the
+    runs' CSV files)."""
     problems = Problems()
-    views = view_stage(read_stage(config, problems))
-    return views, site_context(views, problems.sorted(), config.title, config.goals), problems
+    read = read_stage(config, problems, writer)
+    ctx = site_context(read.views, problems.sorted(), config.title, config.goals)
+    return read, ctx, problems
 
 
 def write_summary(config: BuildConfig, path: Path) -> Path:
     """Only the Markdown summary (``runreport summary``): no site is written."""
-    views, ctx, problems = gather(config)
-    baseline = resolve_baseline(config.baseline, views, problems) if config.baseline else None
+    read, ctx, problems = gather(config)
+    baseline = resolve_baseline(config.baseline, read.views, problems) if config.baseline else None
     path.write_text(
         summary_markdown(ctx, SummaryOptions(config.site_url, baseline)), encoding="utf-8"
     )
@@ -192,33 +404,48 @@ def write_summary(config: BuildConfig, path: Path) -> Path:
 
 
 def build_site(config: BuildConfig) -> BuildResult:
-    """Build the site described by ``config``; everything is gathered before anything is written."""
-    views, ctx, problems = gather(config)
-    extra = csv_files(views)
-    images: dict[tuple[str, str], str] | None = None
-    if config.images:
-        image_files, images = image_stage(ctx, config.image_metrics)
-        extra.update(image_files)
-    site = render_site(ctx, assets() | extra, site_url=config.site_url)
-    total, largest = _sizes(site)
-    if config.max_site_mb is not None and total > config.max_site_mb * 1024 * 1024:
-        raise SiteError(
-            f"the site would be {total / 2**20:.1f} MB, over --max-site-mb {config.max_site_mb:g};"
-            f" the largest page is {largest[0]} ({largest[1] / 1024:.0f} kB). Nothing was written."
+    """Build the site described by ``config``: written beside the old site and swapped in only
+    when complete, reusing what is unchanged since the last build."""
+    manifest = unit_cache.site_manifest(config.output)
+    with SiteWriter(config.output, manifest, reuse=config.cache) as writer:
+        read, ctx, problems = gather(config, writer)
+        for rel, data in assets().items():
+            writer.put(rel, data)
+        images: dict[tuple[str, str], str] | None = None
+        if config.images:
+            image_files, images = image_stage(ctx, config.image_metrics)
+            for rel, data in image_files.items():
+                writer.put(rel, data)
+        write_pages(
+            ctx,
+            writer,
+            site_url=config.site_url,
+            unit_keys=read.unit_keys if config.cache else None,
         )
-    baseline = resolve_baseline(config.baseline, views, problems) if config.baseline else None
-    write_site(config.output, site.files, site.copies)
+        total, largest = writer.total_bytes, writer.largest_page
+        if config.max_site_mb is not None and total > config.max_site_mb * 1024 * 1024:
+            raise SiteError(
+                f"the site would be {total / 2**20:.1f} MB, over --max-site-mb "
+                f"{config.max_site_mb:g}; the largest page is {largest[0]} "
+                f"({largest[1] / 1024:.0f} kB). Nothing was written: the old site is as it was."
+            )
+        baseline = (
+            resolve_baseline(config.baseline, read.views, problems) if config.baseline else None
+        )
+        writer.commit()
     if config.summary is not None:
         text = summary_markdown(ctx, SummaryOptions(config.site_url, baseline, images))
         config.summary.write_text(text, encoding="utf-8")
-    pages = sum(1 for name in site.files if name.endswith(".html"))
     return BuildResult(
         config.output,
-        len(views),
-        pages,
+        len(read.views),
+        writer.pages,
         ctx.problems,
         config.strict,
         total,
         largest,
         config.summary,
+        writer.reused,
+        read.read,
+        read.processes,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import altair as alt
@@ -111,8 +111,13 @@ def _title(text: str) -> str:
     return clean if len(clean) <= MAX_TITLE_CHARS else clean[: MAX_TITLE_CHARS - 1] + "…"
 
 
+@lru_cache(maxsize=4096)
 def chart_spec(shape: str, x_title: str, y_title: str) -> dict[str, Any]:
-    """A fresh copy of ``shape`` with its axis and tooltip titles set (data still by name)."""
+    """``shape`` with its axis and tooltip titles set (data still by name).
+
+    Made once per (shape, titles) and shared by every chart that asks for it: a sweep asks for
+    the same metric's spec once per run. Treat it as read-only (:func:`with_data` copies).
+    """
     x_title, y_title = _title(x_title), _title(y_title)
     spec = copy.deepcopy(_shape(shape))
     enc = spec["encoding"]

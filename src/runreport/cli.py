@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -104,6 +105,20 @@ def cli() -> None:
     metavar="N",
     help="Fail, keeping the old site, when the site would be bigger than N MB.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=min(os.cpu_count() or 1, 8),
+    show_default="one per core, at most 8",
+    help="Processes reading runs (used when there is more than 32 MB to read).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every run again and remake every file (default: reuse what is unchanged).",
+)
 def build(
     logdirs: tuple[Path, ...],
     output: Path,
@@ -117,8 +132,14 @@ def build(
     images: bool,
     image_metrics: tuple[str, ...],
     max_site_mb: float | None,
+    jobs: int,
+    no_cache: bool,
 ) -> None:
-    """Read the runs below LOGDIR... and write a static site to OUTPUT."""
+    """Read the runs below LOGDIR... and write a static site to OUTPUT.
+
+    A rebuild reads again only the runs whose files changed and reuses the old site's files
+    that did not (parsed runs are cached in ~/.cache/runreport, or $RUNREPORT_CACHE_DIR).
+    """
     config = BuildConfig(
         inputs=logdirs,
         output=output,
@@ -132,6 +153,8 @@ def build(
         images=images or bool(image_metrics),
         image_metrics=image_metrics,
         max_site_mb=max_site_mb,
+        jobs=jobs,
+        cache=not no_cache,
     )
     try:
         result = build_site(config)
@@ -142,7 +165,9 @@ def build(
     page, size = result.largest_page
     click.echo(
         f"site: {result.site_bytes / 2**20:.1f} MB; largest page {page} "
-        f"({size / 1024:.0f} kB)" + (f"; summary in {result.summary}" if result.summary else "")
+        f"({size / 1024:.0f} kB)"
+        + (f"; {result.reused} unchanged files reused" if result.reused else "")
+        + (f"; summary in {result.summary}" if result.summary else "")
     )
     click.echo(
         f"built {result.pages} pages for {result.runs} runs in {result.output}; "

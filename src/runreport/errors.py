@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -77,6 +78,11 @@ class Problems:
     def error(self, path: Path | str, line: int | None, message: str) -> None:
         """Record an error: something that could not be read at all."""
         self._add(path, line, message, Severity.ERROR)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """Add problems collected elsewhere (a unit read in another process, or cached), as
+        they are: their per-file limits were applied there."""
+        self.items.extend(problems)
 
     def sorted(self) -> tuple[Problem, ...]:
         """The problems in a stable order (by path, then line), with the counts of the unlisted."""

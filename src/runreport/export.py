@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,15 +29,54 @@ def _csv_cell(value: Value) -> Value:
     return value
 
 
+def _header(metric: Metric) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([_csv_cell(c) for c in metric.columns])
+    return out.getvalue().encode("utf-8")
+
+
+def _numeric(metric: Metric) -> bool:
+    cols = list(metric.columns.values())
+    return bool(cols) and all(
+        isinstance(c, np.ndarray) and c.dtype.kind in "iuf" and len(c) == len(cols[0]) for c in cols
+    )
+
+
+def metric_csvs(metrics: Sequence[Metric]) -> list[bytes]:
+    """:func:`metric_csv` of each metric, made in as few vectorised writes as possible: numeric
+    metrics of the same column types are written as one table and cut at row boundaries (a
+    run's twenty series cost one write instead of twenty)."""
+    out = [b""] * len(metrics)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, metric in enumerate(metrics):
+        if _numeric(metric):
+            dtypes = tuple(np.asarray(c).dtype.str for c in metric.columns.values())
+            groups.setdefault(dtypes, []).append(i)
+        else:
+            out[i] = metric_csv(metric)
+    for dtypes, members in groups.items():
+        frame = pl.DataFrame(
+            {
+                f"c{j}": np.concatenate([list(metrics[i].columns.values())[j] for i in members])
+                for j in range(len(dtypes))
+            }
+        )
+        body = frame.write_csv(include_header=False, float_precision=None).encode("utf-8")
+        # numbers only, so every row is one line: cut after each metric's last row
+        ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n")) + 1
+        rows = np.cumsum([metrics[i].length for i in members])
+        start = 0
+        for i, count in zip(members, rows, strict=True):
+            stop = int(ends[count - 1]) if count else 0
+            out[i] = _header(metrics[i]) + body[start:stop]
+            start = stop
+    return out
+
+
 def metric_csv(metric: Metric) -> bytes:
     """Every point of a metric as CSV (its columns as logged; NaN and infinities spelled out)."""
-    if metric.columns and all(isinstance(c, np.ndarray) for c in metric.columns.values()):
-        # numbers only: written vectorised (polars), the header made safe as below
-        frame = pl.DataFrame({f"c{i}": c for i, c in enumerate(metric.columns.values())})
-        header = io.StringIO()
-        csv.writer(header, lineterminator="\n").writerow([_csv_cell(c) for c in metric.columns])
-        body = frame.write_csv(include_header=False, float_precision=None)
-        return (header.getvalue() + body).encode("utf-8")
+    if _numeric(metric):
+        return metric_csvs([metric])[0]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     columns = list(metric.columns)
@@ -48,16 +87,22 @@ def metric_csv(metric: Metric) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def csv_files(views: Iterable[RunView]) -> dict[str, bytes]:
-    """A full-resolution CSV for every charted metric of every run."""
-    out: dict[str, bytes] = {}
-    for v in views:
-        for m in v.metrics:
-            if m.chart is not None:
-                metric = v.run.metric(m.name)
-                if metric is not None:
-                    out[v.csv_path(m.name)] = metric_csv(metric)
-    return out
+def csv_files(view: RunView) -> dict[str, bytes]:
+    """A full-resolution CSV for every charted metric of a run (whose view still holds its
+    metric columns)."""
+    metrics = [
+        (view.csv_path(m.name), view.run.metric(m.name))
+        for m in view.metrics
+        if m.chart is not None
+    ]
+    found = [(path, metric) for path, metric in metrics if metric is not None]
+    return dict(
+        zip(
+            (path for path, _ in found),
+            metric_csvs([metric for _, metric in found]),
+            strict=True,
+        )
+    )
 
 
 def overlay(views: Iterable[RunView], metric: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 #: Longest readable part of a slug, before the hash (keeps paths far below OS limits).
 MAX_SLUG_CHARS = 48
@@ -16,6 +17,7 @@ _WINDOWS_RESERVED = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def slug(text: str, *, hashed: bool = True) -> str:
     """A lowercase ASCII file-name stem for ``text``.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,14 +16,18 @@ import jinja2
 import markdown
 import nh3
 import orjson
+from markupsafe import Markup, escape
 
 from . import __version__
+from .cache import code_fingerprint
 from .charts import chart_spec, shape_for
 from .errors import Problem, Severity
+from .model import FileRef
 from .names import slug
 from .readers.base import open_regular
 from .rules import Display, goal
-from .views import STATS, RunView, best_by_metric, clean_log, fmt, status_counts
+from .site import SiteWriter
+from .views import STATS, MetricView, RunView, best_by_metric, clean_log, fmt, status_counts
 
 #: Bytes of a log shown on the run page (the tail; the whole file is linked).
 MAX_LOG_BYTES_SHOWN = 200_000
@@ -101,12 +106,17 @@ def duration(seconds: float | None) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
-@dataclass(frozen=True)
-class Site:
-    """Everything to write: generated files and files copied from the logs."""
-
-    files: Mapping[str, bytes]
-    copies: Mapping[str, Path]
+def metric_cell(metric: MetricView, best: str) -> Markup:
+    """One run's metric in the experiment's run table: its stats (see
+    :attr:`MetricView.table_attrs`), the stats this run is best in (``best``, such as
+    ``"last min "``), and ★ when it is the best last value."""
+    assert metric.summary is not None
+    last = str(metric.summary.last)
+    star = ' <span class="best" title="best">★</span>' if "last" in best.split() else ""
+    return Markup(
+        f'<td class="metric num"{metric.table_attrs} data-best="{escape(best)}"'
+        f' data-sort="{escape(last)}">{escape(fmt(metric.summary.last))}{star}</td>'
+    )
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,7 @@ class ExperimentInfo:
     param_names: tuple[str, ...]
     best: Mapping[str, Mapping[str, str]]
     goals: Mapping[str, str]
+    cells: Mapping[str, tuple[Markup | None, ...]]  # by run slug, one <td> per metric name
 
 
 @dataclass(frozen=True)
@@ -202,6 +213,19 @@ def site_context(
     for name in sorted(experiments):
         runs = _ordered(experiments[name])
         metric_names = tuple(sorted({n for v in runs for n in v.summaries}))
+        best = best_by_metric(runs, goals)
+        cells = {}
+        for v in runs:
+            by_name = {m.name: m for m in v.metrics if m.summary is not None}
+            cells[v.slug] = tuple(
+                metric_cell(
+                    by_name[m],
+                    "".join(f"{s} " for s in STATS if best.get(m, {}).get(s) == v.slug),
+                )
+                if m in by_name
+                else None
+                for m in metric_names
+            )
         exp_infos.append(
             ExperimentInfo(
                 name=name,
@@ -211,8 +235,9 @@ def site_context(
                 last_activity=_last_activity(runs),
                 metric_names=metric_names,
                 param_names=tuple(sorted({p for v in runs for p in v.run.params})),
-                best=best_by_metric(runs, goals),
+                best=best,
                 goals={n: goal(n, dict(goals)) for n in metric_names},
+                cells=cells,
             )
         )
     comp_infos = tuple(
@@ -225,6 +250,16 @@ def site_context(
     return SiteContext(
         title, tuple(exp_infos), comp_infos, {v.run.id: v for v in views}, tuple(problems), warnings
     )
+
+
+def data_path(v: RunView) -> str:
+    """Site path of a run's data file."""
+    return f"data/runs/{v.slug}.js"
+
+
+def data_file(v: RunView) -> bytes:
+    """A run's data file: its charts' specs and compact columns, and its images."""
+    return _js_data(f"runs/{v.slug}", v.data())
 
 
 def _js_data(key: str, value: Any) -> bytes:
@@ -273,6 +308,12 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
                 n: {s: fmt(getattr(m, s)) for s in STATS} | {"count": m.count}
                 for n, m in v.summaries.items()
             },
+            "charts": [
+                m.name
+                for m in v.metrics
+                if m.chart is not None and m.display is not Display.HEATMAP
+            ],
+            "images": v.image_entries(),
         }
         for m in v.metrics:
             if m.chart is None or m.display is Display.HEATMAP:
@@ -292,22 +333,39 @@ def _union(groups: Iterable[Iterable[str]]) -> list[str]:
     return list(dict.fromkeys(name for group in groups for name in group))
 
 
-def render_site(ctx: SiteContext, assets: Mapping[str, bytes], site_url: str | None = None) -> Site:
-    """Every page and data file of the site, in memory (nothing written yet).
+def content_key(*parts: object) -> str:
+    """A short key naming what a file is made from (see :class:`runreport.site.SiteWriter`)."""
+    text = "\x00".join(str(part) for part in parts)
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
+
+def write_pages(
+    ctx: SiteContext,
+    writer: SiteWriter,
+    *,
+    site_url: str | None = None,
+    unit_keys: Mapping[str, str] | None = None,
+) -> None:
+    """Every page and data file of the site, written through ``writer``.
+
+    ``unit_keys`` (run slug → the fingerprint of the files it was read from) lets a run's page,
+    data file and copied files be taken from the old site when nothing they show has changed;
+    pages that list many runs (home, experiments, compute targets, compare) are always made.
     ``site_url`` only adds canonical links; every link between pages stays relative.
     """
     env = environment()
-    files: dict[str, bytes] = dict(assets)
-    copies: dict[str, Path] = {}
+    keys = unit_keys or {}
+    site_key = content_key(
+        code_fingerprint(), ctx.title, site_url or "", len(ctx.problems), ctx.warnings
+    )
 
-    def page(path: str, template: str, **context: Any) -> None:
+    def page(path: str, template: str, key: str | None = None, **context: Any) -> None:
         root = "../" * path.count("/")
         canonical = f"{site_url.rstrip('/')}/{path}" if site_url else ""
         html = env.get_template(template).render(
             site=ctx, root=root, canonical=canonical, **context
         )
-        files[path] = html.encode("utf-8")
+        writer.put(path, html.encode("utf-8"), key)
 
     page(
         "index.html",
@@ -329,37 +387,67 @@ def render_site(ctx: SiteContext, assets: Mapping[str, bytes], site_url: str | N
         if v.run.parent_id:
             children_of.setdefault(v.run.parent_id, []).append(v)
     for v in ctx.runs.values():
-        logs = []
-        for ref in v.run.logs:
-            text, truncated = _read_log(ref.path)
-            copied = ref.size <= MAX_OUTPUT_BYTES_COPIED
-            href = f"{v.slug}/files/{v.files[ref.rel]}" if copied else ""
-            logs.append(LogView(ref.rel, href, ref.size, text, truncated))
-        for ref in (*v.run.logs, *v.run.outputs):
-            if ref.size <= MAX_OUTPUT_BYTES_COPIED:
-                copies[f"runs/{v.slug}/files/{v.files[ref.rel]}"] = ref.path
+        unit = keys.get(v.slug)
         children = children_of.get(v.run.id, [])
         parent = ctx.runs.get(v.run.parent_id) if v.run.parent_id else None
-        page(
-            f"runs/{v.slug}.html",
-            "run.html",
-            v=v,
-            logs=logs,
-            children=children,
-            parent=parent,
-            child_params=_union(c.run.params for c in children),
-            child_metrics=_union(c.summaries for c in children),
-            child_charts=_union(
-                (m.name for m in c.metrics if m.chart and m.display is not Display.HEATMAP)
-                for c in children
-            ),
-            description=render_markdown(v.run.description) if v.run.description else "",
-            max_copied=MAX_OUTPUT_BYTES_COPIED,
-            Display=Display,
-        )
-        files[f"data/runs/{v.slug}.js"] = _js_data(f"runs/{v.slug}", v.data())
-        files.update(v.embedded)
-    files["data/index.js"] = _js_data("index", _index_data(ctx))
+        for ref in (*v.run.logs, *v.run.outputs):
+            if ref.size <= MAX_OUTPUT_BYTES_COPIED:
+                writer.copy(f"runs/{v.slug}/files/{v.files[ref.rel]}", ref.path)
+        page_key = None
+        if unit is not None and all(c.slug in keys for c in children):
+            page_key = content_key(
+                site_key,
+                unit,
+                v.run.name,
+                parent.slug if parent else "",
+                parent.run.name if parent else "",
+                *(f"{keys[c.slug]}:{c.run.name}" for c in children),
+                *(_identity(ref.path) for ref in v.run.logs),
+            )
+        rel = f"runs/{v.slug}.html"
+        if page_key is None or not writer.reuse(rel, page_key):
+            page(
+                rel,
+                "run.html",
+                page_key,
+                v=v,
+                logs=[_log_view(v, ref) for ref in v.run.logs],
+                children=children,
+                parent=parent,
+                child_params=_union(c.run.params for c in children),
+                child_metrics=_union(c.summaries for c in children),
+                child_charts=_union(
+                    (m.name for m in c.metrics if m.chart and m.display is not Display.HEATMAP)
+                    for c in children
+                ),
+                description=render_markdown(v.run.description) if v.run.description else "",
+                max_copied=MAX_OUTPUT_BYTES_COPIED,
+                Display=Display,
+            )
+        data_rel = data_path(v)
+        data_key = content_key("data", unit) if unit else None
+        if writer.has(data_rel):
+            pass  # written by the process that read the run
+        elif data_key is None or not writer.reuse(data_rel, data_key):
+            writer.put(data_rel, data_file(v), data_key)
+        for rel, image in v.embedded.items():
+            image_key = content_key("embedded", unit, rel) if unit else None
+            if image_key is None or not writer.reuse(rel, image_key):
+                writer.put(rel, image, image_key)
+    writer.put("data/index.js", _js_data("index", _index_data(ctx)))
     page("compare.html", "compare.html")
     page("problems.html", "problems.html")
-    return Site(files, copies)
+
+
+def _identity(path: Path) -> str:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return f"{path}:missing"
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _log_view(v: RunView, ref: FileRef) -> LogView:
+    text, truncated = _read_log(ref.path)
+    href = f"{v.slug}/files/{v.files[ref.rel]}" if ref.size <= MAX_OUTPUT_BYTES_COPIED else ""
+    return LogView(ref.rel, href, ref.size, text, truncated)

@@ -1,14 +1,20 @@
-"""SiteWriter: writes a whole site into a temporary folder beside the target, then swaps it in."""
+"""SiteWriter: writes a site into a temporary folder beside the target, reusing the old site's
+unchanged files, then swaps it in."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
 
 from .errors import SiteError
 
@@ -18,11 +24,20 @@ _TMP_PREFIX = ".runreport-tmp-"
 _OLD_PREFIX = ".runreport-old-"
 
 
-def _check_relpath(rel: str) -> PurePosixPath:
-    path = PurePosixPath(rel)
-    if path.is_absolute() or not path.parts or any(p in ("", ".", "..") for p in path.parts):
+def _check_relpath(rel: str) -> str:
+    """``rel`` if it is a plain relative path inside the site (``a/b.html``), else an error."""
+    if not rel or "\x00" in rel or any(p in ("", ".", "..") for p in rel.split("/")):
         raise SiteError(f"refusing to write {rel!r}: not a plain path inside the site")
-    return path
+    return rel
+
+
+def write_file(root: str, rel: str, data: bytes) -> None:
+    """Write ``data`` to ``rel`` below ``root`` (folders made as needed); for worker processes
+    writing into a :class:`SiteWriter`'s folder, which then :meth:`~SiteWriter.adopt` s it."""
+    dest = os.path.join(root, _check_relpath(rel))
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    with open(dest, "wb") as fh:
+        fh.write(data)
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:
@@ -62,46 +77,185 @@ def check_target(target: Path) -> None:
         )
 
 
-def write_site(target: Path, files: Mapping[str, bytes], copies: Mapping[str, Path]) -> None:
-    """Write ``files`` (generated) and ``copies`` (from the logs) as the site at ``target``.
+class SiteWriter:
+    """Writes a site into a temporary folder beside ``target`` and swaps it in on
+    :meth:`commit`; until then (and if the build fails or is killed) the old site stays as it
+    was. Used as a context manager, leaving the block by an exception throws the new one away.
 
-    Everything goes into a temporary folder beside ``target`` first; the old site is replaced
-    only when the new one is complete, so a failed or killed build leaves it as it was.
+    Files can be *reused*: each file is written with a key naming what it was made from, the
+    keys are kept in ``manifest`` (outside the site, so that the site's bytes depend only on
+    its inputs), and a later build that would make a file from the same inputs hard-links the
+    old site's file instead of making it again (only when ``reuse``, and only if the file is
+    still the one recorded: same size and modification time).
     """
-    target = target.absolute()
-    check_target(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale(target)
-    seen: dict[str, str] = {}
-    tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{target.name}-", dir=target.parent))
+
+    def __init__(self, target: Path, manifest: Path | None = None, *, reuse: bool = True) -> None:
+        self.target = target.absolute()
+        check_target(self.target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(self.target)
+        self.manifest = manifest
+        has_site = (self.target / MARKER).is_file()
+        self._old = _read_manifest(manifest) if manifest and reuse and has_site else {}
+        self._seen: dict[str, str] = {}
+        self._files: dict[str, list[Any]] = {}
+        self.total_bytes = 0
+        self.reused = 0  # files linked from the old site
+        self.pages = 0
+        self.largest_page = ("", 0)
+        self.tmp = Path(
+            tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{self.target.name}-", dir=self.target.parent)
+        )
+        self._tmp, self._target = str(self.tmp), str(self.target)
+        self._dirs: set[str] = {self._tmp}
+
+    def __enter__(self) -> SiteWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def _dest(self, rel: str) -> str:
+        key = _check_relpath(rel).lower()
+        if key in self._seen:
+            raise SiteError(f"refusing to write {rel!r} twice (clashes with {self._seen[key]!r})")
+        self._seen[key] = rel
+        dest = os.path.join(self._tmp, rel)
+        folder = os.path.dirname(dest)
+        if folder not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._dirs.add(folder)
+        return dest
+
+    def _record(self, rel: str, key: str | None, dest: str) -> None:
+        st = os.lstat(dest)
+        self.total_bytes += st.st_size
+        if rel.endswith(".html"):
+            self.pages += 1
+            page = (rel, st.st_size)
+            self.largest_page = max(self.largest_page, page, key=lambda p: (p[1], p[0]))
+        if key is not None:
+            self._files[rel] = [key, st.st_size, st.st_mtime_ns]
+
+    def can_reuse(self, rel: str, key: str) -> bool:
+        """Whether the old site holds ``rel`` made from ``key``, unchanged since."""
+        old = self._old.get(rel)
+        if not old or old[0] != key:
+            return False
+        try:
+            st = os.lstat(os.path.join(self._target, _check_relpath(rel)))
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and [st.st_size, st.st_mtime_ns] == old[1:]
+
+    def reuse(self, rel: str, key: str) -> bool:
+        """Link the old site's ``rel`` into the new one if it was made from ``key``; False
+        (nothing done) when it was not, or is gone or changed."""
+        return self.reuse_all([(rel, key)])
+
+    def reuse_all(self, items: Sequence[tuple[str, str]]) -> bool:
+        """:meth:`reuse` for several files, all or none."""
+        if not all(self.can_reuse(rel, key) for rel, key in items):
+            return False
+        for rel, key in items:
+            dest = self._dest(rel)
+            source = os.path.join(self._target, rel)
+            try:
+                os.link(source, dest, follow_symlinks=False)
+            except OSError:  # a file system without hard links: copy
+                shutil.copyfile(source, dest, follow_symlinks=False)
+            self._record(rel, key, dest)
+            self.reused += 1
+        return True
+
+    def adopt(self, rel: str, key: str | None = None) -> None:
+        """Record ``rel`` as written (by :func:`write_file`, in another process) into
+        :attr:`tmp`."""
+        dest = self._dest(rel)
+        self._record(rel, key, dest)
+
+    def has(self, rel: str) -> bool:
+        """Whether ``rel`` was written (or reused) in this build."""
+        return _check_relpath(rel).lower() in self._seen
+
+    def put(self, rel: str, data: bytes, key: str | None = None) -> None:
+        """Write the generated file ``rel``."""
+        dest = self._dest(rel)
+        with open(dest, "wb") as fh:
+            fh.write(data)
+        self._record(rel, key, dest)
+
+    def copy(self, rel: str, source: Path) -> None:
+        """Copy ``source`` (a log or output, never through a link) to ``rel``, or link the old
+        site's copy when the source is the same file, unchanged."""
+        st = os.lstat(source)
+        key = f"copy:{source.absolute()}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        if self.reuse(rel, key):
+            return
+        dest = self._dest(rel)
+        shutil.copyfile(source, dest, follow_symlinks=False)
+        self._record(rel, key, dest)
+
+    def commit(self) -> None:
+        """Swap the new site in for the old one."""
+        (self.tmp / MARKER).write_text("This folder is a site written by runreport.\n")
+        os.chmod(self.tmp, 0o755)
+        if self.manifest is not None:
+            _forget(self.manifest)  # a build killed from here on must not trust it
+        try:
+            _swap(self.tmp, self.target)
+        except BaseException:
+            self.abort()
+            raise
+        if self.manifest is not None:
+            _write_manifest(self.manifest, self._files)
+
+    def abort(self) -> None:
+        """Throw the new site away; the old one stays."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _read_manifest(path: Path) -> dict[str, list[Any]]:
+    """Each file of the last site written with this manifest, with the key it was made from
+    and its size and mtime then (empty when missing or unreadable)."""
     try:
+        data = orjson.loads(path.read_bytes())
+        files = data["files"] if isinstance(data, dict) and data.get("format") == 1 else {}
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+        return {}
+    return {
+        rel: entry
+        for rel, entry in files.items()
+        if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
+    }
+
+
+def _forget(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _write_manifest(path: Path, files: Mapping[str, list[Any]]) -> None:
+    """Best effort: without a manifest the next build only reuses nothing."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(orjson.dumps({"format": 1, "files": files}))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def write_site(target: Path, files: Mapping[str, bytes], copies: Mapping[str, Path]) -> None:
+    """Write ``files`` (generated) and ``copies`` (from the logs) as the whole site at ``target``
+    (see :class:`SiteWriter`)."""
+    with SiteWriter(target) as writer:
         for rel, data in sorted(files.items()):
-            _claim(seen, rel)
-            _write_bytes(tmp, rel, data)
+            writer.put(rel, data)
         for rel, source in sorted(copies.items()):
-            _claim(seen, rel)
-            dest = tmp / _check_relpath(rel)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, dest, follow_symlinks=False)
-        (tmp / MARKER).write_text("This folder is a site written by runreport.\n")
-        os.chmod(tmp, 0o755)
-        _swap(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _claim(seen: dict[str, str], rel: str) -> None:
-    key = _check_relpath(rel).as_posix().lower()
-    if key in seen:
-        raise SiteError(f"refusing to write {rel!r} twice (clashes with {seen[key]!r})")
-    seen[key] = rel
-
-
-def _write_bytes(root: Path, rel: str, data: bytes) -> None:
-    dest = root / _check_relpath(rel)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(data)
+            writer.copy(rel, source)
+        writer.commit()
 
 
 def _swap(tmp: Path, target: Path) -> None:

@@ -12,6 +12,14 @@
     return (window.RR_DATA || {})[key];
   }
 
+  /* A run's name: from the site index where the page loads it, else from the run page. */
+  function runLabel(slug) {
+    var index = data("index");
+    if (index && index.runs[slug]) return index.runs[slug].name;
+    if (body.getAttribute("data-run") === slug) return body.getAttribute("data-run-name") || slug;
+    return slug;
+  }
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     if (attrs) {
@@ -50,16 +58,54 @@
     return n;
   }
 
+  /* A data file's column (see runreport.views.encode_column): a JSON list, an even integer
+     range, or little-endian int32/float32/float64 in base64. NaN becomes null (a gap). */
+  function decodeColumn(col) {
+    if (!col || Array.isArray(col)) return col || null;
+    var i, out;
+    if (col.labels) {
+      out = [];
+      col.labels.forEach(function (label, k) { for (i = 0; i < col.counts[k]; i++) out.push(label); });
+      return out;
+    }
+    if (col.n !== undefined) {
+      out = new Array(col.n);
+      for (i = 0; i < col.n; i++) out[i] = col.start + i * col.step;
+      return out;
+    }
+    var text = atob(col.i32 || col.f32 || col.f64);
+    var bytes = new Uint8Array(text.length);
+    for (i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    var typed = col.i32 ? new Int32Array(bytes.buffer)
+      : (col.f32 ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer));
+    out = new Array(typed.length);
+    for (i = 0; i < typed.length; i++) {
+      var v = typed[i];
+      /* float32 to 7 significant digits, as stored: 0.1 shows as 0.1, not 0.100000001 */
+      out[i] = v !== v ? null : (col.f32 ? +v.toPrecision(7) : v);
+    }
+    return out;
+  }
+
+  function columns(chart) {
+    if (!chart.decoded) {
+      chart.decoded = { x: decodeColumn(chart.x), y: decodeColumn(chart.y),
+                        v: decodeColumn(chart.v), series: decodeColumn(chart.series) };
+    }
+    return chart.decoded;
+  }
+
   function rowsOf(chart, label) {
-    var rows = [];
-    for (var i = 0; i < chart.x.length; i++) {
-      var series = chart.series ? chart.series[i] : null;
-      rows.push({
-        x: chart.x[i],
-        y: chart.y[i],
-        v: chart.v ? chart.v[i] : null,
+    var c = columns(chart);
+    var rows = new Array(c.x.length);
+    for (var i = 0; i < c.x.length; i++) {
+      var series = c.series ? c.series[i] : null;
+      rows[i] = {
+        x: c.x[i],
+        y: c.y[i],
+        v: c.v ? c.v[i] : null,
         series: label === null ? series : (series === null ? label : label + " · " + series)
-      });
+      };
     }
     return rows;
   }
@@ -130,7 +176,7 @@
     var rows = [];
     slugs.forEach(function (slug) {
       var run = data("runs/" + slug);
-      if (run && run.charts[metric]) rows = rows.concat(rowsOf(run.charts[metric], run.label));
+      if (run && run.charts[metric]) rows = rows.concat(rowsOf(run.charts[metric], runLabel(slug)));
     });
     return rows;
   }
@@ -143,8 +189,8 @@
         var metric = a.getAttribute("data-metric");
         var chart = run && run.charts[metric];
         if (!chart) return;
-        var columns = chart.v ? ["x", "y", "v"] : (chart.series ? ["series", "x", "y"] : ["x", "y"]);
-        downloadCsv(rowsOf(chart, null), columns, csvName(run.label + "-" + metric));
+        var names = chart.v ? ["x", "y", "v"] : (chart.series ? ["series", "x", "y"] : ["x", "y"]);
+        downloadCsv(rowsOf(chart, null), names, csvName(runLabel(a.getAttribute("data-run")) + "-" + metric));
       });
     });
   }
@@ -161,13 +207,14 @@
     if (!overlays.length) return;
     var slugs = overlays[0].getAttribute("data-runs").split(",");
     var index = data("index");
-    loadRuns(slugs).then(function () {
-      overlays.forEach(function (container) {
-        var metric = container.getAttribute("data-overlay");
-        var rows = overlayRows(slugs, metric);
-        lazily(container, function () { embed(container, index.specs[metric], rows); });
+    overlays.forEach(function (container) {
+      var metric = container.getAttribute("data-overlay");
+      lazily(container, function () {
+        loadRuns(slugs).then(function () {
+          return embed(container, index.specs[metric], overlayRows(slugs, metric));
+        }).catch(function (err) { console.error(err); });
       });
-    }).catch(function (err) { console.error(err); });
+    });
   }
 
   /* ---- experiment page: stat switch, sort, filter, pick runs ------------------------- */
@@ -276,12 +323,12 @@
         el("p", { "class": "empty" }, "Tick runs above (or use “Compare” on an experiment page) to compare them."));
       return;
     }
-    loadRuns(chosen).then(function () {
-      buildParams(index, chosen);
-      buildSummary(index, chosen);
-      buildCharts(index, chosen);
-      buildImages(chosen);
-    }).catch(function (err) { console.error(err); });
+    /* Tables and images come from the index; a chart loads the runs' data files only when
+       it comes near the viewport, so the first screen does not wait for a hundred of them. */
+    buildParams(index, chosen);
+    buildSummary(index, chosen);
+    buildCharts(index, chosen);
+    buildImages(index, chosen);
   }
 
   function buildPicker(index, chosen) {
@@ -381,7 +428,7 @@
     var box = document.getElementById("compare-charts");
     var metrics = {};
     chosen.forEach(function (s) {
-      Object.keys(data("runs/" + s).charts).forEach(function (m) {
+      index.runs[s].charts.forEach(function (m) {
         if (index.specs[m]) metrics[m] = 1;  /* heatmaps are not overlaid */
       });
     });
@@ -398,38 +445,51 @@
       var plotted = el("a", { href: "#", "class": "csv-plotted" }, "CSV as plotted, all runs");
       plotted.addEventListener("click", function (event) {
         event.preventDefault();
-        downloadCsv(overlayRows(chosen, m), ["series", "x", "y"], csvName("compare-" + m));
+        loadRuns(chosen).then(function () {
+          downloadCsv(overlayRows(chosen, m), ["series", "x", "y"], csvName("compare-" + m));
+        });
       });
       exp.appendChild(plotted);
-      exp.appendChild(document.createTextNode(" · every point, per run: "));
-      chosen.forEach(function (s, i) {
-        var chart = data("runs/" + s).charts[m];
-        if (!chart) return;
-        if (i) exp.appendChild(document.createTextNode(", "));
-        exp.appendChild(el("a", { href: ROOT + chart.csv, download: "" }, index.runs[s].name + " (" + chart.points + ")"));
-      });
+      var perRun = el("span", { "class": "per-run" });
+      exp.appendChild(perRun);
       fig.appendChild(exp);
       box.appendChild(fig);
-      /* rows are made only when the chart comes into view: the first screen stays fast */
-      lazily(container, function () { embed(container, index.specs[m], overlayRows(chosen, m)); });
+      /* data and rows are loaded and made only when the chart comes into view */
+      lazily(container, function () {
+        loadRuns(chosen).then(function () {
+          perRun.appendChild(document.createTextNode(" · every point, per run: "));
+          var first = true;
+          chosen.forEach(function (s) {
+            var chart = data("runs/" + s).charts[m];
+            if (!chart) return;
+            if (!first) perRun.appendChild(document.createTextNode(", "));
+            first = false;
+            perRun.appendChild(el("a", { href: ROOT + chart.csv, download: "" }, index.runs[s].name + " (" + chart.points + ")"));
+          });
+          return embed(container, index.specs[m], overlayRows(chosen, m));
+        }).catch(function (err) {
+          container.setAttribute("data-marks", "error");
+          container.textContent = "This chart could not be drawn: " + err.message;
+          console.error(err);
+        });
+      });
     });
   }
 
-  function buildImages(chosen) {
+  function buildImages(index, chosen) {
     var box = document.getElementById("compare-images");
     var names = {};
-    chosen.forEach(function (s) { data("runs/" + s).images.forEach(function (i) { names[i.name] = 1; }); });
+    chosen.forEach(function (s) { index.runs[s].images.forEach(function (i) { names[i.name] = 1; }); });
     var keys = Object.keys(names).sort();
     if (!keys.length) { document.getElementById("compare-images-section").hidden = true; return; }
     keys.forEach(function (name) {
       box.appendChild(el("h3", null, name));
       var row = el("div", { "class": "images side-by-side" });
       chosen.forEach(function (s) {
-        var run = data("runs/" + s);
-        run.images.filter(function (i) { return i.name === name; }).forEach(function (i) {
+        index.runs[s].images.filter(function (i) { return i.name === name; }).forEach(function (i) {
           var fig = el("figure");
-          fig.appendChild(el("img", { src: ROOT + i.src, alt: name + " — " + run.label, loading: "lazy" }));
-          fig.appendChild(el("figcaption", null, run.label));
+          fig.appendChild(el("img", { src: ROOT + i.src, alt: name + " — " + runLabel(s), loading: "lazy" }));
+          fig.appendChild(el("figcaption", null, runLabel(s)));
           row.appendChild(fig);
         });
       });

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import Problems
 from ..model import Run
@@ -45,6 +46,82 @@ def detect(path: Path) -> Reader | None:
     return None
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One reader's read of one folder: the unit that is read (and cached) as a whole."""
+
+    folder: Path
+    reader: Reader
+    root: Path  # the input path it was found below (run names are made relative to it)
+    depends: tuple[Path, ...] = ()  # files outside ``folder`` its read also uses
+
+
+def discover(paths: Iterable[Path], problems: Problems) -> list[Unit]:
+    """Every folder below ``paths`` that a reader claims, in a stable order."""
+    units: list[Unit] = []
+    for root in paths:
+        if not root.exists():
+            problems.error(root, None, "no such file or folder")
+            continue
+        for folder, reader in _walk(root):
+            # a reader may offer a store as parts that read (and cache) independently
+            split = getattr(reader, "parts", None)
+            parts = split(folder) if split is not None else None
+            if parts is None:
+                units.append(Unit(folder, reader, root))
+            else:
+                units.extend(Unit(part, reader, root, depends) for part, depends in parts)
+    return units
+
+
+T = TypeVar("T")
+
+
+def assemble(
+    found: Iterable[tuple[Path, T]],
+    run_of: Callable[[T], Run],
+    with_run: Callable[[T, Run], T],
+    problems: Problems,
+    *,
+    include_deleted: bool = False,
+) -> list[T]:
+    """Runs read from every unit (each with the root it was found below), made into one
+    collection: deleted runs left out unless ``include_deleted``, a second run with the same
+    id skipped, runs sharing a name in one experiment named by their path, naive times taken
+    as UTC, and sorted by (experiment, start time, id).
+
+    Generic over what carries each run (a :class:`Run`, or a view holding one), so a build
+    can assemble cached views the same way :func:`read_runs` assembles runs.
+    """
+    seen: set[str] = set()
+    by_root: dict[Path, list[T]] = {}
+    for root, item in found:
+        run = run_of(item)
+        if run.deleted and not include_deleted:
+            continue
+        if run.id in seen:
+            problems.warn(run.path, None, f"run id {run.id!r} seen twice; second copy skipped")
+            continue
+        seen.add(run.id)
+        by_root.setdefault(root, []).append(item)
+    out: list[T] = []
+    for root, items in by_root.items():
+        renamed = _distinct_names([run_of(i) for i in items], root)
+        out.extend(
+            item if new is run_of(item) else with_run(item, new)
+            for item, new in zip(items, renamed, strict=True)
+        )
+    out.sort(
+        key=lambda i: (
+            run_of(i).experiment,
+            run_of(i).start_time is None,
+            run_of(i).start_time or 0,
+            run_of(i).id,
+        )
+    )
+    return out
+
+
 def read_runs(
     paths: Iterable[Path], problems: Problems, *, include_deleted: bool = False
 ) -> tuple[Run, ...]:
@@ -52,27 +129,20 @@ def read_runs(
 
     Runs deleted in their source tool are left out unless ``include_deleted``.
     """
-    runs: list[Run] = []
-    seen: set[str] = set()
-    for root in paths:
-        found: list[Run] = []
-        if not root.exists():
-            problems.error(root, None, "no such file or folder")
-            continue
-        for folder, reader in _walk(root):
-            for run in reader.read(folder, problems):
-                if run.deleted and not include_deleted:
-                    continue
-                if run.id in seen:
-                    problems.warn(
-                        run.path, None, f"run id {run.id!r} seen twice; second copy skipped"
-                    )
-                    continue
-                seen.add(run.id)
-                found.append(run)
-        runs.extend(_distinct_names(found, root))
-    runs.sort(key=lambda r: (r.experiment, r.start_time is None, r.start_time or 0, r.id))
-    return tuple(runs)
+    found = [
+        (unit.root, run)
+        for unit in discover(paths, problems)
+        for run in unit.reader.read(unit.folder, problems)
+    ]
+    return tuple(assemble(found, _same, _replaced, problems, include_deleted=include_deleted))
+
+
+def _same(run: Run) -> Run:
+    return run
+
+
+def _replaced(_old: Run, new: Run) -> Run:
+    return new
 
 
 def _distinct_names(runs: list[Run], root: Path) -> list[Run]:

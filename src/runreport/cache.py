@@ -1,0 +1,123 @@
+"""The parse cache: what reading one unit gave (its runs' views and problems), kept between
+builds and keyed by the identity of the files it read, so an unchanged run costs nothing.
+
+A unit's *fingerprint* hashes the reader, the folder, runreport's own code and, for every
+regular file the reader may read there, its path, size, modification time and inode. Entries
+live in :func:`cache_dir` ``/units`` as pickles: local, per-user data, trusted like
+``__pycache__``; set ``RUNREPORT_CACHE_DIR`` elsewhere, or build with ``--no-cache``, to avoid
+them. A damaged or foreign entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import __version__
+from .errors import Problem
+from .readers import Unit
+from .readers.base import scan, walk_files
+from .views import RunView
+
+#: Bumped when what an entry holds changes shape.
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """Where runreport keeps what it can reuse between builds (``RUNREPORT_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/runreport`` or ``~/.cache/runreport``)."""
+    if os.environ.get("RUNREPORT_CACHE_DIR"):
+        return Path(os.environ["RUNREPORT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "runreport"
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """What reading one unit gave: its runs' views (runs without metric columns: the views
+    hold what pages need) and the problems met, in order."""
+
+    views: tuple[RunView, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A unit's identity for the cache, and the bytes of input it covers."""
+
+    key: str
+    input_bytes: int
+
+
+@cache
+def code_fingerprint() -> str:
+    """runreport's version and the size and mtime of its code and templates, so a cache made
+    by other code (an upgrade, or an edit in a development checkout) is never used."""
+    from .pages import templates_dir
+
+    digest = hashlib.sha1(f"{CACHE_FORMAT}:{__version__}".encode())
+    for root in (Path(__file__).parent, templates_dir()):
+        for path in walk_files(root):
+            if path.suffix in (".py", ".html", ".js", ".css"):
+                st = os.lstat(path)
+                digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(unit: Unit) -> Fingerprint:
+    """The identity of every regular file the unit's reader may read: the whole folder, or
+    only its own files for readers whose subfolders are other runs (TensorBoard)."""
+    folder = unit.folder.absolute()
+    digest = hashlib.sha1(f"{code_fingerprint()}\n{unit.reader.name}\n{folder}\n".encode())
+    if unit.reader.nested_runs:
+        files = [Path(e.path) for e in scan(folder) if e.is_file(follow_symlinks=False)]
+    else:
+        files = list(walk_files(folder))
+    total = 0
+    for path in (*files, *unit.depends):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        total += st.st_size
+        digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\n".encode())
+    return Fingerprint(digest.hexdigest(), total)
+
+
+def site_manifest(target: Path) -> Path:
+    """Where the keys of the files of the site at ``target`` are kept between builds."""
+    name = hashlib.sha1(str(target.absolute()).encode("utf-8", "surrogatepass")).hexdigest()
+    return cache_dir() / "sites" / f"{name}.json"
+
+
+def _entry(unit: Unit) -> Path:
+    name = hashlib.sha1(f"{unit.reader.name}\n{unit.folder.absolute()}".encode()).hexdigest()
+    return cache_dir() / "units" / f"{name}.pickle"
+
+
+def load(unit: Unit, fp: Fingerprint) -> UnitResult | None:
+    """The cached result of ``unit`` if its files are as they were, else None."""
+    try:
+        data = _entry(unit).read_bytes()
+        key, result = pickle.loads(data)
+    except Exception:  # missing, damaged, or written by other code: a miss
+        return None
+    if key != fp.key or not isinstance(result, UnitResult):
+        return None
+    return result
+
+
+def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
+    """Keep ``result`` for the next build (best effort: an unwritable cache costs only time)."""
+    path = _entry(unit)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps((fp.key, result), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        pass

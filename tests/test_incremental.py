@@ -1,0 +1,134 @@
+"""Rebuilds: unchanged runs come from the parse cache and their files from the old site;
+what changed, and only that, is made again; the result is the same as a build from scratch."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import write_run
+
+from runreport import build as build_module
+from runreport.build import BuildConfig, build_site
+from runreport.cache import cache_dir
+
+
+def _runs(root: Path, n: int = 3) -> Path:
+    for i in range(n):
+        write_run(
+            root,
+            f"r{i}",
+            [
+                {"kind": "scalar", "name": "loss", "value": 1.0 / (s + 1 + i), "step": s}
+                for s in range(50)
+            ]
+            + [{"kind": "scalar", "name": "acc", "value": s / 50, "step": s} for s in range(50)],
+        )
+    return root
+
+
+def _inodes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+
+
+def _bytes(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def _run_files(inodes: dict[str, int], slug_prefix: str) -> dict[str, int]:
+    return {
+        k: v
+        for k, v in inodes.items()
+        if k.startswith((f"runs/{slug_prefix}", f"data/runs/{slug_prefix}"))
+    }
+
+
+def test_an_unchanged_rebuild_reuses_every_run_file(tmp_path: Path) -> None:
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    first = build_site(BuildConfig(inputs=(logs,), output=site))
+    assert first.reused == 0
+    before = _inodes(site)
+    second = build_site(BuildConfig(inputs=(logs,), output=site))
+    assert second.read == 0  # every run from the parse cache
+    after = _inodes(site)
+    run_files = _run_files(before, "r")
+    assert run_files and second.reused == len(run_files)  # pages, data files, CSVs
+    assert all(after[k] == v for k, v in run_files.items())
+    # and the site is exactly what a build from scratch makes
+    scratch = tmp_path / "scratch"
+    build_site(BuildConfig(inputs=(logs,), output=scratch, cache=False))
+    assert _bytes(site) == _bytes(scratch)
+
+
+def test_appending_to_a_run_remakes_only_its_files(tmp_path: Path) -> None:
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    before = _inodes(site)
+    with (logs / "r1" / "metrics.jsonl").open("a") as fh:
+        fh.write(json.dumps({"kind": "scalar", "name": "loss", "value": 0.001, "step": 50}) + "\n")
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    after = _inodes(site)
+    for prefix in ("r0", "r2"):
+        files = _run_files(before, prefix)
+        assert files and all(after[k] == v for k, v in files.items()), prefix
+    changed = _run_files(before, "r1")
+    assert changed and all(after[k] != v for k, v in changed.items())
+    scratch = tmp_path / "scratch"
+    build_site(BuildConfig(inputs=(logs,), output=scratch, cache=False))
+    assert _bytes(site) == _bytes(scratch)
+    assert b"0.001" in next((site / "runs").glob("r1-*.html")).read_bytes()
+
+
+def test_adding_a_run_and_changing_the_title(tmp_path: Path) -> None:
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    _runs(logs, 4)  # r3 is new (r0-r2 written again with the same bytes: new mtimes)
+    os.utime(logs / "r3" / "metrics.jsonl")
+    result = build_site(BuildConfig(inputs=(logs,), output=site))
+    assert result.runs == 4
+    assert any(p.name.startswith("r3-") for p in (site / "runs").glob("*.html"))
+    exp_page = next((site / "experiments").glob("*.html")).read_text()
+    assert "r3" in exp_page
+    # a new title changes every page: none is reused
+    before = _inodes(site)
+    build_site(BuildConfig(inputs=(logs,), output=site, title="Another title"))
+    after = _inodes(site)
+    pages = [k for k in before if k.startswith("runs/") and k.endswith(".html")]
+    assert pages and all(after[k] != before[k] for k in pages)
+    assert "Another title" in next((site / "runs").glob("r0-*.html")).read_text()
+
+
+def test_a_file_changed_in_the_old_site_is_made_again(tmp_path: Path) -> None:
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    page = next((site / "runs").glob("r0-*.html"))
+    good = page.read_bytes()
+    page.write_bytes(b"edited by hand")
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    assert page.read_bytes() == good
+
+
+def test_a_damaged_cache_is_a_miss(tmp_path: Path) -> None:
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    expected = _bytes(site)
+    for entry in (cache_dir() / "units").glob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    for entry in (cache_dir() / "sites").glob("*.json"):
+        entry.write_bytes(b"{")
+    result = build_site(BuildConfig(inputs=(logs,), output=site))
+    assert result.reused == 0 and _bytes(site) == expected
+
+
+def test_worker_processes_build_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = _runs(tmp_path / "logs", 4)
+    one, two = tmp_path / "one", tmp_path / "two"
+    build_site(BuildConfig(inputs=(logs,), output=one, jobs=1, cache=False))
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_BYTES", 0)
+    result = build_site(BuildConfig(inputs=(logs,), output=two, jobs=3, cache=False))
+    assert result.processes == 3 and result.read == 4
+    assert _bytes(one) == _bytes(two)
