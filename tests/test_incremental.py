@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write_run
+from tests_helpers import data_file
 
 from runreport import build as build_module
 from runreport.build import BuildConfig, build_site
@@ -132,3 +133,22 @@ def test_worker_processes_build_the_same_site(
     result = build_site(BuildConfig(inputs=(logs,), output=two, jobs=3, cache=False))
     assert result.processes == 3 and result.read == 4
     assert _bytes(one) == _bytes(two)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_id_seen_twice_keeps_the_first_copy_and_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    logs = tmp_path / "logs"
+    write_run(logs / "a", "dup", [{"name": "loss", "value": 1.0, "step": s} for s in range(5)])
+    write_run(logs / "b", "dup", [{"name": "acc", "value": 0.5, "step": s} for s in range(5)])
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_BYTES", 0)
+    site = tmp_path / "site"
+    for _ in range(2):  # from scratch, then from the cache
+        result = build_site(BuildConfig(inputs=(logs,), output=site, jobs=jobs))
+        assert result.runs == 1 and any("seen twice" in p.message for p in result.problems)
+        data = data_file(next((site / "data" / "runs").glob("dup-*.js")))
+        assert list(data["charts"]) == ["loss"]  # the first copy's data, not the second's
+        csvs = [p.name for p in (site / "runs").glob("dup-*/csv/*.csv")]
+        assert len(csvs) == 1 and csvs[0].startswith("loss")
+    assert not (site / ".staging").exists()

@@ -69,8 +69,12 @@ KILLER = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)
         real(self, rel, data, key)
     site.SiteWriter.put = dying
-    if limit < 0:  # die in the middle of the swap itself
-        site.shutil.rmtree = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+    if limit < 0:  # die in the middle of the swap itself: exchanged, old site not removed
+        exchange = site._rename_exchange
+        def exchange_and_die(a, b):
+            exchange(a, b)
+            os.kill(os.getpid(), signal.SIGKILL)
+        site._rename_exchange = exchange_and_die
     build_site(BuildConfig(inputs=(Path(sys.argv[1]),), output=Path(sys.argv[2])))
 """)
 

@@ -6,6 +6,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import queue
+import shutil
 import sys
 import threading
 from collections import deque
@@ -142,33 +143,35 @@ class ReadResult:
     processes: int = 1  # processes that read them
 
 
-#: What a worker wrote into the site for one unit: (site path, key) pairs.
-Written = list[tuple[str, str]]
+#: What reading a unit wrote, per run: (site path, key, size, mtime) of each file.
+Written = list[list[tuple[str, str, int, int]]]
 
 
 def read_unit(
     unit: Unit, fp: Fingerprint, site_dir: str | None, save: bool
 ) -> tuple[UnitResult, Written]:
     """Read one unit and make everything that depends on it alone: its runs' views, and (into
-    ``site_dir``) their data files and full-resolution CSV files; keep the result in the parse
-    cache when ``save``. The views keep no metric columns (what pages need is in them). Runs
-    in worker processes, so the heavy work of a build is spread over the cores."""
+    ``site_dir``, a staging folder laid out as the site) their data files and full-resolution
+    CSV files; keep the result in the parse cache when ``save``. The views keep no metric
+    columns (what pages need is in them). Runs in worker processes, so the heavy work of a
+    build is spread over the cores."""
     problems = Problems()
     views = []
     written: Written = []
-
-    def write(rel: str, key: str, data: bytes) -> None:
-        if site_dir is not None:
-            write_file(site_dir, rel, data)
-            written.append((rel, key))
-
     for run in unit.reader.read(unit.folder, problems):
         view = run_view(run)
-        for path, data in csv_files(view).items():
-            write(path, csv_key(fp, path), data)
         for m in view.metrics:
             _ = m.table_attrs  # made here, once, and kept with the view
-        write(data_path(view), data_key(fp.key), data_file(view))
+        files: list[tuple[str, str, int, int]] = []
+        if site_dir is not None:
+            made = csv_files(view)
+            keys = {path: csv_key(fp, path) for path in made}
+            made[data_path(view)] = data_file(view)
+            keys[data_path(view)] = data_key(fp.key)
+            for rel, data in made.items():
+                st = write_file(site_dir, rel, data)
+                files.append((rel, keys[rel], st.st_size, st.st_mtime_ns))
+        written.append(files)
         views.append(replace(view, run=replace(run, metrics=())))
     result = UnitResult(tuple(views), problems.sorted())
     if save:
@@ -186,15 +189,18 @@ def csv_key(fp: Fingerprint, csv_path: str) -> str:
     return content_key("csv", fp.key, csv_path)
 
 
-def _csv_paths(result: UnitResult) -> list[str]:
-    return [v.csv_path(m.name) for v in result.views for m in v.metrics if m.chart is not None]
+def _csv_items(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:
+    """The CSV files of ``views`` (site path, key), as a cached unit's are found in the old
+    site."""
+    paths = [v.csv_path(m.name) for v in views for m in v.metrics if m.chart is not None]
+    return [(path, csv_key(fp, path)) for path in paths]
 
 
 def _read_fresh(
     units: Sequence[Unit],
     fps: Sequence[Fingerprint],
     jobs: int,
-    site_dir: str | None,
+    site_dirs: Sequence[str | None],
     save: bool,
 ) -> Iterator[tuple[int, tuple[UnitResult, Written]]]:
     """Read ``units``, yielding (index, result) as each is done: here when ``jobs`` is 1,
@@ -202,7 +208,7 @@ def _read_fresh(
     processes (from the front), so that no time is lost while the workers start."""
     if jobs <= 1:
         for i, unit in enumerate(units):
-            yield i, read_unit(unit, fps[i], site_dir, save)
+            yield i, read_unit(unit, fps[i], site_dirs[i], save)
         return
     pending = deque(range(len(units)))
     lock = threading.Lock()
@@ -232,7 +238,7 @@ def _read_fresh(
                     i = take(front=True)
                     if i is None:
                         break
-                    future = pool.submit(read_unit, units[i], fps[i], site_dir, save)
+                    future = pool.submit(read_unit, units[i], fps[i], site_dirs[i], save)
                     future.add_done_callback(partial(finished, i))
         except BaseException as exc:  # reported by the caller's thread
             failure.append(exc)
@@ -267,7 +273,7 @@ def _read_fresh(
             # ... between units of this process's own share
             own = take(front=False)
             if own is not None:
-                yield own, read_unit(units[own], fps[own], site_dir, save)
+                yield own, read_unit(units[own], fps[own], site_dirs[own], save)
             elif not fed:
                 item = done.get()
                 if item is None:
@@ -297,10 +303,12 @@ def read_stage(
     results: list[UnitResult | None] = []
     for unit, fp in zip(units, fps, strict=True):
         cached = unit_cache.load(unit, fp) if config.cache else None
-        if cached is not None and writer is not None:
-            old_csvs = [(path, csv_key(fp, path)) for path in _csv_paths(cached)]
-            if not writer.reuse_all(old_csvs):
-                cached = None  # the old site lacks them: read again to make them
+        if (
+            cached is not None
+            and writer is not None
+            and not writer.can_reuse_all(_csv_items(cached.views, fp))
+        ):
+            cached = None  # the old site lacks its CSV files: read again to make them
         results.append(cached)
     todo = [i for i, r in enumerate(results) if r is None]
     size = sum(fps[i].input_bytes for i in todo)
@@ -315,25 +323,30 @@ def read_stage(
         leave=False,
         disable=not sys.stderr.isatty(),
     )
-    site_dir = str(writer.tmp) if writer is not None else None
+    # each unit read writes into its own staging folder: which copy of a run id is kept is
+    # known only when all are read
+    staging = os.path.join(writer.tmp, ".staging") if writer is not None else None
     fresh = _read_fresh(
-        [units[i] for i in todo], [fps[i] for i in todo], jobs, site_dir, config.cache
+        [units[i] for i in todo],
+        [fps[i] for i in todo],
+        jobs,
+        [os.path.join(staging, str(i)) if staging else None for i in todo],
+        config.cache,
     )
+    staged: dict[int, Written] = {}
     with progress:
         for k, (result, written) in fresh:
             results[todo[k]] = result
-            if writer is not None:
-                for rel, key in written:
-                    writer.adopt(rel, key)
+            staged[todo[k]] = written
             progress.update()
     found: list[tuple[Path, RunView]] = []
-    unit_keys: dict[str, str] = {}
-    for unit, fp, done in zip(units, fps, results, strict=True):
+    origin: dict[str, tuple[int, int]] = {}  # run slug -> (unit, run) of its first copy
+    for i, (unit, done) in enumerate(zip(units, results, strict=True)):
         assert done is not None
         problems.extend(done.problems)
-        for view in done.views:
+        for j, view in enumerate(done.views):
             found.append((unit.root, view))
-            unit_keys.setdefault(view.slug, fp.key)
+            origin.setdefault(view.slug, (i, j))
     views = assemble(
         found,
         lambda v: v.run,
@@ -341,6 +354,15 @@ def read_stage(
         problems,
         include_deleted=config.include_deleted,
     )
+    if writer is not None and staging is not None:
+        for view in views:
+            i, j = origin[view.slug]
+            if i in staged:
+                writer.adopt(os.path.join(staging, str(i)), staged[i][j])
+            elif not writer.reuse_all(_csv_items([view], fps[i])):
+                raise SiteError(f"{config.output}: changed during the build; build again")
+        shutil.rmtree(staging, ignore_errors=True)  # copies of runs that were not kept
+    unit_keys = {view.slug: fps[origin[view.slug][0]].key for view in views}
     return ReadResult(tuple(views), unit_keys, len(todo), jobs)
 
 

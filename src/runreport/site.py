@@ -31,13 +31,15 @@ def _check_relpath(rel: str) -> str:
     return rel
 
 
-def write_file(root: str, rel: str, data: bytes) -> None:
-    """Write ``data`` to ``rel`` below ``root`` (folders made as needed); for worker processes
-    writing into a :class:`SiteWriter`'s folder, which then :meth:`~SiteWriter.adopt` s it."""
+def write_file(root: str, rel: str, data: bytes) -> os.stat_result:
+    """Write ``data`` to ``rel`` below ``root`` (folders made as needed) and return its stat;
+    for worker processes writing into a staging folder that a :class:`SiteWriter` then
+    :meth:`~SiteWriter.adopt` s."""
     dest = os.path.join(root, _check_relpath(rel))
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     with open(dest, "wb") as fh:
         fh.write(data)
+    return os.lstat(dest)
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:
@@ -130,13 +132,16 @@ class SiteWriter:
 
     def _record(self, rel: str, key: str | None, dest: str) -> None:
         st = os.lstat(dest)
-        self.total_bytes += st.st_size
+        self._account(rel, key, st.st_size, st.st_mtime_ns)
+
+    def _account(self, rel: str, key: str | None, size: int, mtime: int) -> None:
+        self.total_bytes += size
         if rel.endswith(".html"):
             self.pages += 1
-            page = (rel, st.st_size)
+            page = (rel, size)
             self.largest_page = max(self.largest_page, page, key=lambda p: (p[1], p[0]))
         if key is not None:
-            self._files[rel] = [key, st.st_size, st.st_mtime_ns]
+            self._files[rel] = [key, size, mtime]
 
     def can_reuse(self, rel: str, key: str) -> bool:
         """Whether the old site holds ``rel`` made from ``key``, unchanged since."""
@@ -154,9 +159,13 @@ class SiteWriter:
         (nothing done) when it was not, or is gone or changed."""
         return self.reuse_all([(rel, key)])
 
+    def can_reuse_all(self, items: Sequence[tuple[str, str]]) -> bool:
+        """:meth:`can_reuse` for several (site path, key) pairs."""
+        return all(self.can_reuse(rel, key) for rel, key in items)
+
     def reuse_all(self, items: Sequence[tuple[str, str]]) -> bool:
         """:meth:`reuse` for several files, all or none."""
-        if not all(self.can_reuse(rel, key) for rel, key in items):
+        if not self.can_reuse_all(items):
             return False
         for rel, key in items:
             dest = self._dest(rel)
@@ -169,11 +178,24 @@ class SiteWriter:
             self.reused += 1
         return True
 
-    def adopt(self, rel: str, key: str | None = None) -> None:
-        """Record ``rel`` as written (by :func:`write_file`, in another process) into
-        :attr:`tmp`."""
-        dest = self._dest(rel)
-        self._record(rel, key, dest)
+    def adopt(self, stage: str, files: Sequence[tuple[str, str, int, int]]) -> None:
+        """Move files that :func:`write_file` wrote below ``stage`` (in a worker process) into
+        the site: ``files`` are (site path, key, size, mtime). A run's whole folder
+        (``runs/<slug>/``) moves in one rename when the site has none yet."""
+        moved: set[str] = set()
+        for rel, key, size, mtime in files:
+            parts = _check_relpath(rel).split("/")
+            top = "/".join(parts[:2])
+            if len(parts) > 2 and parts[0] == "runs" and top not in moved:
+                dest_dir = os.path.join(self._tmp, top)
+                if not os.path.lexists(dest_dir):
+                    os.makedirs(os.path.dirname(dest_dir), exist_ok=True)
+                    os.rename(os.path.join(stage, top), dest_dir)
+                    moved.add(top)
+            dest = self._dest(rel)
+            if top not in moved:
+                os.rename(os.path.join(stage, rel), dest)
+            self._account(rel, key, size, mtime)
 
     def has(self, rel: str) -> bool:
         """Whether ``rel`` was written (or reused) in this build."""
