@@ -139,7 +139,7 @@ def browser_times(site: Path, runs: int) -> dict[str, float]:
         )
         for name, url in pages.items():
             times = []
-            for _ in range(3):
+            for _ in range(5):
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 start = time.perf_counter()
                 page.goto(url)

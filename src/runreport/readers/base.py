@@ -37,7 +37,13 @@ _NONFINITE = {
 
 
 class Reader(Protocol):
-    """One input format: recognise a run folder, then read the runs in it."""
+    """One input format: recognise a run folder, then read the runs in it.
+
+    A reader of stores holding many runs may also offer ``parts(path)``: the store's pieces
+    that can be read on their own (each with the files outside it that its read depends on),
+    giving together the runs that reading ``path`` gives, or None to read it whole. Builds
+    read parts in parallel and cache them one by one (see :class:`MlflowReader`).
+    """
 
     name: ClassVar[str]
     #: True when runs of this format nest (TensorBoard: a run folder may hold more run folders);
