@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
 
@@ -65,6 +66,8 @@ class BuildConfig:
     # ``if __name__ == "__main__":``. The command line uses one per core.
     jobs: int = 1
     cache: bool = True  # reuse unchanged runs' parses and the old site's unchanged files
+    refresh: int | None = None  # pages reload themselves every this many seconds
+    stalled_after: float = 600.0  # a Running run silent this many seconds is flagged
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class ReadResult:
 
     views: tuple[RunView, ...]
     unit_keys: Mapping[str, str]
+    last_write: Mapping[str, datetime]  # by run slug: when its files last changed
     read: int = 0  # units read (the others came from the cache)
     processes: int = 1  # processes that read them
 
@@ -363,7 +367,12 @@ def read_stage(
                 raise SiteError(f"{config.output}: changed during the build; build again")
         shutil.rmtree(staging, ignore_errors=True)  # copies of runs that were not kept
     unit_keys = {view.slug: fps[origin[view.slug][0]].key for view in views}
-    return ReadResult(tuple(views), unit_keys, len(todo), jobs)
+    last_write = {
+        view.slug: datetime.fromtimestamp(fps[origin[view.slug][0]].last_write_ns / 1e9, UTC)
+        for view in views
+        if fps[origin[view.slug][0]].last_write_ns
+    }
+    return ReadResult(tuple(views), unit_keys, last_write, len(todo), jobs)
 
 
 def image_stage(
@@ -412,7 +421,23 @@ def gather(
     problems = Problems()
     read = read_stage(config, problems, writer)
     ctx = site_context(read.views, problems.sorted(), config.title, config.goals)
+    ctx = replace(
+        ctx,
+        built=build_time(),
+        last_write=read.last_write,
+        refresh=config.refresh,
+        stalled_after=config.stalled_after,
+    )
     return read, ctx, problems
+
+
+def build_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds): the time running runs'
+    elapsed and silent times are measured to."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
 
 
 def write_summary(config: BuildConfig, path: Path) -> Path:

@@ -51,6 +51,7 @@ class Fingerprint:
 
     key: str
     input_bytes: int
+    last_write_ns: int = 0  # the newest modification time among the files
 
 
 @cache
@@ -77,15 +78,16 @@ def fingerprint(unit: Unit) -> Fingerprint:
         files = [Path(e.path) for e in scan(folder) if e.is_file(follow_symlinks=False)]
     else:
         files = list(walk_files(folder))
-    total = 0
+    total = newest = 0
     for path in (*files, *unit.depends):
         try:
             st = os.lstat(path)
         except OSError:
             continue
         total += st.st_size
+        newest = max(newest, st.st_mtime_ns)
         digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\n".encode())
-    return Fingerprint(digest.hexdigest(), total)
+    return Fingerprint(digest.hexdigest(), total, newest)
 
 
 def site_manifest(target: Path) -> Path:

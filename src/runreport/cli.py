@@ -115,6 +115,20 @@ def cli() -> None:
     help="Processes reading runs (used when there is more than 32 MB to read).",
 )
 @click.option(
+    "--refresh",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="Pages reload themselves every SECONDS (for a site rebuilt while runs are active).",
+)
+@click.option(
+    "--stalled-after",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    metavar="MINUTES",
+    help="Mark a Running run possibly stalled when none of its files changed for MINUTES.",
+)
+@click.option(
     "--no-cache",
     is_flag=True,
     help="Read every run again and remake every file (default: reuse what is unchanged).",
@@ -132,6 +146,8 @@ def build(
     images: bool,
     image_metrics: tuple[str, ...],
     max_site_mb: float | None,
+    refresh: int | None,
+    stalled_after: float,
     jobs: int,
     no_cache: bool,
 ) -> None:
@@ -155,6 +171,8 @@ def build(
         max_site_mb=max_site_mb,
         jobs=jobs,
         cache=not no_cache,
+        refresh=refresh,
+        stalled_after=stalled_after * 60,
     )
     try:
         result = build_site(config)

@@ -22,7 +22,7 @@ from . import __version__
 from .cache import code_fingerprint
 from .charts import chart_spec, shape_for
 from .errors import Problem, Severity
-from .model import FileRef
+from .model import FileRef, Status
 from .names import slug
 from .readers.base import open_regular
 from .rules import Display, goal
@@ -166,6 +166,48 @@ class SiteContext:
     runs: Mapping[str, RunView]  # by run id
     problems: tuple[Problem, ...]
     warnings: int = field(default=0)
+    built: datetime | None = None  # when the site was built (running runs are shown as of then)
+    last_write: Mapping[str, datetime] = field(default_factory=dict)  # by run slug
+    refresh: int | None = None  # seconds between automatic reloads of every page
+    stalled_after: float = 600.0  # seconds without a write after which a Running run is flagged
+
+    def activity(self, v: RunView) -> Activity | None:
+        """How a Running run is doing as of the build: None for runs that are not Running."""
+        if v.run.status is not Status.RUNNING or self.built is None:
+            return None
+        start = v.run.start_time
+        last = self.last_write.get(v.slug)
+        silent = (self.built - last).total_seconds() if last else None
+        return Activity(
+            elapsed=(self.built - start).total_seconds() if start else None,
+            last_write=last,
+            silent=silent,
+            stalled=silent is not None and silent > self.stalled_after,
+        )
+
+    @property
+    def active(self) -> list[RunView]:
+        """Running runs, by compute target then start time."""
+        running = [v for v in self.runs.values() if v.run.status is Status.RUNNING]
+        return sorted(
+            running,
+            key=lambda v: (
+                v.run.compute_target or "",
+                v.run.start_time is None,
+                v.run.start_time or 0,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A Running run as of the build: seconds since it started and since its files last
+    changed, and whether that silence is long enough to call it possibly stalled."""
+
+    elapsed: float | None
+    last_write: datetime | None
+    silent: float | None
+    stalled: bool
 
 
 def _last_activity(views: Sequence[RunView]) -> datetime | None:
@@ -356,7 +398,13 @@ def write_pages(
     env = environment()
     keys = unit_keys or {}
     site_key = content_key(
-        code_fingerprint(), ctx.title, site_url or "", len(ctx.problems), ctx.warnings
+        code_fingerprint(),
+        ctx.title,
+        site_url or "",
+        len(ctx.problems),
+        ctx.warnings,
+        ctx.refresh,
+        ctx.stalled_after,
     )
 
     def page(path: str, template: str, key: str | None = None, **context: Any) -> None:
@@ -394,7 +442,8 @@ def write_pages(
             if ref.size <= MAX_OUTPUT_BYTES_COPIED:
                 writer.copy(f"runs/{v.slug}/files/{v.files[ref.rel]}", ref.path)
         page_key = None
-        if unit is not None and all(c.slug in keys for c in children):
+        live = any(ctx.activity(r) for r in (v, *children))  # shown as of the build: remade
+        if unit is not None and not live and all(c.slug in keys for c in children):
             page_key = content_key(
                 site_key,
                 unit,
