@@ -67,6 +67,7 @@ class BuildConfig:
     jobs: int = 1
     cache: bool = True  # reuse unchanged runs' parses and the old site's unchanged files
     refresh: int | None = None  # pages reload themselves every this many seconds
+    live: bool = False  # for ``runreport serve``: pages poll data/live.js and reload on change
     stalled_after: float = 600.0  # a Running run silent this many seconds is flagged
 
 
@@ -427,8 +428,16 @@ def gather(
         last_write=read.last_write,
         refresh=config.refresh,
         stalled_after=config.stalled_after,
+        live=config.live,
     )
     return read, ctx, problems
+
+
+def live_script(read: ReadResult, ctx: SiteContext) -> bytes:
+    """``data/live.js``: names what the site was built from (every run's files, the problems),
+    so an open page sees that a rebuild changed something."""
+    key = content_key(*sorted(read.unit_keys.items()), *map(str, ctx.problems))
+    return f'window.RR_LIVE = "{key}";\n'.encode()
 
 
 def build_time() -> datetime:
@@ -469,6 +478,8 @@ def build_site(config: BuildConfig) -> BuildResult:
             site_url=config.site_url,
             unit_keys=read.unit_keys if config.cache else None,
         )
+        if config.live:
+            writer.put("data/live.js", live_script(read, ctx))
         total, largest = writer.total_bytes, writer.largest_page
         if config.max_site_mb is not None and total > config.max_site_mb * 1024 * 1024:
             raise SiteError(

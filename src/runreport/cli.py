@@ -38,6 +38,14 @@ def _report(problems: tuple[Problem, ...]) -> None:
 LOGDIRS = click.argument(
     "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
 )
+STALLED_AFTER = click.option(
+    "--stalled-after",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    metavar="MINUTES",
+    help="Mark a Running run possibly stalled when none of its files changed for MINUTES.",
+)
 GOAL = click.option(
     "--goal",
     "goals",
@@ -120,14 +128,7 @@ def cli() -> None:
     metavar="SECONDS",
     help="Pages reload themselves every SECONDS (for a site rebuilt while runs are active).",
 )
-@click.option(
-    "--stalled-after",
-    type=click.FloatRange(min=0),
-    default=10.0,
-    show_default=True,
-    metavar="MINUTES",
-    help="Mark a Running run possibly stalled when none of its files changed for MINUTES.",
-)
+@STALLED_AFTER
 @click.option(
     "--no-cache",
     is_flag=True,
@@ -332,6 +333,48 @@ def best(logdirs: tuple[Path, ...], metric: str, mode: str | None, stat: str) ->
     click.echo(
         f"{winner.experiment}\t{winner.name}\t{winner.id}\t{metric}={fmt(value)}\t{winner.path}"
     )
+
+
+@cli.command()
+@LOGDIRS
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback by default: only this machine can connect).",
+)
+@click.option("--title", default="Run report", show_default=True, help="Site title.")
+@GOAL
+@INCLUDE_DELETED
+@STALLED_AFTER
+def serve(
+    logdirs: tuple[Path, ...],
+    port: int,
+    host: str,
+    title: str,
+    goals: dict[str, str],
+    include_deleted: bool,
+    stalled_after: float,
+) -> None:
+    """Serve a live site of the runs below LOGDIR..., rebuilt as they change (Ctrl-C stops)."""
+    from .serve import serve as serve_site
+
+    config = BuildConfig(
+        inputs=logdirs,
+        output=Path("unused"),  # serve builds into a temporary folder of its own
+        title=title,
+        goals=goals,
+        include_deleted=include_deleted,
+        stalled_after=stalled_after * 60,
+        jobs=min(os.cpu_count() or 1, 8),
+    )
+    try:
+        serve_site(config, host, port, say=click.echo)
+    except (RunreportError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        pass
 
 
 def main() -> None:

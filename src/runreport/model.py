@@ -137,6 +137,14 @@ class Run:
             return None
         return (self.end_time - self.start_time).total_seconds()
 
+    def wait_for_completion(self, show_output: bool = False, **options: Any) -> Run:
+        """Wait until this run (read from disk) is no longer Running, streaming its logs with
+        ``show_output``, as Azure's ``Run.wait_for_completion``; returns the run as it ended
+        (see :func:`runreport.notebook.wait_for_completion` for the options)."""
+        from .notebook import wait_for_completion
+
+        return wait_for_completion(self, show_output=show_output, **options)
+
     def metric(self, name: str) -> Metric | None:
         """The metric logged under ``name``, or None."""
         for m in self.metrics:

@@ -170,6 +170,7 @@ class SiteContext:
     last_write: Mapping[str, datetime] = field(default_factory=dict)  # by run slug
     refresh: int | None = None  # seconds between automatic reloads of every page
     stalled_after: float = 600.0  # seconds without a write after which a Running run is flagged
+    live: bool = False  # served by ``runreport serve``: pages reload themselves when it changes
 
     def activity(self, v: RunView) -> Activity | None:
         """How a Running run is doing as of the build: None for runs that are not Running."""
@@ -405,6 +406,7 @@ def write_pages(
         ctx.warnings,
         ctx.refresh,
         ctx.stalled_after,
+        ctx.live,
     )
 
     def page(path: str, template: str, key: str | None = None, **context: Any) -> None:

@@ -119,6 +119,7 @@
       renderer: "canvas"
     };
     return window.vegaEmbed(container, full, opts).then(function (result) {
+      restoreSelection(container, result.view);
       container.setAttribute("data-marks", String(countMarks(result.view.scenegraph().root)));
       container.rrView = result.view;  /* for the browser tests and the curious */
       return result;
@@ -497,11 +498,85 @@
     });
   }
 
+  /* ---- live pages (runreport serve): reload when the site changes, keeping the reader's
+     place: scroll position, the runs picked, the stat shown, the runs highlighted in charts - */
+
+  var LIVE_KEY = "runreport-live:" + location.pathname + location.hash;
+  var saved = null;
+
+  function chartKey(container) {
+    return ["data-run", "data-metric", "data-compare", "data-overlay"].map(function (a) {
+      return container.getAttribute(a) || "";
+    }).join("|");
+  }
+
+  function saveState() {
+    var state = { x: window.scrollX, y: window.scrollY, picks: [], stat: null, selections: {} };
+    document.querySelectorAll("input.pick:checked").forEach(function (box) { state.picks.push(box.value); });
+    var stat = document.getElementById("stat-switch");
+    if (stat) state.stat = stat.value;
+    document.querySelectorAll(".chart").forEach(function (container) {
+      if (!container.rrView) return;
+      try {
+        var store = container.rrView.data("pick_store");
+        if (store && store.length) state.selections[chartKey(container)] = store;
+      } catch (e) { /* a chart without a legend selection */ }
+    });
+    try { sessionStorage.setItem(LIVE_KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  function loadState() {
+    try {
+      saved = JSON.parse(sessionStorage.getItem(LIVE_KEY) || "null");
+      sessionStorage.removeItem(LIVE_KEY);
+    } catch (e) { saved = null; }
+    if (!saved) return;
+    var stat = document.getElementById("stat-switch");
+    if (stat && saved.stat) {
+      stat.value = saved.stat;
+      stat.dispatchEvent(new Event("change"));
+    }
+    saved.picks.forEach(function (slug) {
+      document.querySelectorAll("input.pick").forEach(function (box) {
+        if (box.value === slug && !box.checked) box.click();
+      });
+    });
+    window.scrollTo(saved.x, saved.y);
+  }
+
+  function restoreSelection(container, view) {
+    var store = saved && saved.selections[chartKey(container)];
+    if (!store) return;
+    try { view.data("pick_store", store).run(); } catch (e) { /* the chart changed shape */ }
+  }
+
+  function setupLive() {
+    if (!body.hasAttribute("data-live")) return;
+    var first = window.RR_LIVE;
+    window.setInterval(function () {
+      var s = document.createElement("script");
+      s.src = ROOT + "data/live.js?t=" + Date.now();
+      s.onload = function () {
+        s.remove();
+        if (window.RR_LIVE !== first) {
+          saveState();
+          location.reload();
+        }
+      };
+      s.onerror = function () { s.remove(); };  /* the server is rebuilding or gone: try again */
+      document.head.appendChild(s);
+    }, 2000);
+  }
+
   function start() {
     var page = body.getAttribute("data-page");
     if (page === "run") drawRunCharts();
     if (page === "experiment") setupRunTable();
     if (page === "compare") setupCompare();
+    if (body.hasAttribute("data-live")) {
+      loadState();
+      setupLive();
+    }
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
