@@ -91,6 +91,9 @@ def test_an_open_page_follows_its_run(served: tuple[Server, Path]) -> None:
         page.mouse.wheel(0, 300)
         page.wait_for_function("() => window.scrollY > 100")
         scrolled = page.evaluate("() => window.scrollY")
+        marks = "() => +(document.querySelector('.chart[data-marks]') || {}).dataset?.marks || 0"
+        page.wait_for_function(f"() => ({marks})() > 0")
+        drawn = page.evaluate(marks)
         # the run logs 30 more points: the page shows them without a reload by hand
         mark = len(server.lines)
         with (logs / "live" / "metrics.jsonl").open("a") as fh:
@@ -98,6 +101,7 @@ def test_an_open_page_follows_its_run(served: tuple[Server, Path]) -> None:
                 fh.write(json.dumps({"name": "loss", "value": 1.0 / (s + 1), "step": s}) + "\n")
         server.wait_for(r"built \d+ pages for 2 runs \(1 read", after=mark)
         page.wait_for_function(f"() => ({count})() === '50'", timeout=20_000)
+        page.wait_for_function(f"() => ({marks})() > {drawn}")  # the chart has the new points
         assert abs(page.evaluate("() => window.scrollY") - scrolled) < 5  # the reader's place kept
         # the experiment page keeps the runs picked and the stat shown across an update
         page.click(".crumbs a >> nth=1")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Callable
@@ -45,6 +46,9 @@ def serve(
     on every change below the inputs until ``stop`` is set or Ctrl-C; then stop the server and
     remove the site. A failed rebuild is reported and the last good site keeps being served."""
     stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a process manager, `timeout`, `kill`) stops as cleanly as Ctrl-C
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     workdir = Path(tempfile.mkdtemp(prefix="runreport-serve-"))
     site = workdir / "site"
     config = replace(config, output=site, live=True)
