@@ -30,6 +30,7 @@ from .pages import (
     SiteContext,
     content_key,
     data_file,
+    data_key,
     data_path,
     site_context,
     templates_dir,
@@ -182,11 +183,6 @@ def read_unit(
     if save:
         unit_cache.save(unit, fp, result)
     return result, written
-
-
-def data_key(unit_key: str) -> str:
-    """What a run's data file is made from: its unit's files (the path names the run)."""
-    return content_key("data", unit_key)
 
 
 def csv_key(fp: Fingerprint, csv_path: str) -> str:

@@ -300,6 +300,11 @@ def data_path(v: RunView) -> str:
     return f"data/runs/{v.slug}.js"
 
 
+def data_key(unit_key: str) -> str:
+    """What a run's data file is made from: its unit's files (the path names the run)."""
+    return content_key("data", unit_key)
+
+
 def data_file(v: RunView) -> bytes:
     """A run's data file: its charts' specs and compact columns, and its images."""
     return _js_data(f"runs/{v.slug}", v.data())
@@ -476,11 +481,11 @@ def write_pages(
                 Display=Display,
             )
         data_rel = data_path(v)
-        data_key = content_key("data", unit) if unit else None
+        key = data_key(unit) if unit else None
         if writer.has(data_rel):
             pass  # written by the process that read the run
-        elif data_key is None or not writer.reuse(data_rel, data_key):
-            writer.put(data_rel, data_file(v), data_key)
+        elif key is None or not writer.reuse(data_rel, key):
+            writer.put(data_rel, data_file(v), key)
         for rel, image in v.embedded.items():
             image_key = content_key("embedded", unit, rel) if unit else None
             if image_key is None or not writer.reuse(rel, image_key):
