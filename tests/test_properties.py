@@ -19,8 +19,15 @@ from hypothesis import strategies as st
 from runreport.errors import Problems
 from runreport.model import Kind, Metric
 from runreport.names import MAX_SLUG_CHARS, safe_relpath, slug
+from runreport.pages import data_file
 from runreport.readers import read_runs
-from runreport.views import decode_column, encode_column, encode_labels, metric_view
+from runreport.views import (
+    decode_column,
+    encode_column,
+    encode_labels,
+    metric_view,
+    run_view,
+)
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -68,10 +75,7 @@ def _read_with(files: dict[str, bytes]) -> None:
         problems = Problems()
         runs = read_runs([Path(tmp)], problems)  # must not raise
         for run in runs:
-            for m in run.metrics:
-                view = metric_view(m)
-                if view.chart is not None:
-                    orjson.dumps(view.chart, option=orjson.OPT_SERIALIZE_NUMPY)  # as pages do
+            data_file(run_view(run))  # every chart's columns encoded, as the build does
 
 
 @SETTINGS

@@ -21,6 +21,7 @@ from . import __version__
 from .errors import Problem
 from .readers import Unit
 from .readers.base import scan, walk_files
+from .site import file_identity
 from .views import RunView
 
 #: Bumped when what an entry holds changes shape.
@@ -86,7 +87,7 @@ def fingerprint(unit: Unit) -> Fingerprint:
             continue
         total += st.st_size
         newest = max(newest, st.st_mtime_ns)
-        digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\n".encode())
+        digest.update(f"{file_identity(path, st)}\n".encode())
     return Fingerprint(digest.hexdigest(), total, newest)
 
 

@@ -38,6 +38,8 @@ def _report(problems: tuple[Problem, ...]) -> None:
 LOGDIRS = click.argument(
     "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
 )
+#: Processes reading runs when the command line is not told: one per core, at most 8.
+DEFAULT_JOBS = min(os.cpu_count() or 1, 8)
 STALLED_AFTER = click.option(
     "--stalled-after",
     type=click.FloatRange(min=0),
@@ -118,7 +120,7 @@ def cli() -> None:
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
-    default=min(os.cpu_count() or 1, 8),
+    default=DEFAULT_JOBS,
     show_default="one per core, at most 8",
     help="Processes reading runs (used when there is more than 32 MB to read).",
 )
@@ -367,7 +369,7 @@ def serve(
         goals=goals,
         include_deleted=include_deleted,
         stalled_after=stalled_after * 60,
-        jobs=min(os.cpu_count() or 1, 8),
+        jobs=DEFAULT_JOBS,
     )
     try:
         serve_site(config, host, port, say=click.echo)

@@ -26,7 +26,7 @@ from .model import FileRef, Status
 from .names import slug
 from .readers.base import open_regular
 from .rules import Display, goal
-from .site import SiteWriter
+from .site import SiteWriter, file_identity
 from .views import STATS, MetricView, RunView, best_by_metric, clean_log, fmt, status_counts
 
 #: Bytes of a log shown on the run page (the tail; the whole file is linked).
@@ -500,7 +500,7 @@ def _identity(path: Path) -> str:
         st = os.lstat(path)
     except OSError:
         return f"{path}:missing"
-    return f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+    return file_identity(path, st)
 
 
 def _log_view(v: RunView, ref: FileRef) -> LogView:

@@ -31,6 +31,12 @@ def _check_relpath(rel: str) -> str:
     return rel
 
 
+def file_identity(path: Path | str, st: os.stat_result) -> str:
+    """A file as the parse cache and the site's keys know it: path, size, modification time
+    and inode, so a file rewritten or replaced gets a new identity."""
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
 def write_file(root: str, rel: str, data: bytes) -> os.stat_result:
     """Write ``data`` to ``rel`` below ``root`` (folders made as needed) and return its stat;
     for worker processes writing into a staging folder that a :class:`SiteWriter` then
@@ -212,7 +218,7 @@ class SiteWriter:
         """Copy ``source`` (a log or output, never through a link) to ``rel``, or link the old
         site's copy when the source is the same file, unchanged."""
         st = os.lstat(source)
-        key = f"copy:{source.absolute()}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        key = f"copy:{file_identity(source.absolute(), st)}"
         if self.reuse(rel, key):
             return
         dest = self._dest(rel)
