@@ -6,8 +6,10 @@ broken internal link. Uses Debian's /usr/bin/chromium (tests/run.sh installs it)
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
+import io
 import os
 import threading
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from typing import Any
 
 import pytest
 from htmlparse import parse_file
+from tests_helpers import data_file
 
 from runreport.build import BuildConfig, build_site
 
@@ -281,6 +284,16 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
         link.click()
     text = Path(info.value.path()).read_text()
     assert text.startswith("x,y\n") and text.count("\n") >= 3
+    # every point, as exact numbers, from the run's full-resolution data file
+    full = page.locator("a.csv-full", has_text="CSV, every point").first
+    metric, slug = full.get_attribute("data-metric"), full.get_attribute("data-run")
+    with page.expect_download() as info:
+        full.click()
+    rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text())))
+    expected = data_file(example_site / "data" / "full" / f"{slug}.js")[metric]
+    assert rows[0] == expected["columns"]
+    got = [[float(cell) for cell in row] for row in rows[1:]]
+    assert got == [list(row) for row in zip(*expected["data"], strict=True)]
     # the compare page: all runs of a chart in one CSV
     href = _compare_all_href(example_site, "mnist-sweep")
     page.goto(example_site.as_uri() + "/" + href.removeprefix("../"))
@@ -292,6 +305,9 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
     assert rows[0] == "series,x,y" and len({r.split(",")[0] for r in rows[1:]}) >= 6
     # the per-run links to every point come with the chart's data, when it comes into view
     page.locator(".chart").first.scroll_into_view_if_needed()
-    full = page.locator("p.export a[download]").first
-    assert (example_site / full.get_attribute("href")).is_file()  # type: ignore[operator]
+    per_run = page.locator("p.export a.csv-full").first
+    with page.expect_download() as info:
+        per_run.click()
+    rows = Path(info.value.path()).read_text().splitlines()
+    assert len(rows) > 1 and all(len(r.split(",")) == len(rows[0].split(",")) for r in rows)
     context.close()

@@ -42,7 +42,9 @@ def _run_files(inodes: dict[str, int], slug_prefix: str) -> dict[str, int]:
     return {
         k: v
         for k, v in inodes.items()
-        if k.startswith((f"runs/{slug_prefix}", f"data/runs/{slug_prefix}"))
+        if k.startswith(
+            (f"runs/{slug_prefix}", f"data/runs/{slug_prefix}", f"data/full/{slug_prefix}")
+        )
     }
 
 
@@ -55,7 +57,7 @@ def test_an_unchanged_rebuild_reuses_every_run_file(tmp_path: Path) -> None:
     assert second.read == 0  # every run from the parse cache
     after = _inodes(site)
     run_files = _run_files(before, "r")
-    assert run_files and second.reused == len(run_files)  # pages, data files, CSVs
+    assert run_files and second.reused == len(run_files)  # pages, data files
     assert all(after[k] == v for k, v in run_files.items())
     # and the site is exactly what a build from scratch makes
     scratch = tmp_path / "scratch"
@@ -111,11 +113,34 @@ def test_a_file_changed_in_the_old_site_is_made_again(tmp_path: Path) -> None:
     assert page.read_bytes() == good
 
 
+def test_a_data_file_gone_from_the_old_site_is_made_again(tmp_path: Path) -> None:
+    """Cached runs come without their plotted columns: the old site's data files are reused,
+    and a run whose file is missing is read again rather than written without its data."""
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    expected = _bytes(site)
+    next((site / "data" / "runs").glob("r0-*.js")).unlink()
+    next((site / "data" / "full").glob("r1-*.js")).unlink()
+    result = build_site(BuildConfig(inputs=(logs,), output=site))
+    assert result.read == 2 and _bytes(site) == expected
+
+
+def test_chart_images_from_cached_runs(tmp_path: Path) -> None:
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    result = build_site(BuildConfig(inputs=(logs,), output=site, images=True))
+    assert result.read == 0  # every run from the cache, its plotted columns too
+    scratch = tmp_path / "scratch"
+    build_site(BuildConfig(inputs=(logs,), output=scratch, images=True, cache=False))
+    pngs = {k: v for k, v in _bytes(site).items() if k.endswith((".png", ".svg"))}
+    assert pngs and pngs == {k: v for k, v in _bytes(scratch).items() if k in pngs}
+
+
 def test_a_damaged_cache_is_a_miss(tmp_path: Path) -> None:
     logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
     build_site(BuildConfig(inputs=(logs,), output=site))
     expected = _bytes(site)
-    for entry in (cache_dir() / "units").glob("*.pickle"):
+    for entry in (cache_dir() / "units").glob("*.*"):
         entry.write_bytes(b"not a pickle")
     for entry in (cache_dir() / "sites").glob("*.json"):
         entry.write_bytes(b"{")
@@ -149,6 +174,6 @@ def test_a_run_id_seen_twice_keeps_the_first_copy_and_its_files(
         assert result.runs == 1 and any("seen twice" in p.message for p in result.problems)
         data = data_file(next((site / "data" / "runs").glob("dup-*.js")))
         assert list(data["charts"]) == ["loss"]  # the first copy's data, not the second's
-        csvs = [p.name for p in (site / "runs").glob("dup-*/csv/*.csv")]
-        assert len(csvs) == 1 and csvs[0].startswith("loss")
+        [full] = (site / "data" / "full").glob("dup-*.js")
+        assert list(data_file(full)) == ["loss"]
     assert not (site / ".staging").exists()

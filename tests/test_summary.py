@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import EXAMPLE_LOGS, write_run
 from htmlparse import parse_file
+from tests_helpers import data_file
 
 from runreport.build import BuildConfig, build_site
 from runreport.cli import cli
@@ -171,9 +170,9 @@ def test_site_url_sets_canonical_links_only(tmp_path: Path) -> None:
     assert hrefs and not any("x.org" in h for h in hrefs)
 
 
-def test_full_resolution_csv(tmp_path: Path) -> None:
+def test_full_resolution_data(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
-    values = [float(i % 97) for i in range(10_000)]
+    values = [float(i % 97) + 0.1 for i in range(10_000)]
     write_run(
         logs,
         "r",
@@ -184,36 +183,51 @@ def test_full_resolution_csv(tmp_path: Path) -> None:
     )
     site = tmp_path / "site"
     build_site(BuildConfig(inputs=(logs,), output=site))
-    [file] = list(site.rglob("*.csv"))
-    rows = list(csv.reader(io.StringIO(file.read_text())))
-    assert rows[0] == ["step", "value"] and len(rows) == 10_001  # every point, not the plot
-    assert [float(r[1]) for r in rows[1:]] == values
+    assert not list(site.rglob("*.csv"))  # CSV text is made by the page, when asked
+    [file] = (site / "data" / "full").glob("*.js")
+    [metric] = data_file(file).values()
+    assert metric["columns"] == ["step", "value"]  # names as logged; the page quotes formulas
+    assert metric["data"] == [list(range(10_000)), values]  # every point, exactly
     page = next((site / "runs").glob("*.html")).read_text()
     assert "CSV, every point (10000 rows)" in page
     plotted = re.search(r"CSV as plotted \((\d+) points\)", page)
     assert plotted and 1000 < int(plotted.group(1)) <= 2002
 
 
-def test_csv_files_written_in_one_batch_match_one_by_one() -> None:
-    """A run's numeric series are written as one table and cut apart: each file must be what
-    writing that metric alone gives, header and every row (NaN, infinities, ints, floats)."""
+def test_full_data_forms() -> None:
+    """Numeric arrays go to the page in exact forms; values as logged (with gaps) and integers
+    a double cannot hold go as CSV made here (NaN and infinities spelled out, formulas quoted)."""
     import numpy as np
 
-    from runreport.export import metric_csv, metric_csvs
-    from runreport.model import Kind, Metric
+    from runreport.export import full_data
+    from runreport.model import Kind, Metric, Run, Status
+    from runreport.views import decode_column, run_view
 
-    metrics = [
+    big = np.array([2**53, 2**53 + 1], dtype=np.int64)
+    metrics = (
         Metric("a", Kind.SCALAR, {"step": np.arange(3), "value": np.array([0.1, np.nan, 2.0])}),
-        Metric("b", Kind.SCALAR, {"step": np.arange(0), "value": np.array([], dtype=float)}),
-        Metric("=c", Kind.SCALAR, {"step": np.arange(2), "value": np.array([np.inf, -1e300])}),
-        Metric("d", Kind.SCALAR, {"value": np.array([1.5, 2.5])}),
-        Metric("e", Kind.ROW, {"x": (1, 2), "y": ("text", 3)}),
-    ]
-    batched = metric_csvs(metrics)
-    assert batched == [metric_csv(m) for m in metrics]
-    assert batched[0] == b"step,value\n0,0.1\n1,NaN\n2,2.0\n"
-    assert batched[1] == b"step,value\n"
-    rows = list(csv.reader(io.StringIO(batched[2].decode())))
-    assert rows == [["step", "value"], ["0", "inf"], ["1", "-1e+300"]]
-    assert batched[3] == b"value\n1.5\n2.5\n"
-    assert batched[4] == b"x,y\n1,text\n2,3\n"
+        Metric(
+            "=c", Kind.SCALAR, {"step": np.array([5, 1, 9]), "value": np.array([np.inf, -1e300, 3])}
+        ),
+        Metric("big", Kind.SCALAR, {"step": np.arange(2), "value": big}),
+        Metric("e", Kind.TABLE, {"x": (1, 2), "=y": (0.5, None)}),
+    )
+    run = Run(
+        id="r",
+        name="r",
+        experiment="x",
+        status=Status.COMPLETED,
+        format="t",
+        path=Path("r"),
+        metrics=metrics,
+    )
+    view = run_view(run)
+    full = full_data(view)
+    a = full["a"]
+    assert a["columns"] == ["step", "value"] and a["data"][0] == {"start": 0, "step": 1, "n": 3}
+    values = np.frombuffer(__import__("base64").b64decode(a["data"][1]["f64"]), "<f8")
+    assert values[0] == 0.1 and np.isnan(values[1]) and values[2] == 2.0
+    assert decode_column(full["=c"]["data"][0]) == [5, 1, 9]
+    assert decode_column(full["=c"]["data"][1]) == [np.inf, -1e300, 3.0]
+    assert full["big"] == {"csv": f"step,value\n0,{2**53}\n1,{2**53 + 1}\n"}
+    assert full["e"]["csv"] == "x,'=y\n1,0.5\n2,\n"  # values as logged, not arrays

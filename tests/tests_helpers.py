@@ -13,7 +13,7 @@ from runreport.views import decode_column
 
 def data_file(path: Path) -> dict[str, Any]:
     """The object a site data file (``data/**/*.js``) assigns to ``window.RR_DATA[key]``, with
-    each chart's columns decoded."""
+    each chart's columns decoded (and each column of a full-resolution file)."""
     text = path.read_text(encoding="utf-8")
     m = re.fullmatch(
         r'\(window\.RR_DATA=window\.RR_DATA\|\|\{\}\)\[("[^"]*")\]=(.*);\n', text, re.S
@@ -24,4 +24,8 @@ def data_file(path: Path) -> dict[str, Any]:
         for key in ("x", "y", "series"):
             if key in chart:
                 chart[key] = decode_column(chart[key])
+    if m.group(1).startswith('"full/'):
+        for metric in value.values():
+            if "data" in metric:
+                metric["data"] = [decode_column(c) for c in metric["data"]]
     return value

@@ -22,9 +22,9 @@ from tqdm import tqdm
 
 from . import cache as unit_cache
 from .cache import Fingerprint, UnitResult, cache_dir
-from .charts import vega_lite_version
+from .charts import load_shapes, vega_lite_version
 from .errors import ConfigError, Problem, Problems, Severity, SiteError
-from .export import chart_images, csv_files
+from .export import chart_images
 from .names import slug
 from .pages import (
     SiteContext,
@@ -32,12 +32,16 @@ from .pages import (
     data_file,
     data_key,
     data_path,
+    full_file,
+    full_key,
+    full_path,
+    run_sections,
     site_context,
     templates_dir,
     write_pages,
 )
 from .readers import Unit, assemble, discover, read_runs
-from .site import SiteWriter, write_file
+from .site import SiteWriter, Staged, stage_file
 from .summary import SummaryOptions, key_metrics, summary_markdown
 from .views import RunView, run_view
 
@@ -145,63 +149,65 @@ class ReadResult:
     views: tuple[RunView, ...]
     unit_keys: Mapping[str, str]
     last_write: Mapping[str, datetime]  # by run slug: when its files last changed
+    sections: Mapping[str, str]  # by run slug: its page's parts made from it alone
     read: int = 0  # units read (the others came from the cache)
     processes: int = 1  # processes that read them
 
 
-#: What reading a unit wrote, per run: (site path, key, size, mtime) of each file.
-Written = list[list[tuple[str, str, int, int]]]
+#: What reading a unit wrote, per run: the files it staged.
+Written = list[list[Staged]]
 
 
 def read_unit(
-    unit: Unit, fp: Fingerprint, site_dir: str | None, save: bool
+    unit: Unit, fp: Fingerprint, stage: str | None, save: bool
 ) -> tuple[UnitResult, Written]:
-    """Read one unit and make everything that depends on it alone: its runs' views, and (into
-    ``site_dir``, a staging folder laid out as the site) their data files and full-resolution
-    CSV files; keep the result in the parse cache when ``save``. The views keep no metric
-    columns (what pages need is in them). Runs in worker processes, so the heavy work of a
-    build is spread over the cores."""
+    """Read one unit and make everything that depends on it alone: its runs' views, and
+    their data files and full-resolution data files (staged at ``stage`` + a number, in the
+    site's temp folder); keep the result in the parse cache when ``save``. The views keep no
+    metric columns (what pages need is in them). Runs in worker processes, so the heavy work
+    of a build is spread over the cores."""
     problems = Problems()
     views = []
+    sections = []
     written: Written = []
     for run in unit.reader.read(unit.folder, problems):
         view = run_view(run)
         for m in view.metrics:
             _ = m.table_attrs  # made here, once, and kept with the view
-        files: list[tuple[str, str, int, int]] = []
-        if site_dir is not None:
-            made = csv_files(view)
-            keys = {path: csv_key(fp, path) for path in made}
-            made[data_path(view)] = data_file(view)
-            keys[data_path(view)] = data_key(fp.key)
-            for rel, data in made.items():
-                st = write_file(site_dir, rel, data)
-                files.append((rel, keys[rel], st.st_size, st.st_mtime_ns))
+        sections.append(run_sections(view))
+        files: list[Staged] = []
+        if stage is not None:
+            made = [(data_path(view), data_key(fp.key), data_file(view))]
+            full = full_file(view)
+            if full is not None:
+                made.append((full_path(view), full_key(fp.key), full))
+            for rel, key, data in made:
+                staged_at = f"{stage}{sum(map(len, written)) + len(files)}"
+                files.append(stage_file(staged_at, rel, key, data))
         written.append(files)
         views.append(replace(view, run=replace(run, metrics=())))
-    result = UnitResult(tuple(views), problems.sorted())
+    result = UnitResult(tuple(views), problems.sorted(), tuple(sections))
     if save:
         unit_cache.save(unit, fp, result)
     return result, written
 
 
-def csv_key(fp: Fingerprint, csv_path: str) -> str:
-    """What a CSV file is made from: its unit's files (the path names run and metric)."""
-    return content_key("csv", fp.key, csv_path)
-
-
-def _csv_items(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:
-    """The CSV files of ``views`` (site path, key), as a cached unit's are found in the old
+def _unit_files(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:
+    """The data files of ``views`` (site path, key), as a cached unit's are found in the old
     site."""
-    paths = [v.csv_path(m.name) for v in views for m in v.metrics if m.chart is not None]
-    return [(path, csv_key(fp, path)) for path in paths]
+    files = []
+    for v in views:
+        files.append((data_path(v), data_key(fp.key)))
+        if any(m.chart is not None for m in v.metrics):
+            files.append((full_path(v), full_key(fp.key)))
+    return files
 
 
 def _read_fresh(
     units: Sequence[Unit],
     fps: Sequence[Fingerprint],
     jobs: int,
-    site_dirs: Sequence[str | None],
+    stages: Sequence[str | None],
     save: bool,
 ) -> Iterator[tuple[int, tuple[UnitResult, Written]]]:
     """Read ``units``, yielding (index, result) as each is done: here when ``jobs`` is 1,
@@ -209,7 +215,7 @@ def _read_fresh(
     processes (from the front), so that no time is lost while the workers start."""
     if jobs <= 1:
         for i, unit in enumerate(units):
-            yield i, read_unit(unit, fps[i], site_dirs[i], save)
+            yield i, read_unit(unit, fps[i], stages[i], save)
         return
     pending = deque(range(len(units)))
     lock = threading.Lock()
@@ -239,13 +245,14 @@ def _read_fresh(
                     i = take(front=True)
                     if i is None:
                         break
-                    future = pool.submit(read_unit, units[i], fps[i], site_dirs[i], save)
+                    future = pool.submit(read_unit, units[i], fps[i], stages[i], save)
                     future.add_done_callback(partial(finished, i))
         except BaseException as exc:  # reported by the caller's thread
             failure.append(exc)
         finally:
             done.put(None)
 
+    load_shapes()
     # forkserver, not fork: forking a process whose polars threads are running can deadlock.
     # The server starts now, with one polars thread per worker (the workers fill the cores).
     context = multiprocessing.get_context("forkserver")
@@ -264,7 +271,7 @@ def _read_fresh(
     try:
         fed = False
         while not fed:
-            # the workers' results as they come (their CSV files are written, not held) ...
+            # the workers' results as they come (their data files are written, not held) ...
             while not done.empty():
                 item = done.get()
                 if item is None:
@@ -274,7 +281,7 @@ def _read_fresh(
             # ... between units of this process's own share
             own = take(front=False)
             if own is not None:
-                yield own, read_unit(units[own], fps[own], site_dirs[own], save)
+                yield own, read_unit(units[own], fps[own], stages[own], save)
             elif not fed:
                 item = done.get()
                 if item is None:
@@ -295,21 +302,25 @@ def read_stage(
     """Stage 1: every run below the inputs, as views (classified, summarised, charted).
 
     A unit whose files are unchanged since an earlier build comes from the parse cache (and,
-    when ``writer`` is given, its CSV files from the old site); the others are read, in
-    parallel processes when there is enough to read, and their CSV files written to ``writer``.
+    when ``writer`` is given, its data files from the old site); the others are read, in
+    parallel processes when there is enough to read, and their data files written to
+    ``writer``.
     A progress bar appears on a terminal when this takes more than two seconds.
     """
     units = discover(config.inputs, problems)
     fps = [unit_cache.fingerprint(u) for u in units]
     results: list[UnitResult | None] = []
+    # a cached unit's plotted columns are needed only for chart images, or when there is no
+    # old site to take its data files from
+    charts = writer is None or bool(config.images)
     for unit, fp in zip(units, fps, strict=True):
-        cached = unit_cache.load(unit, fp) if config.cache else None
+        cached = unit_cache.load(unit, fp, charts=charts) if config.cache else None
         if (
             cached is not None
             and writer is not None
-            and not writer.can_reuse_all(_csv_items(cached.views, fp))
+            and not writer.can_reuse_all(_unit_files(cached.views, fp))
         ):
-            cached = None  # the old site lacks its CSV files: read again to make them
+            cached = None  # the old site lacks its data files: read again to make them
         results.append(cached)
     todo = [i for i, r in enumerate(results) if r is None]
     size = sum(fps[i].input_bytes for i in todo)
@@ -324,14 +335,16 @@ def read_stage(
         leave=False,
         disable=not sys.stderr.isatty(),
     )
-    # each unit read writes into its own staging folder: which copy of a run id is kept is
-    # known only when all are read
+    # units stage their files in one folder (unit i's as "i-0", "i-1", ...): which copy of a
+    # run id is kept is known only when all are read
     staging = os.path.join(writer.tmp, ".staging") if writer is not None else None
+    if staging is not None:
+        os.makedirs(staging, exist_ok=True)
     fresh = _read_fresh(
         [units[i] for i in todo],
         [fps[i] for i in todo],
         jobs,
-        [os.path.join(staging, str(i)) if staging else None for i in todo],
+        [os.path.join(staging, f"{i}-") if staging else None for i in todo],
         config.cache,
     )
     staged: dict[int, Written] = {}
@@ -359,17 +372,23 @@ def read_stage(
         for view in views:
             i, j = origin[view.slug]
             if i in staged:
-                writer.adopt(os.path.join(staging, str(i)), staged[i][j])
-            elif not writer.reuse_all(_csv_items([view], fps[i])):
+                writer.adopt(staged[i][j])
+            elif not writer.reuse_all(_unit_files([view], fps[i])):
                 raise SiteError(f"{config.output}: changed during the build; build again")
         shutil.rmtree(staging, ignore_errors=True)  # copies of runs that were not kept
     unit_keys = {view.slug: fps[origin[view.slug][0]].key for view in views}
+    sections = {}
+    for view in views:
+        i, j = origin[view.slug]
+        done = results[i]
+        if done is not None and j < len(done.sections):
+            sections[view.slug] = done.sections[j]
     last_write = {
         view.slug: datetime.fromtimestamp(fps[origin[view.slug][0]].last_write_ns / 1e9, UTC)
         for view in views
         if fps[origin[view.slug][0]].last_write_ns
     }
-    return ReadResult(tuple(views), unit_keys, last_write, len(todo), jobs)
+    return ReadResult(tuple(views), unit_keys, last_write, sections, len(todo), jobs)
 
 
 def image_stage(
@@ -414,7 +433,7 @@ def gather(
     config: BuildConfig, writer: SiteWriter | None = None
 ) -> tuple[ReadResult, SiteContext, Problems]:
     """Read and classify: every run's view and the site's context (with ``writer``, also the
-    runs' CSV files)."""
+    runs' data files)."""
     problems = Problems()
     read = read_stage(config, problems, writer)
     ctx = site_context(read.views, problems.sorted(), config.title, config.goals)
@@ -473,6 +492,7 @@ def build_site(config: BuildConfig) -> BuildResult:
             writer,
             site_url=config.site_url,
             unit_keys=read.unit_keys if config.cache else None,
+            sections=read.sections,
         )
         if config.live:
             writer.put("data/live.js", live_script(read, ctx))

@@ -13,16 +13,17 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import Problem
 from .readers import Unit
 from .readers.base import scan, walk_files
 from .site import file_identity
-from .views import RunView
+from .views import MetricView, RunView
 
 #: Bumped when what an entry holds changes shape.
 CACHE_FORMAT = 1
@@ -44,6 +45,7 @@ class UnitResult:
 
     views: tuple[RunView, ...]
     problems: tuple[Problem, ...]
+    sections: tuple[str, ...] = ()  # each view's pages.run_sections, when made
 
 
 @dataclass(frozen=True)
@@ -102,25 +104,74 @@ def _entry(unit: Unit) -> Path:
     return cache_dir() / "units" / f"{name}.pickle"
 
 
-def load(unit: Unit, fp: Fingerprint) -> UnitResult | None:
-    """The cached result of ``unit`` if its files are as they were, else None."""
+#: A chart's plotted columns (see :func:`runreport.views.run_view`): kept in an entry's second
+#: file, which a build loads only when it needs them (its data files are otherwise reused).
+_CHART_DATA = ("x", "y", "v", "series")
+
+
+def load(unit: Unit, fp: Fingerprint, *, charts: bool = True) -> UnitResult | None:
+    """The cached result of ``unit`` if its files are as they were, else None; without
+    ``charts``, its views' charts hold their specs but not their plotted columns (a tenth of
+    the bytes to load)."""
+    path = _entry(unit)
     try:
-        data = _entry(unit).read_bytes()
-        key, result = pickle.loads(data)
+        key, result = pickle.loads(path.read_bytes())
+        if key != fp.key or not isinstance(result, UnitResult):
+            return None
+        if not charts:
+            return result
+        key, data = pickle.loads(path.with_suffix(".charts").read_bytes())
+        if key != fp.key:
+            return None
     except Exception:  # missing, damaged, or written by other code: a miss
         return None
-    if key != fp.key or not isinstance(result, UnitResult):
-        return None
-    return result
+    return _with_chart_data(result, data)
 
 
 def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
     """Keep ``result`` for the next build (best effort: an unwritable cache costs only time)."""
     path = _entry(unit)
+    light, data = _without_chart_data(result)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps((fp.key, result), protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
+        for dest, value in ((path.with_suffix(".charts"), data), (path, light)):
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps((fp.key, value), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, dest)
     except OSError:
         pass
+
+
+ChartData = list[list[dict[str, Any]]]  # per view, per metric: its chart's plotted columns
+
+
+def _without_chart_data(result: UnitResult) -> tuple[UnitResult, ChartData]:
+    views, data = [], []
+    for view in result.views:
+        metrics, columns = [], []
+        for m in view.metrics:
+            chart = m.chart or {}
+            columns.append({k: chart[k] for k in _CHART_DATA if k in chart})
+            light = {k: v for k, v in chart.items() if k not in _CHART_DATA}
+            metrics.append(_with_chart(m, light) if m.chart is not None else m)
+        views.append(replace(view, metrics=tuple(metrics)))
+        data.append(columns)
+    return replace(result, views=tuple(views)), data
+
+
+def _with_chart_data(result: UnitResult, data: ChartData) -> UnitResult:
+    views = []
+    for view, columns in zip(result.views, data, strict=True):
+        metrics = tuple(
+            _with_chart(m, {**m.chart, **cols}) if m.chart is not None else m
+            for m, cols in zip(view.metrics, columns, strict=True)
+        )
+        views.append(replace(view, metrics=metrics))
+    return replace(result, views=tuple(views))
+
+
+def _with_chart(m: MetricView, chart: dict[str, Any]) -> MetricView:
+    """``m`` with another chart dict, keeping what its cached properties already made."""
+    new = replace(m, chart=chart)
+    new.__dict__.update((k, v) for k, v in m.__dict__.items() if k not in new.__dict__)
+    return new

@@ -1,19 +1,22 @@
-"""Vega-Lite chart specs: the only module that imports altair.
+"""Vega-Lite chart specs: the only module that builds them with altair.
 
 Each chart *shape* is built once with altair, its data given by name (``data``), and validated
 against the Vega-Lite schema. Pages fill in the data as compact columns, so no user text ever
 becomes a Vega-Lite field name: fields are always ``x``, ``y`` and ``series``, and metric names
-appear only as axis titles and data values.
+appear only as axis titles and data values. The validated shapes are kept in the cache folder
+(per runreport code and altair version), so a build imports altair only to make them.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import re
 from functools import cache, lru_cache
+from importlib.metadata import version
 from typing import Any
 
-import altair as alt
+import orjson
 
 #: Series with at most this many points also get point marks (a single point stays visible).
 MAX_POINTS_WITH_MARKERS = 60
@@ -31,17 +34,61 @@ SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap")
 
 def vega_lite_version() -> str:
     """The Vega-Lite version altair targets, as ``major.minor`` (for vl-convert's bundle)."""
-    major, minor, *_ = alt.SCHEMA_VERSION.lstrip("v").split(".")
-    return f"{major}.{minor}"
+    return str(_stored()["vega_lite"])
+
+
+def _shape(name: str) -> dict[str, Any]:
+    """The validated spec of one shape."""
+    if name not in SHAPES:
+        raise ValueError(f"unknown chart shape {name!r}; expected one of {SHAPES}")
+    shape: dict[str, Any] = _stored()["shapes"][name]
+    return shape
+
+
+def load_shapes() -> None:
+    """Load (or make) the shapes now: before worker processes start, each of which would
+    otherwise make them too on a first build."""
+    _stored()
 
 
 @cache
-def _shape(name: str) -> dict[str, Any]:
-    """The validated spec of one shape (cached: built and validated once per process)."""
-    if name not in SHAPES:
-        raise ValueError(f"unknown chart shape {name!r}; expected one of {SHAPES}")
-    if name == "heatmap":
-        return _heatmap()
+def _stored() -> dict[str, Any]:
+    """Every shape and the Vega-Lite version: read from the cache folder, else made with
+    altair (and kept there, best effort)."""
+    from .cache import cache_dir, code_fingerprint  # cache imports views, which import this
+
+    path = cache_dir() / f"shapes-{code_fingerprint()[:16]}-altair{version('altair')}.json"
+    try:
+        stored = orjson.loads(path.read_bytes())
+        if isinstance(stored, dict) and set(stored.get("shapes", ())) == set(SHAPES):
+            return stored
+    except (OSError, orjson.JSONDecodeError):
+        pass
+    made = _made()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(orjson.dumps(made))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return made
+
+
+def _made() -> dict[str, Any]:
+    import altair as alt
+
+    major, minor, *_ = alt.SCHEMA_VERSION.lstrip("v").split(".")
+    return {
+        "vega_lite": f"{major}.{minor}",
+        "shapes": {name: _heatmap() if name == "heatmap" else _line(name) for name in SHAPES},
+    }
+
+
+def _line(name: str) -> dict[str, Any]:
+    """A line chart shape, validated."""
+    import altair as alt
+
     points = name.endswith("_points")
     data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
     base = alt.Chart(data).properties(width="container", height=CHART_HEIGHT_PX)
@@ -79,6 +126,8 @@ def _shape(name: str) -> dict[str, Any]:
 
 def _heatmap() -> dict[str, Any]:
     """Confusion-matrix cells: x = predicted, y = actual, colour and label = count (``v``)."""
+    import altair as alt
+
     data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
     cells = (
         alt.Chart()

@@ -1,19 +1,19 @@
-"""Exports: full-resolution CSV per charted metric, and charts as PNG/SVG (vl-convert, offline)."""
+"""Exports: every point of each charted metric (the pages make full-resolution CSV from it),
+and charts as PNG/SVG (vl-convert, offline)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
-import polars as pl
 import vl_convert
 
 from .charts import chart_spec, shape_for, with_data
 from .model import Metric, Value
-from .views import RunView
+from .views import RunView, encode_column
 
 #: Width of exported chart images, in CSS pixels (PNG is drawn at twice that).
 IMAGE_WIDTH_PX = 640
@@ -25,84 +25,74 @@ def _csv_cell(value: Value) -> Value:
     if isinstance(value, str) and value.startswith(_FORMULA):
         return "'" + value
     if isinstance(value, float) and value != value:
-        return "NaN"  # as the vectorised writer spells it
+        return "NaN"  # as the pages spell it
     return value
 
 
-def _header(metric: Metric) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow([_csv_cell(c) for c in metric.columns])
-    return out.getvalue().encode("utf-8")
+#: Integers at or beyond this magnitude do not survive a float64 (nor a page's numbers).
+_EXACT_INT = 2**53
 
 
-def _numeric(metric: Metric) -> bool:
-    cols = list(metric.columns.values())
-    return bool(cols) and all(
-        isinstance(c, np.ndarray) and c.dtype.kind in "iuf" and len(c) == len(cols[0]) for c in cols
-    )
-
-
-def metric_csvs(metrics: Sequence[Metric]) -> list[bytes]:
-    """:func:`metric_csv` of each metric, made in as few vectorised writes as possible: numeric
-    metrics of the same column types are written as one table and cut at row boundaries (a
-    run's twenty series cost one write instead of twenty)."""
-    out = [b""] * len(metrics)
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for i, metric in enumerate(metrics):
-        if _numeric(metric):
-            dtypes = tuple(np.asarray(c).dtype.str for c in metric.columns.values())
-            groups.setdefault(dtypes, []).append(i)
-        else:
-            out[i] = metric_csv(metric)
-    for dtypes, members in groups.items():
-        frame = pl.DataFrame(
-            {
-                f"c{j}": np.concatenate([list(metrics[i].columns.values())[j] for i in members])
-                for j in range(len(dtypes))
-            }
-        )
-        body = frame.write_csv(include_header=False, float_precision=None).encode("utf-8")
-        # numbers only, so every row is one line: cut after each metric's last row
-        ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n")) + 1
-        rows = np.cumsum([metrics[i].length for i in members])
-        start = 0
-        for i, count in zip(members, rows, strict=True):
-            stop = int(ends[count - 1]) if count else 0
-            out[i] = _header(metrics[i]) + body[start:stop]
-            start = stop
-    return out
+def _numbers(metric: Metric) -> list[np.ndarray] | None:
+    """A metric's columns as numeric arrays of one length, when every value is an int or a
+    float (NaN included) that a double holds exactly; else None."""
+    cols: list[np.ndarray] = []
+    for col in metric.columns.values():
+        if not isinstance(col, np.ndarray):
+            if not all(type(v) in (int, float) for v in col):
+                return None  # text, booleans, gaps
+            try:
+                col = np.array(col)
+            except OverflowError:
+                return None
+        if col.dtype.kind not in "iuf" or (cols and len(col) != len(cols[0])):
+            return None
+        if col.dtype.kind in "iu" and ((col >= _EXACT_INT).any() or (col <= -_EXACT_INT).any()):
+            return None
+        cols.append(col)
+    return cols or None
 
 
 def metric_csv(metric: Metric) -> bytes:
-    """Every point of a metric as CSV (its columns as logged; NaN and infinities spelled out)."""
-    if _numeric(metric):
-        return metric_csvs([metric])[0]
+    """Every point of a metric as CSV (its columns as logged; NaN and infinities spelled out,
+    text a spreadsheet would run as a formula quoted)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     columns = list(metric.columns)
     writer.writerow([_csv_cell(c) for c in columns])
     cells = [metric.columns[c] for c in columns]
     for i in range(metric.length):
-        writer.writerow([_csv_cell(col[i]) if i < len(col) else None for col in cells])
+        writer.writerow([_csv_cell(_plain(col[i])) if i < len(col) else None for col in cells])
     return out.getvalue().encode("utf-8")
 
 
-def csv_files(view: RunView) -> dict[str, bytes]:
-    """A full-resolution CSV for every charted metric of a run (whose view still holds its
-    metric columns)."""
-    metrics = [
-        (view.csv_path(m.name), view.run.metric(m.name))
-        for m in view.metrics
-        if m.chart is not None
-    ]
-    found = [(path, metric) for path, metric in metrics if metric is not None]
-    return dict(
-        zip(
-            (path for path, _ in found),
-            metric_csvs([metric for _, metric in found]),
-            strict=True,
-        )
-    )
+def _plain(value: Any) -> Value:
+    return value.item() if isinstance(value, np.generic) else value  # type: ignore[no-any-return]
+
+
+def full_data(view: RunView) -> dict[str, Any]:
+    """Every point of each charted metric of a run (whose view still holds its metric
+    columns), for the page to make a full-resolution CSV from when asked:
+
+    - numeric metrics as ``{"columns": [names], "data": [column, ...]}``, each column in
+      :func:`~runreport.views.encode_column`'s exact forms (integer ranges, int32, float64),
+      which the page prints as the shortest text that reads back as the same number;
+    - anything else (text, mixed values, integers beyond 2**53) as ``{"csv": text}``, made here.
+    """
+    out: dict[str, Any] = {}
+    for m in view.metrics:
+        metric = view.run.metric(m.name) if m.chart is not None else None
+        if metric is None:
+            continue
+        cols = _numbers(metric)
+        if cols is not None:
+            out[m.name] = {
+                "columns": list(metric.columns),
+                "data": [encode_column(c) for c in cols],
+            }
+        else:
+            out[m.name] = {"csv": metric_csv(metric).decode("utf-8")}
+    return out
 
 
 def overlay(views: Iterable[RunView], metric: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:

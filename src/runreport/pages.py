@@ -19,9 +19,10 @@ import orjson
 from markupsafe import Markup, escape
 
 from . import __version__
-from .cache import code_fingerprint
+from .cache import cache_dir, code_fingerprint
 from .charts import chart_spec, shape_for
 from .errors import Problem, Severity
+from .export import full_data
 from .model import FileRef, Status
 from .names import slug
 from .readers.base import open_regular
@@ -53,10 +54,19 @@ def templates_dir() -> Path:
 
 
 @cache
+@cache
 def environment() -> jinja2.Environment:
-    """The jinja2 environment: autoescape on, undefined names are errors."""
+    """The jinja2 environment: autoescape on, undefined names are errors (one per process;
+    templates are reloaded when their files change)."""
+    compiled = cache_dir() / "templates"  # jinja's own cache of compiled templates
+    try:
+        compiled.mkdir(parents=True, exist_ok=True)
+        bytecode: jinja2.BytecodeCache | None = jinja2.FileSystemBytecodeCache(str(compiled))
+    except OSError:
+        bytecode = None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -295,6 +305,12 @@ def site_context(
     )
 
 
+def run_sections(v: RunView) -> str:
+    """The parts of a run's page made from the run alone (``run_sections.html``): made where
+    the run is read, in parallel, and kept in the parse cache with its view."""
+    return environment().get_template("run_sections.html").render(v=v, Display=Display)
+
+
 def data_path(v: RunView) -> str:
     """Site path of a run's data file."""
     return f"data/runs/{v.slug}.js"
@@ -308,6 +324,24 @@ def data_key(unit_key: str) -> str:
 def data_file(v: RunView) -> bytes:
     """A run's data file: its charts' specs and compact columns, and its images."""
     return _js_data(f"runs/{v.slug}", v.data())
+
+
+def full_path(v: RunView) -> str:
+    """Site path of a run's full-resolution data file (every point of its charted metrics,
+    loaded by a page only to make a CSV file when asked)."""
+    return f"data/full/{v.slug}.js"
+
+
+def full_key(unit_key: str) -> str:
+    """What a run's full-resolution data file is made from: its unit's files."""
+    return content_key("full", unit_key)
+
+
+def full_file(v: RunView) -> bytes | None:
+    """A run's full-resolution data file (see :func:`runreport.export.full_data`), from a view
+    that still holds its metric columns; None when it charts nothing."""
+    got = full_data(v)
+    return _js_data(f"full/{v.slug}", got) if got else None
 
 
 def _js_data(key: str, value: Any) -> bytes:
@@ -393,16 +427,19 @@ def write_pages(
     *,
     site_url: str | None = None,
     unit_keys: Mapping[str, str] | None = None,
+    sections: Mapping[str, str] | None = None,
 ) -> None:
     """Every page and data file of the site, written through ``writer``.
 
     ``unit_keys`` (run slug → the fingerprint of the files it was read from) lets a run's page,
     data file and copied files be taken from the old site when nothing they show has changed;
     pages that list many runs (home, experiments, compute targets, compare) are always made.
+    ``sections`` (run slug → :func:`run_sections`) are parts of run pages made earlier.
     ``site_url`` only adds canonical links; every link between pages stays relative.
     """
     env = environment()
     keys = unit_keys or {}
+    made = sections or {}
     site_key = content_key(
         code_fingerprint(),
         ctx.title,
@@ -477,6 +514,7 @@ def write_pages(
                     for c in children
                 ),
                 description=render_markdown(v.run.description) if v.run.description else "",
+                sections=Markup(made[v.slug] if v.slug in made else run_sections(v)),
                 max_copied=MAX_OUTPUT_BYTES_COPIED,
                 Display=Display,
             )

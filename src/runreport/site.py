@@ -37,15 +37,18 @@ def file_identity(path: Path | str, st: os.stat_result) -> str:
     return f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
-def write_file(root: str, rel: str, data: bytes) -> os.stat_result:
-    """Write ``data`` to ``rel`` below ``root`` (folders made as needed) and return its stat;
-    for worker processes writing into a staging folder that a :class:`SiteWriter` then
-    :meth:`~SiteWriter.adopt` s."""
-    dest = os.path.join(root, _check_relpath(rel))
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    with open(dest, "wb") as fh:
+#: A file a worker process wrote for the site: (where it is, site path, key, size, mtime).
+Staged = tuple[str, str, str, int, int]
+
+
+def stage_file(path: str, rel: str, key: str, data: bytes) -> Staged:
+    """Write ``data`` at ``path`` (in a staging folder, in a worker process) as the future
+    site file ``rel``, which a :class:`SiteWriter` then :meth:`~SiteWriter.adopt` s."""
+    _check_relpath(rel)
+    with open(path, "wb") as fh:
         fh.write(data)
-    return os.lstat(dest)
+    st = os.lstat(path)
+    return path, rel, key, st.st_size, st.st_mtime_ns
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:
@@ -184,23 +187,10 @@ class SiteWriter:
             self.reused += 1
         return True
 
-    def adopt(self, stage: str, files: Sequence[tuple[str, str, int, int]]) -> None:
-        """Move files that :func:`write_file` wrote below ``stage`` (in a worker process) into
-        the site: ``files`` are (site path, key, size, mtime). A run's whole folder
-        (``runs/<slug>/``) moves in one rename when the site has none yet."""
-        moved: set[str] = set()
-        for rel, key, size, mtime in files:
-            parts = _check_relpath(rel).split("/")
-            top = "/".join(parts[:2])
-            if len(parts) > 2 and parts[0] == "runs" and top not in moved:
-                dest_dir = os.path.join(self._tmp, top)
-                if not os.path.lexists(dest_dir):
-                    os.makedirs(os.path.dirname(dest_dir), exist_ok=True)
-                    os.rename(os.path.join(stage, top), dest_dir)
-                    moved.add(top)
-            dest = self._dest(rel)
-            if top not in moved:
-                os.rename(os.path.join(stage, rel), dest)
+    def adopt(self, files: Sequence[Staged]) -> None:
+        """Move files that :func:`stage_file` wrote (in a worker process) into the site."""
+        for path, rel, key, size, mtime in files:
+            os.rename(path, self._dest(rel))
             self._account(rel, key, size, mtime)
 
     def has(self, rel: str) -> bool:

@@ -76,10 +76,6 @@ class RunView:
         """Summaries by metric name (numeric scalars and lists only)."""
         return {m.name: m.summary for m in self.metrics if m.summary is not None}
 
-    def csv_path(self, metric: str) -> str:
-        """Site path of the full-resolution CSV of one charted metric."""
-        return f"runs/{self.slug}/csv/{slug(metric)}.csv"
-
     def data(self) -> dict[str, Any]:
         """The run's data file content: chart specs and columns by metric name."""
         return {
@@ -88,7 +84,6 @@ class RunView:
                 m.name: {
                     **m.chart,
                     **compact(m.chart),
-                    "csv": self.csv_path(m.name),
                     "points": m.count,
                 }
                 for m in self.metrics
@@ -119,6 +114,21 @@ def compact(chart: Mapping[str, Any]) -> dict[str, Any]:
 
 #: Smallest magnitude float32 keeps at full precision (below it, values keep float64).
 _F32_TINY = float(np.finfo(np.float32).tiny)
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _exact_ints(col: np.ndarray) -> np.ndarray | None:
+    """``col`` as int64 when every value is a whole number of magnitude below 2**53 (which a
+    page's numbers hold exactly); else None. Most float columns fail on their first value."""
+    limit = 2**53
+    if col.dtype.kind in "iu":
+        if (col >= limit).any() or (col <= -limit).any():
+            return None
+    elif not float(col[0]).is_integer() or not (np.abs(col) < limit).all():
+        return None  # a fraction, NaN, an infinity or too large
+    elif not np.array_equal(col, np.round(col)):
+        return None
+    return col.astype(np.int64)
 
 
 def encode_column(values: np.ndarray, *, y: bool = False) -> Any:
@@ -127,28 +137,27 @@ def encode_column(values: np.ndarray, *, y: bool = False) -> Any:
     - ``{"start": a, "step": d, "n": n}``: evenly spaced integers (most steps and indices);
     - ``{"i32": base64}``: other integers that fit in 32 bits, little-endian;
     - ``{"f32": base64}``: plotted values (``y``) as float32, 7 significant digits, far finer
-      than a chart's pixels (summaries and CSV files keep full precision);
+      than a chart's pixels (summaries and full-resolution data keep full precision);
     - ``{"f64": base64}``: everything else, and values float32 would overflow or flush to zero.
 
     NaN marks a gap in the line. About 5.3 bytes per plotted value, against 10-20 as JSON text.
     """
-    col = np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(col)
+    col = np.asarray(values)
+    if col.dtype.kind not in "iuf":
+        col = col.astype(np.float64)
     n = len(col)
-    integral = n and finite.all() and np.array_equal(col, np.round(col))
-    if not y and integral and np.abs(col).max() < 2**53:
-        ints = col.astype(np.int64)
+    ints = _exact_ints(col) if n and not y else None
+    if ints is not None:
         steps = np.diff(ints)
         if n >= 2 and (steps == steps[0]).all():
             return {"start": int(ints[0]), "step": int(steps[0]), "n": n}
-        if np.abs(ints).max() < 2**31:
+        if (ints < 2**31).all() and (ints >= -(2**31)).all():
             return {"i32": base64.b64encode(ints.astype("<i4").tobytes()).decode("ascii")}
+    col = col.astype(np.float64, copy=False)
     if y:
-        mags = np.abs(col[finite])
-        fits = not mags.size or (
-            mags.max() <= np.finfo(np.float32).max and not ((mags < _F32_TINY) & (mags > 0)).any()
-        )
-        if fits:
+        mags = np.abs(col)
+        overflow = ((mags > _F32_MAX) & (mags < np.inf)).any()
+        if not overflow and not ((mags < _F32_TINY) & (mags > 0)).any():
             return {"f32": base64.b64encode(col.astype("<f4").tobytes()).decode("ascii")}
     return {"f64": base64.b64encode(col.astype("<f8").tobytes()).decode("ascii")}
 

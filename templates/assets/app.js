@@ -68,6 +68,18 @@
       col.labels.forEach(function (label, k) { for (i = 0; i < col.counts[k]; i++) out.push(label); });
       return out;
     }
+    out = decodeNumbers(col);
+    for (i = 0; i < out.length; i++) {
+      var v = out[i];
+      /* float32 to 7 significant digits, as stored: 0.1 shows as 0.1, not 0.100000001 */
+      out[i] = v !== v ? null : (col.f32 ? +v.toPrecision(7) : v);
+    }
+    return out;
+  }
+
+  /* A numeric column exactly as stored (NaN kept). */
+  function decodeNumbers(col) {
+    var i, out;
     if (col.n !== undefined) {
       out = new Array(col.n);
       for (i = 0; i < col.n; i++) out[i] = col.start + i * col.step;
@@ -78,13 +90,7 @@
     for (i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
     var typed = col.i32 ? new Int32Array(bytes.buffer)
       : (col.f32 ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer));
-    out = new Array(typed.length);
-    for (i = 0; i < typed.length; i++) {
-      var v = typed[i];
-      /* float32 to 7 significant digits, as stored: 0.1 shows as 0.1, not 0.100000001 */
-      out[i] = v !== v ? null : (col.f32 ? +v.toPrecision(7) : v);
-    }
-    return out;
+    return Array.prototype.slice.call(typed);
   }
 
   function columns(chart) {
@@ -143,7 +149,44 @@
     var lines = [columns.join(",")].concat(rows.map(function (r) {
       return columns.map(function (c) { return csvCell(r[c]); }).join(",");
     }));
-    var url = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" }));
+    saveText(lines.join("\n") + "\n", name);
+  }
+
+  function csvName(text) {
+    return String(text).replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80) + ".csv";
+  }
+
+  /* "CSV, every point": the run's full-resolution data file is loaded only now. Numbers are
+     printed as the shortest text that reads back as the same double (as Python's repr). */
+  function exactCell(v) {
+    if (v !== v) return "NaN";
+    if (v === Infinity) return "inf";
+    if (v === -Infinity) return "-inf";
+    return String(v);
+  }
+
+  function downloadFull(slug, metric) {
+    var name = csvName(runLabel(slug) + "-" + metric + "-every-point");
+    return loadScript(ROOT + "data/full/" + encodeURIComponent(slug) + ".js").then(function () {
+      var full = (data("full/" + slug) || {})[metric];
+      if (!full) throw new Error("no data for " + metric);
+      var text = full.csv;
+      if (text === undefined) {
+        var cols = full.data.map(decodeNumbers);
+        var n = cols.length ? cols[0].length : 0;
+        var lines = new Array(n + 1);
+        lines[0] = full.columns.map(csvCell).join(",");
+        for (var i = 0; i < n; i++) {
+          lines[i + 1] = cols.map(function (c) { return exactCell(c[i]); }).join(",");
+        }
+        text = lines.join("\n") + "\n";
+      }
+      saveText(text, name);
+    });
+  }
+
+  function saveText(text, name) {
+    var url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
     var a = el("a", { href: url, download: name });
     document.body.appendChild(a);
     a.click();
@@ -151,9 +194,14 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
-  function csvName(text) {
-    return String(text).replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80) + ".csv";
-  }
+  document.addEventListener("click", function (event) {
+    var a = event.target.closest ? event.target.closest("a.csv-full") : null;
+    if (!a) return;
+    event.preventDefault();
+    downloadFull(a.getAttribute("data-run"), a.getAttribute("data-metric")).catch(function (err) {
+      console.error(err);
+    });
+  });
 
   /* Draw a chart when it comes near the viewport, so long pages open fast. */
   var pending = new Map();
@@ -465,7 +513,8 @@
             if (!chart) return;
             if (!first) perRun.appendChild(document.createTextNode(", "));
             first = false;
-            perRun.appendChild(el("a", { href: ROOT + chart.csv, download: "" }, index.runs[s].name + " (" + chart.points + ")"));
+            perRun.appendChild(el("a", { href: "#", "class": "csv-full", "data-run": s, "data-metric": m },
+              index.runs[s].name + " (" + chart.points + ")"));
           });
           return embed(container, index.specs[m], overlayRows(chosen, m));
         }).catch(function (err) {

@@ -114,21 +114,16 @@ def fast_scalars(file: Path) -> tuple[Metric, ...] | None:
             data = fh.read()
     except OSError:
         return None
-    # every "kind" key spelled exactly '"kind":"scalar"' (as the API writes it): no need to
-    # read the column (a third of the parse); otherwise it is read and checked
-    schema = _FAST_SCHEMA
-    if data.count(b'"kind"') == data.count(b'"kind":"scalar"'):
-        schema = {k: v for k, v in schema.items() if k != "kind"}
     try:
-        frame = pl.read_ndjson(data, schema=schema)
+        frame = pl.read_ndjson(data, schema=_FAST_SCHEMA)
     except Exception:  # polars reports every parse problem its own way
         try:
-            frame = pl.read_ndjson(data, schema={**schema, "value": pl.Utf8})
+            frame = pl.read_ndjson(data, schema={**_FAST_SCHEMA, "value": pl.Utf8})
         except Exception:  # not even that: the careful path reports where and what
             return None
     if frame.height == 0 or frame.height > MAX_FAST_LINES:
         return None
-    if "kind" in frame.columns and frame["kind"].drop_nulls().ne("scalar").any():
+    if frame["kind"].drop_nulls().ne("scalar").any():
         return None
     if frame["name"].null_count():
         return None
