@@ -104,40 +104,40 @@ def _entry(unit: Unit) -> Path:
     return cache_dir() / "units" / f"{name}.pickle"
 
 
-#: A chart's plotted columns (see :func:`runreport.views.run_view`): kept in an entry's second
-#: file, which a build loads only when it needs them (its data files are otherwise reused).
+#: A chart's plotted columns (see :func:`runreport.views.run_view`): kept apart in an entry,
+#: and loaded only when needed (a rebuild otherwise reuses the old site's data files).
 _CHART_DATA = ("x", "y", "v", "series")
 
 
 def load(unit: Unit, fp: Fingerprint, *, charts: bool = True) -> UnitResult | None:
     """The cached result of ``unit`` if its files are as they were, else None; without
-    ``charts``, its views' charts hold their specs but not their plotted columns (a tenth of
-    the bytes to load)."""
-    path = _entry(unit)
+    ``charts``, its views' charts hold their specs but not their plotted columns (which are
+    most of an entry's bytes, and are read only when asked for)."""
     try:
-        key, result = pickle.loads(path.read_bytes())
-        if key != fp.key or not isinstance(result, UnitResult):
-            return None
-        if not charts:
-            return result
-        key, data = pickle.loads(path.with_suffix(".charts").read_bytes())
-        if key != fp.key:
-            return None
+        with _entry(unit).open("rb") as fh:
+            key, result = pickle.load(fh)
+            if key != fp.key or not isinstance(result, UnitResult):
+                return None
+            if not charts:
+                return result
+            data = pickle.load(fh)
     except Exception:  # missing, damaged, or written by other code: a miss
         return None
     return _with_chart_data(result, data)
 
 
 def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
-    """Keep ``result`` for the next build (best effort: an unwritable cache costs only time)."""
+    """Keep ``result`` for the next build (best effort: an unwritable cache costs only time).
+    An entry is two pickles in one file: the result without its plotted columns, then them."""
     path = _entry(unit)
     light, data = _without_chart_data(result)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for dest, value in ((path.with_suffix(".charts"), data), (path, light)):
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps((fp.key, value), protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, dest)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump((fp.key, light), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
     except OSError:
         pass
 

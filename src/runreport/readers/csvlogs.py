@@ -14,7 +14,16 @@ import yaml
 
 from ..errors import Problems
 from ..model import Metric, Run, Status, Value
-from .base import is_regular, number, open_regular, read_text, report_yaml_error, scan, series
+from .base import (
+    is_regular,
+    load_yaml,
+    number,
+    open_regular,
+    read_text,
+    report_yaml_error,
+    scan,
+    series,
+)
 
 #: Metric CSV files bigger than this are read up to this size (the rest is reported).
 MAX_CSV_BYTES = 512 << 20
@@ -43,7 +52,7 @@ def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
     if text is None:
         return {}
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except RecursionError:
         problems.warn(path, None, "YAML nested too deeply; parameters skipped")
         return {}

@@ -24,6 +24,7 @@ from .base import (
     is_plain_dir,
     is_regular,
     list_files,
+    load_yaml,
     read_bytes,
     read_text,
     report_yaml_error,
@@ -60,7 +61,7 @@ def _yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
     if text is None:
         return None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         report_yaml_error(problems, path, exc, "skipped")
         return None

@@ -33,6 +33,13 @@ from .base import is_regular, open_regular, scan, series
 MAX_RECORD_BYTES = 256 << 20
 #: Images kept per tag (the last ones logged).
 MAX_IMAGES_PER_TAG = 5
+#: Bytes read from an event file at a time.
+READ_CHUNK_BYTES = 8 << 20
+#: Records decoded together (grouped by layout), at most: a bound on the memory a batch takes.
+BATCH_RECORDS = 1 << 16
+BATCH_BYTES = 64 << 20
+#: Fewer records than this of one length are decoded one by one.
+MIN_LAYOUT_RECORDS = 4
 
 _F = descriptor_pb2.FieldDescriptorProto
 _DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 9: "<i8", 19: "<f2", 10: "?"}
@@ -172,44 +179,57 @@ def _classes() -> dict[str, Any]:
     }
 
 
-def _masked_crc(data: bytes | memoryview) -> int:
-    crc: int = google_crc32c.value(bytes(data))
+def _masked_crc(data: bytes) -> int:
+    crc: int = google_crc32c.value(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
 def records(path: Path, problems: Problems) -> Iterator[bytes]:
-    """The payloads of a TFRecord file, streamed; stops at a torn or corrupt record (reported)."""
+    """The payloads of a TFRecord file, read in large chunks; stops at a torn or corrupt
+    record (reported)."""
     try:
         fh = open_regular(path)
     except OSError as exc:
         problems.warn(path, None, f"not read ({exc.strerror or exc})")
         return
     with fh:
+        buf, pos, eof = b"", 0, False
+
+        def fill(n: int) -> bool:
+            """At least ``n`` bytes from ``pos`` on, unless the file ends first."""
+            nonlocal buf, pos, eof
+            while len(buf) - pos < n and not eof:
+                chunk = fh.read(max(READ_CHUNK_BYTES, n))
+                if not chunk:
+                    eof = True
+                buf, pos = buf[pos:] + chunk, 0
+            return len(buf) - pos >= n
+
         index = 0
         while True:
-            header = fh.read(12)
-            if not header:
+            if not fill(12):
+                if len(buf) > pos:
+                    problems.info(
+                        path, None, f"record {index + 1} is cut off (still being written?)"
+                    )
                 return
             index += 1
-            if len(header) < 12:
-                problems.info(path, None, f"record {index} is cut off (still being written?)")
-                return
-            (length,) = struct.unpack_from("<Q", header, 0)
-            (length_crc,) = struct.unpack_from("<I", header, 8)
-            if _masked_crc(header[:8]) != length_crc:
+            (length,) = struct.unpack_from("<Q", buf, pos)
+            (length_crc,) = struct.unpack_from("<I", buf, pos + 8)
+            if _masked_crc(buf[pos : pos + 8]) != length_crc:
                 problems.warn(path, None, f"record {index}: length CRC mismatch; rest skipped")
                 return
             if length > MAX_RECORD_BYTES:
                 problems.warn(path, None, f"record {index} claims {length:,} bytes; rest skipped")
                 return
-            payload = fh.read(length)
-            footer = fh.read(4)
-            if len(payload) < length or len(footer) < 4:
+            if not fill(16 + length):
                 problems.info(path, None, f"record {index} is cut off (still being written?)")
                 return
-            if _masked_crc(payload) != struct.unpack("<I", footer)[0]:
+            payload = buf[pos + 12 : pos + 12 + length]
+            if _masked_crc(payload) != struct.unpack_from("<I", buf, pos + 12 + length)[0]:
                 problems.warn(path, None, f"record {index}: data CRC mismatch; rest skipped")
                 return
+            pos += 16 + length
             yield payload
 
 
@@ -251,30 +271,23 @@ class TensorBoardReader:
 
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """The one run in ``path`` (its event files in name order)."""
-        Event = _classes()["Event"]
-        scalars: dict[str, tuple[list[Value], list[Value]]] = {}
-        texts: dict[str, tuple[list[Value], list[Value]]] = {}
-        images: dict[str, list[tuple[int, bytes]]] = {}
-        params: dict[str, Any] = {}
-        times: list[float] = []
+        decoder = _Decoder(problems)
         files = sorted(
             p for p in (Path(e.path) for e in scan(path)) if is_event_file(p) and is_regular(p)
         )
         for file in files:
+            decoder.file = file
             for payload in records(file, problems):
-                event = Event()
-                try:
-                    event.ParseFromString(payload)
-                except Exception:  # protobuf's DecodeError differs between its backends
-                    problems.warn(file, None, "undecodable event record; skipped")
-                    continue
-                if event.wall_time:
-                    times.append(event.wall_time)
-                if event.WhichOneof("what") != "summary":
-                    continue
-                for value in event.summary.value:
-                    _value(value, event.step, scalars, texts, images, params, problems, file)
-        metrics: list[Metric] = [series(tag, s, v) for tag, (s, v) in scalars.items()]
+                decoder.add(payload)
+            decoder.flush()
+        scalars, texts, images, params = (
+            decoder.scalar_columns(),
+            decoder.texts,
+            decoder.images,
+            decoder.params,
+        )
+        times = decoder.times()
+        metrics: list[Metric] = [series(tag, st, v) for tag, (st, v) in scalars.items()]
         metrics += [
             Metric(tag, Kind.SCALAR, {"step": tuple(s), "value": tuple(v)}, calls=len(v))
             for tag, (s, v) in texts.items()
@@ -291,8 +304,8 @@ class TensorBoardReader:
             status=Status.UNKNOWN,
             format=self.name,
             path=path,
-            start_time=datetime.fromtimestamp(min(times), tz=UTC) if times else None,
-            end_time=datetime.fromtimestamp(max(times), tz=UTC) if times else None,
+            start_time=datetime.fromtimestamp(times[0], tz=UTC) if times else None,
+            end_time=datetime.fromtimestamp(times[1], tz=UTC) if times else None,
             params=params,
             metrics=tuple(metrics),
             images=run_images,
@@ -300,44 +313,268 @@ class TensorBoardReader:
         )
 
 
-def _value(
-    value: Any,
-    step: int,
-    scalars: dict[str, tuple[list[Value], list[Value]]],
-    texts: dict[str, tuple[list[Value], list[Value]]],
-    images: dict[str, list[tuple[int, bytes]]],
-    params: dict[str, Any],
-    problems: Problems,
-    file: Path,
-) -> None:
+class _Layout:
+    """Where the changing bytes of a record are, for records that are an ``Event`` of simple
+    scalar values only: ``wall_time``, ``step`` and ``summary { value { tag simple_value } }``
+    (as PyTorch, tensorboardX and Keras write scalars). Records of one length whose other
+    bytes are all equal to a record of this layout hold the same fields in the same places,
+    so a batch of them is decoded at once with numpy."""
+
+    def __init__(
+        self, payload: bytes, wall: int | None, step: tuple[int, int] | None, values: list[Any]
+    ) -> None:
+        self.length = len(payload)
+        self.template = np.frombuffer(payload, dtype=np.uint8)
+        self.wall = wall  # offset of the 8-byte double, if present
+        self.step = step  # (offset, bytes) of the varint, if present
+        self.values = values  # (tag, offset of the 4-byte float) in record order
+        fixed = np.ones(self.length, dtype=bool)
+        if wall is not None:
+            fixed[wall : wall + 8] = False
+        if step is not None:
+            fixed[step[0] : step[0] + step[1]] = False
+        for _, at in values:
+            fixed[at : at + 4] = False
+        self.fixed = fixed
+
+    @classmethod
+    def of(cls, payload: bytes) -> _Layout | None:
+        """The layout of ``payload``, or None when it is anything else (checked against
+        protobuf's own decoding of the same bytes)."""
+        try:
+            layout = cls._walk(payload)
+        except (IndexError, UnicodeDecodeError):
+            return None
+        if layout is None:
+            return None
+        event = _classes()["Event"]()
+        try:
+            event.ParseFromString(payload)
+        except Exception:  # protobuf's DecodeError differs between its backends
+            return None
+        got = layout.decode(np.frombuffer(payload, dtype=np.uint8).reshape(1, -1))
+        expected = [(v.tag, v.simple_value) for v in event.summary.value]
+        if (
+            [(tag, float(column[0])) for tag, column in got[2]] != expected
+            or float(got[0][0]) != event.wall_time
+            or int(got[1][0]) != event.step
+        ):
+            return None
+        return layout
+
+    @classmethod
+    def _walk(cls, payload: bytes) -> _Layout | None:
+        pos, end = 0, len(payload)
+        wall: int | None = None
+        step: tuple[int, int] | None = None
+        values: list[Any] = []
+        seen: set[int] = set()
+        while pos < end:
+            key, pos = _varint(payload, pos)
+            if key in seen:
+                return None  # a field given twice: protobuf keeps the last; not this layout
+            seen.add(key)
+            if key == 0x09:  # 1: wall_time, fixed64
+                wall, pos = pos, pos + 8
+            elif key == 0x10:  # 2: step, varint
+                start = pos
+                _, pos = _varint(payload, pos)
+                step = (start, pos - start)
+            elif key == 0x2A:  # 5: summary, length-delimited
+                size, pos = _varint(payload, pos)
+                stop = pos + size
+                while pos < stop:
+                    key, pos = _varint(payload, pos)
+                    if key != 0x0A:  # Summary.value
+                        return None
+                    size, pos = _varint(payload, pos)
+                    value_end = pos + size
+                    tag, at = None, None
+                    while pos < value_end:
+                        key, pos = _varint(payload, pos)
+                        if key == 0x0A and tag is None:  # Value.tag
+                            size, pos = _varint(payload, pos)
+                            tag, pos = payload[pos : pos + size].decode("utf-8"), pos + size
+                        elif key == 0x15 and at is None:  # Value.simple_value, fixed32
+                            at, pos = pos, pos + 4
+                        else:
+                            return None
+                    if tag is None or at is None or pos != value_end:
+                        return None
+                    values.append((tag, at))
+                if pos != stop:
+                    return None
+            else:
+                return None
+        if pos != end or not values:
+            return None
+        return cls(payload, wall, step, values)
+
+    def matches(self, rows: np.ndarray) -> np.ndarray:
+        """Which rows (records of this length, one per row) have this layout."""
+        ok: np.ndarray = (rows[:, self.fixed] == self.template[self.fixed]).all(axis=1)
+        if self.step is not None:  # every varint byte but the last has its high bit set
+            at, size = self.step
+            high = rows[:, at : at + size] & 0x80
+            ok &= (high[:, :-1] != 0).all(axis=1) & (high[:, -1] == 0)
+        return ok
+
+    def decode(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """Wall times, steps and each tag's values of rows that match."""
+        n = len(rows)
+        if self.wall is None:
+            wall = np.zeros(n)
+        else:
+            wall = rows[:, self.wall : self.wall + 8].copy().view("<f8").ravel()
+        steps = np.zeros(n, dtype=np.uint64)
+        if self.step is not None:
+            at, size = self.step
+            for i in range(size):
+                byte = rows[:, at + i].astype(np.uint64) & np.uint64(0x7F)
+                steps |= byte << np.uint64(7 * i)
+        values = [
+            (tag, rows[:, at : at + 4].copy().view("<f4").ravel().astype(np.float64))
+            for tag, at in self.values
+        ]
+        return wall, steps.view(np.int64), values
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise IndexError("varint too long")
+
+
+class _Decoder:
+    """Decodes the records of a run's event files: batches of simple scalar records at once
+    (see :class:`_Layout`), everything else one by one with protobuf, in record order."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.file = Path()
+        self.count = 0  # records added so far (their order)
+        self.pending: dict[int, list[tuple[int, bytes]]] = {}
+        self.pending_bytes = 0
+        self.layouts: dict[int, _Layout] = {}  # by record length: the last one seen
+        # per tag: chunks of (order, step, value) arrays; order = record * 2**32 + position
+        self.chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self.one_by_one: dict[str, tuple[list[int], list[int], list[float]]] = {}
+        self.texts: dict[str, tuple[list[Value], list[Value]]] = {}
+        self.images: dict[str, list[tuple[int, bytes]]] = {}
+        self.params: dict[str, Any] = {}
+        self.walls: list[float] = []
+
+    def add(self, payload: bytes) -> None:
+        self.pending.setdefault(len(payload), []).append((self.count, payload))
+        self.count += 1
+        self.pending_bytes += len(payload)
+        if self.count % BATCH_RECORDS == 0 or self.pending_bytes > BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Decode the records added since the last flush."""
+        pending, self.pending, self.pending_bytes = self.pending, {}, 0
+        for length, items in pending.items():
+            rest = items
+            if len(items) >= MIN_LAYOUT_RECORDS:
+                rest = self._batch(length, items)
+            for order, payload in rest:
+                self._one(order, payload)
+
+    def _batch(self, length: int, items: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+        rows = np.frombuffer(b"".join(p for _, p in items), dtype=np.uint8).reshape(-1, length)
+        layout = self.layouts.get(length)
+        if layout is None or not layout.matches(rows[:1])[0]:
+            found = _Layout.of(items[0][1])
+            if found is None:
+                return items
+            layout = self.layouts[length] = found
+        ok = layout.matches(rows)
+        orders = np.fromiter((o for o, _ in items), dtype=np.int64, count=len(items))[ok]
+        wall, steps, values = layout.decode(rows[ok])
+        seen = wall[wall != 0]
+        if len(seen):
+            self.walls += [float(seen.min()), float(seen.max())]
+        for position, (tag, column) in enumerate(values):
+            self.chunks.setdefault(tag, []).append(((orders << 32) + position, steps, column))
+        return [item for item, good in zip(items, ok.tolist(), strict=True) if not good]
+
+    def _one(self, order: int, payload: bytes) -> None:
+        event = _classes()["Event"]()
+        try:
+            event.ParseFromString(payload)
+        except Exception:  # protobuf's DecodeError differs between its backends
+            self.problems.warn(self.file, None, "undecodable event record; skipped")
+            return
+        if event.wall_time:
+            self.walls.append(event.wall_time)
+        if event.WhichOneof("what") != "summary":
+            return
+        for position, value in enumerate(event.summary.value):
+            _value(value, event.step, (order << 32) + position, self)
+
+    def scalar_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each tag's steps and values, in record order (tags in the order first seen)."""
+        for tag, (at, logged_at, logged) in self.one_by_one.items():
+            self.chunks.setdefault(tag, []).append(
+                (np.array(at, np.int64), np.array(logged_at, np.int64), np.array(logged))
+            )
+        self.one_by_one = {}
+        merged: list[tuple[int, str, np.ndarray, np.ndarray]] = []
+        for tag, chunks in self.chunks.items():
+            orders = np.concatenate([c[0] for c in chunks])
+            if len(orders):
+                order = np.argsort(orders, kind="stable")
+                steps = np.concatenate([c[1] for c in chunks])[order]
+                values = np.concatenate([c[2] for c in chunks])[order]
+                merged.append((int(orders[order[0]]), tag, steps, values))
+        merged.sort(key=lambda m: m[0])  # tags in the order first logged
+        return {tag: (steps, values) for _, tag, steps, values in merged}
+
+    def times(self) -> tuple[float, float] | None:
+        """The first and last wall time seen."""
+        return (min(self.walls), max(self.walls)) if self.walls else None
+
+
+def _value(value: Any, step: int, order: int, into: _Decoder) -> None:
+    """One ``Summary.Value`` decoded by protobuf (``order``: where it stands in the run)."""
     kind = value.WhichOneof("value")
     plugin = value.metadata.plugin_data.plugin_name
     tag = value.tag or value.node_name
+    scalar: float | None = None
     if kind == "simple_value":
-        steps, values = scalars.setdefault(tag, ([], []))
-        steps.append(step)
-        values.append(value.simple_value)
+        scalar = value.simple_value
     elif kind == "image":
-        images.setdefault(tag, []).append((step, value.image.encoded_image_string))
+        into.images.setdefault(tag, []).append((step, value.image.encoded_image_string))
     elif kind == "tensor":
         if plugin == "scalars" or (not plugin and value.metadata.data_class == 1):
             got = tensor_values(value.tensor)
             if got and isinstance(got[0], (int, float)):
-                steps, values = scalars.setdefault(tag, ([], []))
-                steps.append(step)
-                values.append(float(got[0]))
+                scalar = float(got[0])
         elif plugin == "text":
             got = tensor_values(value.tensor)
-            steps, values = texts.setdefault(tag.removesuffix("/text_summary"), ([], []))
-            steps.append(step)
-            values.append("\n".join(str(v) for v in got))
+            text_steps, texts = into.texts.setdefault(tag.removesuffix("/text_summary"), ([], []))
+            text_steps.append(step)
+            texts.append("\n".join(str(v) for v in got))
         elif plugin == "images":
             got = list(value.tensor.string_val)
             for png in got[2:]:
-                images.setdefault(tag, []).append((step, png))
+                into.images.setdefault(tag, []).append((step, png))
+    if scalar is not None:
+        orders, steps, values = into.one_by_one.setdefault(tag, ([], [], []))
+        orders.append(order)
+        steps.append(step)
+        values.append(scalar)
     if plugin == "hparams" and tag.endswith("session_start_info"):
         # tensorboardX writes these with metadata only; TF writes an empty tensor beside it
-        _hparams(value.metadata.plugin_data.content, params, problems, file)
+        _hparams(value.metadata.plugin_data.content, into.params, into.problems, into.file)
 
 
 def _hparams(content: bytes, params: dict[str, Any], problems: Problems, file: Path) -> None:

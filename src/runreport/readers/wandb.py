@@ -22,6 +22,7 @@ from .base import (
     is_plain_dir,
     is_regular,
     list_files,
+    load_yaml,
     read_json,
     read_text,
     report_yaml_error,
@@ -63,7 +64,7 @@ class WandbReader:
         )
         if config_text:
             try:
-                config = yaml.safe_load(config_text)
+                config = load_yaml(config_text)
             except (yaml.YAMLError, RecursionError) as exc:
                 report_yaml_error(problems, files / "config.yaml", exc, "skipped")
                 config = None

@@ -1,0 +1,145 @@
+"""TensorBoard scalars decoded in batches (numpy, by record layout) must be exactly what
+decoding every record with protobuf gives: same tags in the same order, same steps, values,
+times, texts, images and problems, whatever the mix of records."""
+
+from __future__ import annotations
+
+import random
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from runreport.errors import Problems
+from runreport.readers import tensorboard
+from runreport.readers.tensorboard import TensorBoardReader
+
+pytest.importorskip("tensorboard")
+from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
+
+
+def _masked_crc(data: bytes) -> int:
+    import google_crc32c
+
+    crc = google_crc32c.value(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _record(data: bytes) -> bytes:
+    header = struct.pack("<Q", len(data))
+    return (
+        header
+        + struct.pack("<I", _masked_crc(header))
+        + data
+        + struct.pack("<I", _masked_crc(data))
+    )
+
+
+def _events(rng: random.Random, n: int) -> list[bytes]:
+    """A mix: simple scalars (one or several per event, steps across varint sizes, negative
+    and absent steps, absent wall times), tensor scalars, texts, a tag that is sometimes
+    simple and sometimes a tensor, and records that are not summaries."""
+    tags = ["loss", "acc", "lr", "a/b", "ünïcode", ""]
+    out = [event_pb2.Event(wall_time=1.5, file_version="brain.Event:2").SerializeToString()]
+    for i in range(n):
+        step = rng.choice([i, i * 1000, 127, 128, 16383, 16384, 0, -1, -(2**40), 2**62, i])
+        wall = rng.choice([1e9 + i, 0.0, 1e9 + i / 3])
+        kind = rng.random()
+        if kind < 0.75:
+            values = [
+                summary_pb2.Summary.Value(tag=rng.choice(tags), simple_value=rng.uniform(-1, 1))
+                for _ in range(rng.choice([1, 1, 1, 3, 20]))
+            ]
+        elif kind < 0.85:
+            meta = summary_pb2.SummaryMetadata(
+                plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+            )
+            tensor = tensor_pb2.TensorProto(dtype=2, double_val=[rng.random()])
+            values = [summary_pb2.Summary.Value(tag="loss", metadata=meta, tensor=tensor)]
+        elif kind < 0.9:
+            meta = summary_pb2.SummaryMetadata(
+                plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="text")
+            )
+            tensor = tensor_pb2.TensorProto(dtype=7, string_val=[f"note {i}".encode()])
+            values = [summary_pb2.Summary.Value(tag="notes", metadata=meta, tensor=tensor)]
+        elif kind < 0.95:
+            values = [
+                summary_pb2.Summary.Value(
+                    tag="loss", simple_value=float(np.float32(i)), node_name="n"
+                )
+            ]
+        else:
+            out.append(event_pb2.Event(wall_time=wall, step=step).SerializeToString())
+            continue
+        event = event_pb2.Event(
+            wall_time=wall, step=step, summary=summary_pb2.Summary(value=values)
+        )
+        out.append(event.SerializeToString())
+    return out
+
+
+def _read(folder: Path, monkeypatch: pytest.MonkeyPatch, batched: bool) -> tuple[Any, Problems]:
+    with monkeypatch.context() as m:
+        m.setattr(tensorboard, "MIN_LAYOUT_RECORDS", 4 if batched else 10**9)
+        m.setattr(tensorboard, "BATCH_RECORDS", 97)  # several batches per file
+        problems = Problems()
+        [run] = TensorBoardReader().read(folder, problems)
+    return run, problems
+
+
+def _facts(run: Any) -> list[Any]:
+    return [
+        run.start_time,
+        run.end_time,
+        [
+            (m.name, m.kind, {k: [*np.asarray(v).tolist()] for k, v in m.columns.items()})
+            for m in run.metrics
+        ],
+        [(i.name, i.data) for i in run.images],
+    ]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_batched_decoding_is_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    rng = random.Random(seed)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for f in range(2):  # a run's files are read in name order, as one series per tag
+        records = [_record(e) for e in _events(rng, 300)]
+        (folder / f"events.out.tfevents.{f}.host").write_bytes(b"".join(records))
+    batched, batched_problems = _read(folder, monkeypatch, batched=True)
+    one_by_one, problems = _read(folder, monkeypatch, batched=False)
+    assert _facts(batched) == _facts(one_by_one)
+    assert batched_problems.items == problems.items
+    assert any(m.name == "loss" and m.length > 50 for m in batched.metrics)
+
+
+def test_batches_take_most_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The common layout (a few tags per event, PyTorch's add_scalar) is decoded in batches."""
+    decoded: list[int] = []
+    original = tensorboard._Decoder._one
+
+    def counting(self: Any, order: int, payload: bytes) -> None:
+        decoded.append(order)
+        original(self, order, payload)
+
+    monkeypatch.setattr(tensorboard._Decoder, "_one", counting)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    events = [
+        event_pb2.Event(
+            wall_time=1e9 + s,
+            step=s,
+            summary=summary_pb2.Summary(
+                value=[summary_pb2.Summary.Value(tag="loss", simple_value=1 / (s + 1))]
+            ),
+        ).SerializeToString()
+        for s in range(1, 5000)
+    ]
+    (folder / "events.out.tfevents.1.host").write_bytes(b"".join(_record(e) for e in events))
+    [run] = TensorBoardReader().read(folder, Problems())
+    assert run.metrics[0].length == 4999 and len(decoded) < 10
