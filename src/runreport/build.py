@@ -159,13 +159,14 @@ Written = list[list[Staged]]
 
 
 def read_unit(
-    unit: Unit, fp: Fingerprint, stage: str | None, save: bool
+    unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool = True
 ) -> tuple[UnitResult, Written]:
     """Read one unit and make everything that depends on it alone: its runs' views, and
     their data files and full-resolution data files (staged at ``stage`` + a number, in the
     site's temp folder); keep the result in the parse cache when ``save``. The views keep no
-    metric columns (what pages need is in them). Runs in worker processes, so the heavy work
-    of a build is spread over the cores."""
+    metric columns (what pages need is in them), nor, unless ``charts``, their charts' plotted
+    columns. Runs in worker processes, so the heavy work of a build is spread over the
+    cores."""
     problems = Problems()
     views = []
     sections = []
@@ -189,7 +190,7 @@ def read_unit(
     result = UnitResult(tuple(views), problems.sorted(), tuple(sections))
     if save:
         unit_cache.save(unit, fp, result)
-    return result, written
+    return (result if charts else unit_cache.without_chart_data(result)[0]), written
 
 
 def _unit_files(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:
@@ -209,13 +210,14 @@ def _read_fresh(
     jobs: int,
     stages: Sequence[str | None],
     save: bool,
+    charts: bool,
 ) -> Iterator[tuple[int, tuple[UnitResult, Written]]]:
     """Read ``units``, yielding (index, result) as each is done: here when ``jobs`` is 1,
     else shared between this process (from the end of the list) and ``jobs - 1`` worker
     processes (from the front), so that no time is lost while the workers start."""
     if jobs <= 1:
         for i, unit in enumerate(units):
-            yield i, read_unit(unit, fps[i], stages[i], save)
+            yield i, read_unit(unit, fps[i], stages[i], save, charts)
         return
     pending = deque(range(len(units)))
     lock = threading.Lock()
@@ -245,7 +247,7 @@ def _read_fresh(
                     i = take(front=True)
                     if i is None:
                         break
-                    future = pool.submit(read_unit, units[i], fps[i], stages[i], save)
+                    future = pool.submit(read_unit, units[i], fps[i], stages[i], save, charts)
                     future.add_done_callback(partial(finished, i))
         except BaseException as exc:  # reported by the caller's thread
             failure.append(exc)
@@ -281,7 +283,7 @@ def _read_fresh(
             # ... between units of this process's own share
             own = take(front=False)
             if own is not None:
-                yield own, read_unit(units[own], fps[own], stages[own], save)
+                yield own, read_unit(units[own], fps[own], stages[own], save, charts)
             elif not fed:
                 item = done.get()
                 if item is None:
@@ -346,6 +348,7 @@ def read_stage(
         jobs,
         [os.path.join(staging, f"{i}-") if staging else None for i in todo],
         config.cache,
+        charts,
     )
     staged: dict[int, Written] = {}
     with progress:

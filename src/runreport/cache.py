@@ -130,7 +130,7 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
     """Keep ``result`` for the next build (best effort: an unwritable cache costs only time).
     An entry is two pickles in one file: the result without its plotted columns, then them."""
     path = _entry(unit)
-    light, data = _without_chart_data(result)
+    light, data = without_chart_data(result)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -145,7 +145,8 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
 ChartData = list[list[dict[str, Any]]]  # per view, per metric: its chart's plotted columns
 
 
-def _without_chart_data(result: UnitResult) -> tuple[UnitResult, ChartData]:
+def without_chart_data(result: UnitResult) -> tuple[UnitResult, ChartData]:
+    """``result`` with its charts' plotted columns taken out (and them, apart)."""
     views, data = [], []
     for view in result.views:
         metrics, columns = [], []

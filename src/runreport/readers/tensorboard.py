@@ -33,8 +33,8 @@ from .base import is_regular, open_regular, scan, series
 MAX_RECORD_BYTES = 256 << 20
 #: Images kept per tag (the last ones logged).
 MAX_IMAGES_PER_TAG = 5
-#: Bytes read from an event file at a time.
-READ_CHUNK_BYTES = 8 << 20
+#: Bytes read from an event file at a time (more when a record is longer).
+READ_CHUNK_BYTES = 16 << 20
 #: Records decoded together (grouped by layout), at most: a bound on the memory a batch takes.
 BATCH_RECORDS = 1 << 16
 BATCH_BYTES = 64 << 20
@@ -184,6 +184,10 @@ def _masked_crc(data: bytes) -> int:
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
+_HEADER = struct.Struct("<QI")
+_FOOTER = struct.Struct("<I")
+
+
 def records(path: Path, problems: Problems) -> Iterator[bytes]:
     """The payloads of a TFRecord file, read in large chunks; stops at a torn or corrupt
     record (reported)."""
@@ -192,45 +196,50 @@ def records(path: Path, problems: Problems) -> Iterator[bytes]:
     except OSError as exc:
         problems.warn(path, None, f"not read ({exc.strerror or exc})")
         return
+    crc, header, footer = google_crc32c.value, _HEADER.unpack_from, _FOOTER.unpack_from
+    good_headers: set[bytes] = set()  # a length's header CRC is checked once
     with fh:
-        buf, pos, eof = b"", 0, False
-
-        def fill(n: int) -> bool:
-            """At least ``n`` bytes from ``pos`` on, unless the file ends first."""
-            nonlocal buf, pos, eof
-            while len(buf) - pos < n and not eof:
-                chunk = fh.read(max(READ_CHUNK_BYTES, n))
-                if not chunk:
-                    eof = True
-                buf, pos = buf[pos:] + chunk, 0
-            return len(buf) - pos >= n
-
-        index = 0
+        buf, index = b"", 0
         while True:
-            if not fill(12):
-                if len(buf) > pos:
-                    problems.info(
-                        path, None, f"record {index + 1} is cut off (still being written?)"
-                    )
+            chunk = fh.read(max(READ_CHUNK_BYTES, len(buf)))
+            buf += chunk
+            pos, end = 0, len(buf)
+            while pos + 12 <= end:
+                length, length_crc = header(buf, pos)
+                head = buf[pos : pos + 12]
+                if head not in good_headers:
+                    if _masked_crc(head[:8]) != length_crc:
+                        index += 1
+                        problems.warn(
+                            path, None, f"record {index}: length CRC mismatch; rest skipped"
+                        )
+                        return
+                    if length > MAX_RECORD_BYTES:
+                        index += 1
+                        problems.warn(
+                            path, None, f"record {index} claims {length:,} bytes; rest skipped"
+                        )
+                        return
+                    good_headers.add(head)
+                stop = pos + 12 + length
+                if stop + 4 > end:
+                    break  # the record goes on in the next chunk
+                index += 1
+                payload = buf[pos + 12 : stop]
+                value = crc(payload)
+                if (((value >> 15) | (value << 17)) + 0xA282EAD8) & 0xFFFFFFFF != footer(buf, stop)[
+                    0
+                ]:
+                    problems.warn(path, None, f"record {index}: data CRC mismatch; rest skipped")
+                    return
+                yield payload
+                pos = stop + 4
+            buf = buf[pos:]
+            if not chunk:
+                if buf:
+                    cut = f"record {index + 1} is cut off (still being written?)"
+                    problems.info(path, None, cut)
                 return
-            index += 1
-            (length,) = struct.unpack_from("<Q", buf, pos)
-            (length_crc,) = struct.unpack_from("<I", buf, pos + 8)
-            if _masked_crc(buf[pos : pos + 8]) != length_crc:
-                problems.warn(path, None, f"record {index}: length CRC mismatch; rest skipped")
-                return
-            if length > MAX_RECORD_BYTES:
-                problems.warn(path, None, f"record {index} claims {length:,} bytes; rest skipped")
-                return
-            if not fill(16 + length):
-                problems.info(path, None, f"record {index} is cut off (still being written?)")
-                return
-            payload = buf[pos + 12 : pos + 12 + length]
-            if _masked_crc(payload) != struct.unpack_from("<I", buf, pos + 12 + length)[0]:
-                problems.warn(path, None, f"record {index}: data CRC mismatch; rest skipped")
-                return
-            pos += 16 + length
-            yield payload
 
 
 def tensor_values(tensor: Any) -> list[Any]:
