@@ -214,8 +214,14 @@ def main() -> None:
         child("runreport", str(paths["native"]), str(site))
         plotted = plotted_points(site)
         site_bytes = builds["native"]["site_bytes"]
-        data_bytes = sum(p.stat().st_size for p in (site / "data").rglob("*.js"))
+        # what the charts load: the runs' data files and the site index (the full-resolution
+        # files that CSV downloads read are counted in the site size, as dvc-render has none)
+        data_bytes = (site / "data" / "index.js").stat().st_size + sum(
+            p.stat().st_size for p in (site / "data" / "runs").glob("*.js")
+        )
+        full_bytes = sum(p.stat().st_size for p in (site / "data" / "full").glob("*.js"))
         cold = builds["native"]["seconds"]
+        pts = scale.points
         numbers.update(
             {
                 "cold_native_s": cold,
@@ -232,10 +238,10 @@ def main() -> None:
                 "rss_native_mb": builds["native"]["rss_mb"],
                 "site_bytes": site_bytes,
                 "data_bytes_per_plotted_point": data_bytes / max(plotted, 1),
+                "full_bytes_per_point": full_bytes / pts,
                 "dvc_bytes_per_point": dvc["site_bytes"] / max(dvc["points"], 1),
             }
         )
-        pts = scale.points
         share = numbers["data_bytes_per_plotted_point"] / numbers["dvc_bytes_per_point"]
 
         def rate(seconds: float) -> str:
@@ -292,7 +298,8 @@ def main() -> None:
                 "site size",
                 f"{site_bytes / 2**20:.1f} MB",
                 f"{numbers['data_bytes_per_plotted_point']:.1f} data bytes per plotted point "
-                f"({plotted:,} plotted)",
+                f"({plotted:,} plotted); {numbers['full_bytes_per_point']:.1f} bytes per point "
+                "of full-resolution data (for CSV downloads)",
             ),
         ]
         if not args.skip_browser:
