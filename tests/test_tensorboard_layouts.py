@@ -37,6 +37,10 @@ def _record(data: bytes) -> bytes:
     )
 
 
+def _number(rng: random.Random) -> float:
+    return rng.choice([rng.uniform(-1, 1)] * 8 + [float("nan"), float("inf"), -0.0, 3e38])
+
+
 def _events(rng: random.Random, n: int) -> list[bytes]:
     """A mix: simple scalars (one or several per event, steps across varint sizes, negative
     and absent steps, absent wall times), tensor scalars, texts, a tag that is sometimes
@@ -49,7 +53,7 @@ def _events(rng: random.Random, n: int) -> list[bytes]:
         kind = rng.random()
         if kind < 0.75:
             values = [
-                summary_pb2.Summary.Value(tag=rng.choice(tags), simple_value=rng.uniform(-1, 1))
+                summary_pb2.Summary.Value(tag=rng.choice(tags), simple_value=_number(rng))
                 for _ in range(rng.choice([1, 1, 1, 3, 20]))
             ]
         elif kind < 0.85:
@@ -89,14 +93,17 @@ def _read(folder: Path, monkeypatch: pytest.MonkeyPatch, batched: bool) -> tuple
     return run, problems
 
 
+def _exactly(column: Any) -> tuple[str, bytes] | list[Any]:
+    """A column as comparable bytes (NaN equals NaN), or its values when not numeric."""
+    array = np.asarray(column)
+    return (array.dtype.str, array.tobytes()) if array.dtype.kind in "iuf" else list(column)
+
+
 def _facts(run: Any) -> list[Any]:
     return [
         run.start_time,
         run.end_time,
-        [
-            (m.name, m.kind, {k: [*np.asarray(v).tolist()] for k, v in m.columns.items()})
-            for m in run.metrics
-        ],
+        [(m.name, m.kind, {k: _exactly(v) for k, v in m.columns.items()}) for m in run.metrics],
         [(i.name, i.data) for i in run.images],
     ]
 

@@ -362,10 +362,11 @@ class _Layout:
         except Exception:  # protobuf's DecodeError differs between its backends
             return None
         got = layout.decode(np.frombuffer(payload, dtype=np.uint8).reshape(1, -1))
-        expected = [(v.tag, v.simple_value) for v in event.summary.value]
+        # compared as bytes, so that a NaN loss equals itself
+        expected = [(v.tag, struct.pack("<d", v.simple_value)) for v in event.summary.value]
         if (
-            [(tag, float(column[0])) for tag, column in got[2]] != expected
-            or float(got[0][0]) != event.wall_time
+            [(tag, column[:1].tobytes()) for tag, column in got[2]] != expected
+            or got[0][:1].tobytes() != struct.pack("<d", event.wall_time)
             or int(got[1][0]) != event.step
         ):
             return None
