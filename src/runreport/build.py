@@ -28,6 +28,7 @@ from .export import chart_images
 from .names import slug
 from .pages import (
     SiteContext,
+    charted,
     content_key,
     data_file,
     data_key,
@@ -171,6 +172,7 @@ def read_unit(
     views = []
     sections = []
     written: Written = []
+    staged = 0  # files staged so far (they are named by number)
     for run in unit.reader.read(unit.folder, problems):
         view = run_view(run)
         for m in view.metrics:
@@ -183,8 +185,8 @@ def read_unit(
             if full is not None:
                 made.append((full_path(view), full_key(fp.key), full))
             for rel, key, data in made:
-                staged_at = f"{stage}{sum(map(len, written)) + len(files)}"
-                files.append(stage_file(staged_at, rel, key, data))
+                files.append(stage_file(f"{stage}{staged}", rel, key, data))
+                staged += 1
         written.append(files)
         views.append(replace(view, run=replace(run, metrics=())))
     result = UnitResult(tuple(views), problems.sorted(), tuple(sections))
@@ -199,7 +201,7 @@ def _unit_files(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, st
     files = []
     for v in views:
         files.append((data_path(v), data_key(fp.key)))
-        if any(m.chart is not None for m in v.metrics):
+        if charted(v):
             files.append((full_path(v), full_key(fp.key)))
     return files
 
@@ -355,6 +357,8 @@ def read_stage(
         for k, (result, written) in fresh:
             results[todo[k]] = result
             staged[todo[k]] = written
+            if config.cache and not charts:  # saved by a worker: keep it for the next build
+                unit_cache.remember(units[todo[k]], fps[todo[k]], result)
             progress.update()
     found: list[tuple[Path, RunView]] = []
     origin: dict[str, tuple[int, int]] = {}  # run slug -> (unit, run) of its first copy

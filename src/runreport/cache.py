@@ -109,21 +109,46 @@ def _entry(unit: Unit) -> Path:
 _CHART_DATA = ("x", "y", "v", "series")
 
 
+#: Entries this process has loaded or saved (without their plotted columns), by entry path
+#: and the entry file's identity: a long-lived process (``runreport serve``) rebuilds without
+#: reading them again.
+_remembered: dict[Path, tuple[str, str, UnitResult]] = {}
+
+
+def _identity(path: Path) -> str:
+    try:
+        return file_identity(path, os.stat(path))
+    except OSError:
+        return ""
+
+
 def load(unit: Unit, fp: Fingerprint, *, charts: bool = True) -> UnitResult | None:
     """The cached result of ``unit`` if its files are as they were, else None; without
     ``charts``, its views' charts hold their specs but not their plotted columns (which are
     most of an entry's bytes, and are read only when asked for)."""
+    path = _entry(unit)
+    identity = _identity(path)
+    known = _remembered.get(path)
+    if not charts and known is not None and known[:2] == (fp.key, identity) and identity:
+        return known[2]
     try:
-        with _entry(unit).open("rb") as fh:
+        with path.open("rb") as fh:
             key, result = pickle.load(fh)
             if key != fp.key or not isinstance(result, UnitResult):
                 return None
+            _remembered[path] = (key, identity, result)
             if not charts:
                 return result
             data = pickle.load(fh)
     except Exception:  # missing, damaged, or written by other code: a miss
         return None
     return _with_chart_data(result, data)
+
+
+def remember(unit: Unit, fp: Fingerprint, light: UnitResult) -> None:
+    """Note a result (without plotted columns) that a worker process read and saved."""
+    path = _entry(unit)
+    _remembered[path] = (fp.key, _identity(path), light)
 
 
 def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
@@ -139,7 +164,8 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
             pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
-        pass
+        return
+    _remembered[path] = (fp.key, _identity(path), light)
 
 
 ChartData = list[list[dict[str, Any]]]  # per view, per metric: its chart's plotted columns

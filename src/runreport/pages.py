@@ -54,7 +54,6 @@ def templates_dir() -> Path:
 
 
 @cache
-@cache
 def environment() -> jinja2.Environment:
     """The jinja2 environment: autoescape on, undefined names are errors (one per process;
     templates are reloaded when their files change)."""
@@ -337,11 +336,15 @@ def full_key(unit_key: str) -> str:
     return content_key("full", unit_key)
 
 
+def charted(v: RunView) -> bool:
+    """Whether a run charts anything (and so has a full-resolution data file)."""
+    return any(m.chart is not None for m in v.metrics)
+
+
 def full_file(v: RunView) -> bytes | None:
     """A run's full-resolution data file (see :func:`runreport.export.full_data`), from a view
     that still holds its metric columns; None when it charts nothing."""
-    got = full_data(v)
-    return _js_data(f"full/{v.slug}", got) if got else None
+    return _js_data(f"full/{v.slug}", full_data(v)) if charted(v) else None
 
 
 def _js_data(key: str, value: Any) -> bytes:
