@@ -4,6 +4,11 @@ Records are framed as TFRecords (length, masked CRC-32C of the length, data, mas
 the data) and every CRC is checked. The payloads are decoded by the ``protobuf`` package, with
 a minimal schema built through protobuf's descriptor API: only the fields runreport shows, wire
 compatible with TensorBoard's ``Event`` (unknown fields are skipped by protobuf itself).
+
+Most records of real event files are simple scalars whose bytes differ from record to record
+only in the time, the step and the values. Those are decoded in batches with numpy, by layout
+(:class:`_Layout`, made from one record and checked against protobuf's decoding of it); every
+other record goes through protobuf, and both give the same series in record order (tested).
 """
 
 from __future__ import annotations
