@@ -157,7 +157,8 @@
   }
 
   /* "CSV, every point": the run's full-resolution data file is loaded only now. Numbers are
-     printed as the shortest text that reads back as the same double (as Python's repr). */
+     printed as the shortest text that reads back as the same double (JavaScript's own
+     number-to-text, which differs from Python's repr only in how it writes exponents). */
   function exactCell(v) {
     if (v !== v) return "NaN";
     if (v === Infinity) return "inf";
@@ -167,7 +168,9 @@
 
   function downloadFull(slug, metric) {
     var name = csvName(runLabel(slug) + "-" + metric + "-every-point");
-    return loadScript(ROOT + "data/full/" + encodeURIComponent(slug) + ".js").then(function () {
+    var loaded = data("full/" + slug) ? Promise.resolve()
+      : loadScript(ROOT + "data/full/" + encodeURIComponent(slug) + ".js");
+    return loaded.then(function () {
       var full = (data("full/" + slug) || {})[metric];
       if (!full) throw new Error("no data for " + metric);
       var text = full.csv;
