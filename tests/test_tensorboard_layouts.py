@@ -5,7 +5,6 @@ times, texts, images and problems, whatever the mix of records."""
 from __future__ import annotations
 
 import random
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +19,14 @@ pytest.importorskip("tensorboard")
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
 
 
-def _masked_crc(data: bytes) -> int:
-    import google_crc32c
+def _write(path: Path, events: list[bytes]) -> None:
+    """An event file of ``events``, framed by tensorboardX's own record writer."""
+    from tensorboardX.record_writer import RecordWriter
 
-    crc = google_crc32c.value(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _record(data: bytes) -> bytes:
-    header = struct.pack("<Q", len(data))
-    return (
-        header
-        + struct.pack("<I", _masked_crc(header))
-        + data
-        + struct.pack("<I", _masked_crc(data))
-    )
+    writer = RecordWriter(str(path))
+    for event in events:
+        writer.write(event)
+    writer.close()
 
 
 def _number(rng: random.Random) -> float:
@@ -116,8 +108,7 @@ def test_batched_decoding_is_exact(
     folder = tmp_path / "run"
     folder.mkdir()
     for f in range(2):  # a run's files are read in name order, as one series per tag
-        records = [_record(e) for e in _events(rng, 300)]
-        (folder / f"events.out.tfevents.{f}.host").write_bytes(b"".join(records))
+        _write(folder / f"events.out.tfevents.{f}.host", _events(rng, 300))
     batched, batched_problems = _read(folder, monkeypatch, batched=True)
     one_by_one, problems = _read(folder, monkeypatch, batched=False)
     assert _facts(batched) == _facts(one_by_one)
@@ -147,6 +138,6 @@ def test_batches_take_most_records(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         ).SerializeToString()
         for s in range(1, 5000)
     ]
-    (folder / "events.out.tfevents.1.host").write_bytes(b"".join(_record(e) for e in events))
+    _write(folder / "events.out.tfevents.1.host", events)
     [run] = TensorBoardReader().read(folder, Problems())
     assert run.metrics[0].length == 4999 and len(decoded) < 10

@@ -22,7 +22,7 @@ from . import __version__
 from .errors import Problem
 from .readers import Unit
 from .readers.base import scan, walk_files
-from .site import file_identity
+from .site import current_identity, file_identity
 from .views import MetricView, RunView
 
 #: Bumped when what an entry holds changes shape.
@@ -112,14 +112,7 @@ _CHART_DATA = ("x", "y", "v", "series")
 #: Entries this process has loaded or saved (without their plotted columns), by entry path
 #: and the entry file's identity: a long-lived process (``runreport serve``) rebuilds without
 #: reading them again.
-_remembered: dict[Path, tuple[str, str, UnitResult]] = {}
-
-
-def _identity(path: Path) -> str:
-    try:
-        return file_identity(path, os.stat(path))
-    except OSError:
-        return ""
+_remembered: dict[Path, tuple[str, str | None, UnitResult]] = {}
 
 
 def load(unit: Unit, fp: Fingerprint, *, charts: bool = True) -> UnitResult | None:
@@ -127,9 +120,9 @@ def load(unit: Unit, fp: Fingerprint, *, charts: bool = True) -> UnitResult | No
     ``charts``, its views' charts hold their specs but not their plotted columns (which are
     most of an entry's bytes, and are read only when asked for)."""
     path = _entry(unit)
-    identity = _identity(path)
+    identity = current_identity(path)
     known = _remembered.get(path)
-    if not charts and known is not None and known[:2] == (fp.key, identity) and identity:
+    if not charts and identity and known is not None and known[:2] == (fp.key, identity):
         return known[2]
     try:
         with path.open("rb") as fh:
@@ -148,7 +141,7 @@ def load(unit: Unit, fp: Fingerprint, *, charts: bool = True) -> UnitResult | No
 def remember(unit: Unit, fp: Fingerprint, light: UnitResult) -> None:
     """Note a result (without plotted columns) that a worker process read and saved."""
     path = _entry(unit)
-    _remembered[path] = (fp.key, _identity(path), light)
+    _remembered[path] = (fp.key, current_identity(path), light)
 
 
 def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
@@ -165,7 +158,7 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
         os.replace(tmp, path)
     except OSError:
         return
-    _remembered[path] = (fp.key, _identity(path), light)
+    _remembered[path] = (fp.key, current_identity(path), light)
 
 
 ChartData = list[list[dict[str, Any]]]  # per view, per metric: its chart's plotted columns

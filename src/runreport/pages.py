@@ -27,7 +27,7 @@ from .model import FileRef, Status
 from .names import slug
 from .readers.base import open_regular
 from .rules import Display, goal
-from .site import SiteWriter, file_identity
+from .site import SiteWriter, current_identity
 from .views import STATS, MetricView, RunView, best_by_metric, clean_log, fmt, status_counts
 
 #: Bytes of a log shown on the run page (the tail; the whole file is linked).
@@ -498,7 +498,7 @@ def write_pages(
                 parent.slug if parent else "",
                 parent.run.name if parent else "",
                 *(f"{keys[c.slug]}:{c.run.name}" for c in children),
-                *(_identity(ref.path) for ref in v.run.logs),
+                *(current_identity(ref.path) or f"{ref.path}:missing" for ref in v.run.logs),
             )
         rel = f"runs/{v.slug}.html"
         if page_key is None or not writer.reuse(rel, page_key):
@@ -534,14 +534,6 @@ def write_pages(
     writer.put("data/index.js", _js_data("index", _index_data(ctx)))
     page("compare.html", "compare.html")
     page("problems.html", "problems.html")
-
-
-def _identity(path: Path) -> str:
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return f"{path}:missing"
-    return file_identity(path, st)
 
 
 def _log_view(v: RunView, ref: FileRef) -> LogView:

@@ -37,6 +37,15 @@ def file_identity(path: Path | str, st: os.stat_result) -> str:
     return f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
+def current_identity(path: Path | str) -> str | None:
+    """:func:`file_identity` of ``path`` as it is now (not following a link); None if it is
+    gone."""
+    try:
+        return file_identity(path, os.lstat(path))
+    except OSError:
+        return None
+
+
 #: A file a worker process wrote for the site: (where it is, site path, key, size, mtime).
 Staged = tuple[str, str, str, int, int]
 

@@ -201,7 +201,7 @@ def records(path: Path, problems: Problems) -> Iterator[bytes]:
     except OSError as exc:
         problems.warn(path, None, f"not read ({exc.strerror or exc})")
         return
-    crc, header, footer = google_crc32c.value, _HEADER.unpack_from, _FOOTER.unpack_from
+    header, footer = _HEADER.unpack_from, _FOOTER.unpack_from
     good_headers: set[bytes] = set()  # a length's header CRC is checked once
     with fh:
         buf, index = b"", 0
@@ -231,10 +231,7 @@ def records(path: Path, problems: Problems) -> Iterator[bytes]:
                     break  # the record goes on in the next chunk
                 index += 1
                 payload = buf[pos + 12 : stop]
-                value = crc(payload)
-                if (((value >> 15) | (value << 17)) + 0xA282EAD8) & 0xFFFFFFFF != footer(buf, stop)[
-                    0
-                ]:
+                if _masked_crc(payload) != footer(buf, stop)[0]:
                     problems.warn(path, None, f"record {index}: data CRC mismatch; rest skipped")
                     return
                 yield payload
