@@ -128,6 +128,10 @@ def test_a_data_file_gone_from_the_old_site_is_made_again(tmp_path: Path) -> Non
 def test_chart_images_from_cached_runs(tmp_path: Path) -> None:
     logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
     build_site(BuildConfig(inputs=(logs,), output=site))
+    # a build without images keeps no plotted columns in the cache: the first build with
+    # images reads the runs again, and keeps them for the next one
+    first = build_site(BuildConfig(inputs=(logs,), output=site, images=True))
+    assert first.read == 3
     result = build_site(BuildConfig(inputs=(logs,), output=site, images=True))
     assert result.read == 0  # every run from the cache, its plotted columns too
     scratch = tmp_path / "scratch"

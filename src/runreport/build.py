@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -12,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache, partial
@@ -168,6 +170,12 @@ def read_unit(
     metric columns (what pages need is in them), nor, unless ``charts``, their charts' plotted
     columns. Runs in worker processes, so the heavy work of a build is spread over the
     cores."""
+    return _read_unit(unit, fp, stage, save, charts)
+
+
+def _read_unit(
+    unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool
+) -> tuple[UnitResult, Written]:
     problems = Problems()
     views = []
     sections = []
@@ -176,7 +184,7 @@ def read_unit(
     for run in unit.reader.read(unit.folder, problems):
         view = run_view(run)
         for m in view.metrics:
-            _ = m.table_attrs  # made here, once, and kept with the view
+            _ = m.table_cell, m.index_summary  # made here, once, and kept with the view
         sections.append(run_sections(view))
         files: list[Staged] = []
         if stage is not None:
@@ -190,9 +198,16 @@ def read_unit(
         written.append(files)
         views.append(replace(view, run=replace(run, metrics=())))
     result = UnitResult(tuple(views), problems.sorted(), tuple(sections))
-    if save:
-        unit_cache.save(unit, fp, result)
-    return (result if charts else unit_cache.without_chart_data(result)[0]), written
+    if charts:
+        if save:
+            unit_cache.save(unit, fp, result)
+        return result, written
+    light = (
+        unit_cache.save(unit, fp, result, charts=False)
+        if save
+        else unit_cache.without_chart_data(result)[0]
+    )
+    return light, written
 
 
 def _unit_files(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:
@@ -314,9 +329,9 @@ def read_stage(
     units = discover(config.inputs, problems)
     fps = [unit_cache.fingerprint(u) for u in units]
     results: list[UnitResult | None] = []
-    # a cached unit's plotted columns are needed only for chart images, or when there is no
-    # old site to take its data files from
-    charts = writer is None or bool(config.images)
+    # plotted columns are needed in this process only for chart images (a cached unit's data
+    # files come from the old site, or it is read again); the cache keeps them only then
+    charts = bool(config.images)
     for unit, fp in zip(units, fps, strict=True):
         cached = unit_cache.load(unit, fp, charts=charts) if config.cache else None
         if (
@@ -462,6 +477,21 @@ def live_script(read: ReadResult, ctx: SiteContext) -> bytes:
     return f'window.RR_LIVE = "{key}";\n'.encode()
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a build runs (memory is still freed by
+    reference counting). A build holds millions of small objects (views, summaries, cached
+    entries) that form almost no cycles, and the collector's full passes over them took a
+    third of a rebuild of 1,000 runs (benchmarks/README.md)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_time() -> datetime:
     """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds): the time running runs'
     elapsed and silent times are measured to."""
@@ -473,7 +503,8 @@ def build_time() -> datetime:
 
 def write_summary(config: BuildConfig, path: Path) -> Path:
     """Only the Markdown summary (``runreport summary``): no site is written."""
-    read, ctx, problems = gather(config)
+    with collector_paused():
+        read, ctx, problems = gather(config)
     baseline = resolve_baseline(config.baseline, read.views, problems) if config.baseline else None
     path.write_text(
         summary_markdown(ctx, SummaryOptions(config.site_url, baseline)), encoding="utf-8"
@@ -485,7 +516,7 @@ def build_site(config: BuildConfig) -> BuildResult:
     """Build the site described by ``config``: written beside the old site and swapped in only
     when complete, reusing what is unchanged since the last build."""
     manifest = unit_cache.site_manifest(config.output)
-    with SiteWriter(config.output, manifest, reuse=config.cache) as writer:
+    with collector_paused(), SiteWriter(config.output, manifest, reuse=config.cache) as writer:
         read, ctx, problems = gather(config, writer)
         for rel, data in assets().items():
             writer.put(rel, data)

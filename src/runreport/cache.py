@@ -144,9 +144,14 @@ def remember(unit: Unit, fp: Fingerprint, light: UnitResult) -> None:
     _remembered[path] = (fp.key, current_identity(path), light)
 
 
-def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
-    """Keep ``result`` for the next build (best effort: an unwritable cache costs only time).
-    An entry is two pickles in one file: the result without its plotted columns, then them."""
+def save(unit: Unit, fp: Fingerprint, result: UnitResult, *, charts: bool = True) -> UnitResult:
+    """Keep ``result`` for the next build (best effort: an unwritable cache costs only time)
+    and return it without its plotted columns.
+
+    An entry is the result without its plotted columns, as a pickle, followed, when
+    ``charts``, by a second pickle of them. They are most of an entry's bytes and only builds
+    that make chart images need them, so other builds leave them out (an entry without them is
+    a miss for a load that asks for them)."""
     path = _entry(unit)
     light, data = without_chart_data(result)
     try:
@@ -154,11 +159,13 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult) -> None:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             pickle.dump((fp.key, light), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            if charts:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
-        return
+        return light
     _remembered[path] = (fp.key, current_identity(path), light)
+    return light
 
 
 ChartData = list[list[dict[str, Any]]]  # per view, per metric: its chart's plotted columns

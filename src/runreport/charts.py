@@ -160,13 +160,35 @@ def _title(text: str) -> str:
     return clean if len(clean) <= MAX_TITLE_CHARS else clean[: MAX_TITLE_CHARS - 1] + "…"
 
 
+class ChartSpec(dict[str, Any]):
+    """A spec made by :func:`chart_spec`, pickled as the call that made it: a parse-cache entry
+    holds three names per chart instead of the spec, and loading entries shares one spec among
+    runs again. Copies are plain dicts."""
+
+    __slots__ = ("made_by",)
+
+    def __init__(self, spec: dict[str, Any], made_by: tuple[str, str, str]) -> None:
+        super().__init__(spec)
+        self.made_by = made_by
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str, str]]:
+        return chart_spec, self.made_by
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return copy.deepcopy(dict(self), memo)
+
+
 @lru_cache(maxsize=4096)
-def chart_spec(shape: str, x_title: str, y_title: str) -> dict[str, Any]:
+def chart_spec(shape: str, x_title: str, y_title: str) -> ChartSpec:
     """``shape`` with its axis and tooltip titles set (data still by name).
 
     Made once per (shape, titles) and shared by every chart that asks for it: a sweep asks for
     the same metric's spec once per run. Treat it as read-only (:func:`with_data` copies).
     """
+    made_by = (shape, x_title, y_title)
     x_title, y_title = _title(x_title), _title(y_title)
     spec = copy.deepcopy(_shape(shape))
     enc = spec["encoding"]
@@ -177,7 +199,7 @@ def chart_spec(shape: str, x_title: str, y_title: str) -> dict[str, Any]:
             tip["title"] = x_title
         elif tip["field"] == "y":
             tip["title"] = y_title
-    return spec
+    return ChartSpec(spec, made_by)
 
 
 def shape_for(points: int, *, multi: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import sys
@@ -362,6 +363,8 @@ def serve(
     """Serve a live site of the runs below LOGDIR..., rebuilt as they change (Ctrl-C stops)."""
     from .serve import serve as serve_site
 
+    gc.enable()  # a long-lived process (builds pause it themselves)
+
     config = BuildConfig(
         inputs=logdirs,
         output=Path("unused"),  # serve builds into a temporary folder of its own
@@ -381,4 +384,8 @@ def serve(
 
 def main() -> None:
     """Console-script entry point."""
+    # Each command but ``serve`` does one piece of work and exits: Python's cyclic collector
+    # would only walk the objects a build holds again and again (and once more at its end);
+    # memory is still freed by reference counting. ``serve`` turns it back on.
+    gc.disable()
     cli(prog_name="runreport")

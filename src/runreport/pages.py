@@ -16,7 +16,7 @@ import jinja2
 import markdown
 import nh3
 import orjson
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import __version__
 from .cache import cache_dir, code_fingerprint
@@ -117,15 +117,12 @@ def duration(seconds: float | None) -> str:
 
 def metric_cell(metric: MetricView, best: str) -> Markup:
     """One run's metric in the experiment's run table: its stats (see
-    :attr:`MetricView.table_attrs`), the stats this run is best in (``best``, such as
-    ``"last min "``), and ★ when it is the best last value."""
-    assert metric.summary is not None
-    last = str(metric.summary.last)
-    star = ' <span class="best" title="best">★</span>' if "last" in best.split() else ""
-    return Markup(
-        f'<td class="metric num"{metric.table_attrs} data-best="{escape(best)}"'
-        f' data-sort="{escape(last)}">{escape(fmt(metric.summary.last))}{star}</td>'
-    )
+    :attr:`MetricView.table_cell`), the stats this run is best in (``best``: names from
+    :data:`STATS`, each followed by a space, such as ``"last min "``), and ★ when it is the best
+    last value."""
+    head, tail = metric.table_cell
+    star = ' <span class="best" title="best">★</span>' if best.startswith("last ") else ""
+    return Markup(f"{head}{best}{tail}{star}</td>")
 
 
 @dataclass(frozen=True)
@@ -266,16 +263,17 @@ def site_context(
         runs = _ordered(experiments[name])
         metric_names = tuple(sorted({n for v in runs for n in v.summaries}))
         best = best_by_metric(runs, goals)
+        marks: dict[tuple[str, str], str] = {}  # (run slug, metric) -> "last min " ...
+        for metric, stats in best.items():
+            for s in STATS:
+                if s in stats:
+                    key = (stats[s], metric)
+                    marks[key] = f"{marks.get(key, '')}{s} "
         cells = {}
         for v in runs:
             by_name = {m.name: m for m in v.metrics if m.summary is not None}
             cells[v.slug] = tuple(
-                metric_cell(
-                    by_name[m],
-                    "".join(f"{s} " for s in STATS if best.get(m, {}).get(s) == v.slug),
-                )
-                if m in by_name
-                else None
+                metric_cell(by_name[m], marks.get((v.slug, m), "")) if m in by_name else None
                 for m in metric_names
             )
         exp_infos.append(
@@ -389,10 +387,7 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
             "status": v.run.status.value,
             "href": f"runs/{v.slug}.html",
             "params": {k: fmt(p) for k, p in v.run.params.items()},
-            "summaries": {
-                n: {s: fmt(getattr(m, s)) for s in STATS} | {"count": m.count}
-                for n, m in v.summaries.items()
-            },
+            "summaries": {m.name: m.index_summary for m in v.metrics if m.summary is not None},
             "charts": [
                 m.name
                 for m in v.metrics

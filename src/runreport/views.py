@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -41,17 +40,32 @@ class MetricView:
     rows: tuple[tuple[str, ...], ...]  # table / text rows, formatted
 
     @cached_property
-    def table_attrs(self) -> str:
-        """The experiment table's ``data-*`` attributes for this metric (each stat as a number,
-        for sorting, and as text), HTML-escaped; made once, in the process that read the run
-        (a table of a thousand runs has tens of thousands of such cells)."""
+    def table_cell(self) -> tuple[str, str]:
+        """The experiment table's cell for this metric, HTML-escaped, in the two parts that go
+        either side of the stats the run is best in (see :func:`runreport.pages.metric_cell`):
+        ``data-*`` attributes give each stat as a number, for sorting, and as text. Made once,
+        in the process that read the run (a table of a thousand runs has tens of thousands of
+        such cells)."""
         if self.summary is None:
-            return ""
-        return "".join(
-            f' data-{s}="{html.escape(str(self.summary.stat(s)))}"'
-            f' data-{s}-text="{html.escape(fmt(self.summary.stat(s)))}"'
+            return "", ""
+        # the stats are floats: their text (digits, "e", "-", "inf", "nan", "∞") needs no
+        # escaping in HTML
+        attrs = "".join(
+            f' data-{s}="{self.summary.stat(s)}" data-{s}-text="{fmt(self.summary.stat(s))}"'
             for s in STATS
         )
+        last = self.summary.last
+        return (f'<td class="metric num"{attrs} data-best="', f'" data-sort="{last}">{fmt(last)}')
+
+    @cached_property
+    def index_summary(self) -> dict[str, str | int]:
+        """This metric's stats as the site index gives them to the compare page (the text of
+        each stat, and the count); made with :attr:`table_cell`."""
+        if self.summary is None:
+            return {}
+        out: dict[str, str | int] = {s: fmt(self.summary.stat(s)) for s in STATS}
+        out["count"] = self.summary.count
+        return out
 
     @property
     def display(self) -> Display:
@@ -321,21 +335,22 @@ def run_view(run: Run) -> RunView:
 def best_by_metric(views: Sequence[RunView], goals: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """For each metric and stat (last/min/max), the slug of the best run."""
     best: dict[str, dict[str, str]] = {}
-    names = sorted({n for v in views for n in v.summaries})
-    for name in names:
-        direction = goal(name, dict(goals))
+    by_name: dict[str, list[tuple[Summary, str]]] = {}
+    for v in views:
+        for name, summary in v.summaries.items():
+            by_name.setdefault(name, []).append((summary, v.slug))
+    chosen = dict(goals)
+    for name in sorted(by_name):
+        sign = 1.0 if goal(name, chosen) == "min" else -1.0
         for stat in STATS:
             candidates = [
-                (v.summaries[name].stat(stat), v.slug)
-                for v in views
-                if name in v.summaries and not math.isnan(v.summaries[name].stat(stat))
+                (sign * value, run)
+                for summary, run in by_name[name]
+                if not math.isnan(value := getattr(summary, stat))
             ]
-            if not candidates:
-                continue
-            sign = 1.0 if direction == "min" else -1.0
-            # ties go to the first run in slug order, whichever the direction
-            pick = min(candidates, key=lambda c: (sign * c[0], c[1]))
-            best.setdefault(name, {})[stat] = pick[1]
+            if candidates:
+                # ties go to the first run in slug order, whichever the direction
+                best.setdefault(name, {})[stat] = min(candidates)[1]
     return best
 
 
