@@ -23,6 +23,45 @@ def runreport_build(logdir: str, out: str) -> dict[str, Any]:
     return {"runs": result.runs, "site_bytes": result.site_bytes}
 
 
+def serve_rebuilds(logdir: str, out: str, metrics: str, steps: str) -> dict[str, Any]:
+    """Rebuilds inside one process, as ``runreport serve`` makes them: one build (the parse
+    cache already holds every run), then, each timed, a rebuild with nothing changed, one after
+    adding a run and one after appending to a run (the changes undone afterwards)."""
+    import os
+    import shutil
+
+    from generate import Scale, write_native
+
+    from runreport.build import BuildConfig, build_site
+
+    jobs = int(os.environ.get("RUNREPORT_JOBS", os.cpu_count() or 1))
+    config = BuildConfig(inputs=(Path(logdir),), output=Path(out), jobs=jobs)
+
+    def timed() -> float:
+        start = time.perf_counter()
+        build_site(config)
+        return time.perf_counter() - start
+
+    build_site(config)
+    same = timed()
+    write_native(Path(logdir), Scale(1, int(metrics), int(steps)), first_run=9999)
+    try:
+        add = timed()
+    finally:
+        shutil.rmtree(Path(logdir) / "bench" / "run-9999")
+    target = Path(logdir) / "bench" / "run-0000" / "metrics.jsonl"
+    size = target.stat().st_size
+    try:
+        with target.open("ab") as fh:
+            fh.write(b'{"kind":"scalar","name":"metric_00","value":0.5,"step":999999}\n')
+        append = timed()
+    finally:
+        with target.open("r+b") as fh:
+            fh.truncate(size)
+    build_site(config)
+    return {"same_s": same, "add_run_s": add, "append_s": append}
+
+
 def parse_floor(logdir: str) -> dict[str, Any]:
     """The fastest vectorised parse of the same JSONL points (polars, pyarrow), no site."""
     import polars as pl
@@ -102,6 +141,7 @@ def dvc_render(logdir: str, out: str) -> dict[str, Any]:
 
 OPS = {
     "runreport": runreport_build,
+    "serve_rebuilds": serve_rebuilds,
     "parse_floor": parse_floor,
     "parse_floor_pyarrow": parse_floor_pyarrow,
     "event_accumulator": event_accumulator,

@@ -40,8 +40,10 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         "cold build, MLflow store",
         "cold build, TensorBoard files",
         "vs dvc-render",
-        "add one run, rebuild",
-        "append to one run, rebuild",
+        "new process: add run",
+        "new process: append",
+        "in one process (serve): add run",
+        "in one process (serve): append",
         "peak RSS",
         "site size",
         "browser, first screen",
@@ -58,6 +60,8 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         "dvc_render_s",
         "add_run_s",
         "append_s",
+        "serve_add_run_s",
+        "serve_append_s",
     ):
         assert numbers[key] > 0, key
     assert set(numbers["browser_ms"]) == {"experiment", "compare_1", "compare_3"}
