@@ -14,11 +14,15 @@ from typing import Any
 
 
 def runreport_build(logdir: str, out: str) -> dict[str, Any]:
+    """A build as ``runreport build LOGDIR -o OUT`` makes it."""
     import os
 
-    from runreport.build import BuildConfig, build_site
+    from runreport import workers
 
     jobs = int(os.environ.get("RUNREPORT_JOBS", os.cpu_count() or 1))  # as the command line
+    workers.start_for_build(Path(out), jobs)
+    from runreport.build import BuildConfig, build_site
+
     result = build_site(BuildConfig(inputs=(Path(logdir),), output=Path(out), jobs=jobs))
     return {"runs": result.runs, "site_bytes": result.site_bytes}
 
@@ -97,20 +101,25 @@ def event_accumulator(logdir: str) -> dict[str, Any]:
     return {"points": total}
 
 
-def mlflow_client(logdir: str) -> dict[str, Any]:
-    """MLflow's own client reading its store: search_runs + get_metric_history."""
+def mlflow_client(logdir: str, series: str = "") -> dict[str, Any]:
+    """MLflow's own client reading its store: search_runs + get_metric_history; only the
+    first ``series`` metric histories when given."""
     import os
 
     os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=f"file://{Path(logdir).resolve() / 'mlruns'}")
-    total = 0
+    total = read = 0
+    limit = int(series) if series else None
     for exp in client.search_experiments():
         for run in client.search_runs([exp.experiment_id], max_results=50_000):
             for key in run.data.metrics:
+                if limit is not None and read >= limit:
+                    return {"points": total, "series": read}
                 total += len(client.get_metric_history(run.info.run_id, key))
-    return {"points": total}
+                read += 1
+    return {"points": total, "series": read}
 
 
 def dvc_render(logdir: str, out: str) -> dict[str, Any]:

@@ -29,6 +29,12 @@ from generate import SCALES, generate, write_native  # noqa: E402
 
 from runreport.views import decode_column  # noqa: E402
 
+#: mlflow's client fetches a metric history in pages of this many points
+#: (GET_METRIC_HISTORY_MAX_RESULTS), and its file store reads and parses the whole metric file
+#: for every page: reading a series of n points costs n * n / 25,000 line parses. On scales
+#: with longer series, the baseline reads one series only and is compared by points/second.
+MLFLOW_PAGE = 25_000
+
 TARGETS = {
     "native_vs_floor": 2.0,  # cold build from JSONL: at most 2x the parse floor
     "mlflow_speedup": 10.0,  # at least 10x mlflow's own client
@@ -200,7 +206,7 @@ def main() -> None:
         )
         acc = median_of(1, "event_accumulator", str(paths["tensorboard"]))
         rust = rust_data_server(paths["tensorboard"])
-        mlf = median_of(1, "mlflow", str(paths["mlflow"]))
+        mlf = median_of(1, "mlflow", str(paths["mlflow"]), "1" if scale.steps > MLFLOW_PAGE else "")
         dvc_out = work / "dvc"
         dvc_out.mkdir()
         dvc = (
@@ -251,6 +257,7 @@ def main() -> None:
                 "event_accumulator_s": acc["seconds"],
                 "rust_data_server_s": rust["seconds"],
                 "mlflow_client_s": mlf["seconds"],
+                "mlflow_client_points": mlf["points"],
                 "dvc_render_s": dvc["seconds"] if dvc else None,
                 "unchanged_s": same["seconds"],
                 "add_run_s": add["seconds"],
@@ -289,7 +296,12 @@ def main() -> None:
                 "cold build, MLflow store",
                 f"{builds['mlflow']['seconds']:.2f} s ({rate(builds['mlflow']['seconds'])})",
                 f"{mlf['seconds'] / builds['mlflow']['seconds']:.1f}x faster than mlflow's client "
-                f"({mlf['seconds']:.2f} s; target >= {TARGETS['mlflow_speedup']}x)",
+                f"({mlf['seconds']:.2f} s; target >= {TARGETS['mlflow_speedup']}x)"
+                if mlf["points"] == pts
+                else f"{pts / builds['mlflow']['seconds'] / (mlf['points'] / mlf['seconds']):.0f}x "
+                f"the points/s of mlflow's client, which read {mlf['series']:.0f} series "
+                f"({mlf['points']:,.0f} points) in {mlf['seconds']:.2f} s (pages of "
+                f"{MLFLOW_PAGE:,}, the file read again for each)",
             ),
             (
                 "cold build, TensorBoard files",

@@ -65,3 +65,20 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     ):
         assert numbers[key] > 0, key
     assert set(numbers["browser_ms"]) == {"experiment", "compare_1", "compare_3"}
+    assert numbers["mlflow_client_points"] == 300
+    # on scales with series longer than a page of mlflow's client, it reads one series only
+    one = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "child.py"),
+            "mlflow",
+            str(tmp_path / "data" / "tiny" / "mlflow"),
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    first = json.loads(one.stdout.splitlines()[-1])
+    assert (first["series"], first["points"]) == (1, 50)

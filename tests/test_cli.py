@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLE_LOGS, write_run
 
+from runreport import workers
 from runreport.cli import cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -41,6 +45,38 @@ def test_bad_line_is_reported_not_fatal(tmp_path: Path) -> None:
     assert f"{logs / 'bad' / 'metrics.jsonl'}:2: invalid JSON" in out
     assert re.search(r"built \d+ pages for 2 runs in .*; 1 problems", out)
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_first_builds_start_the_workers_server_before_importing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(workers, "start", lambda: started.append(True))
+    logs, site = _logs(tmp_path), str(tmp_path / "site")
+    invoke("build", str(logs), "-o", site, "-j", "2")
+    assert started == [True]  # a first build reads every run
+    invoke("build", str(logs), "-o", site, "-j", "2")
+    assert started == [True]  # a rebuild reads only what changed: workers only if needed
+    invoke("build", str(logs), "-o", site, "-j", "2", "--no-cache")
+    invoke("build", str(logs), "-o", str(tmp_path / "other"), "-j", "1")
+    assert started == [True, True]
+
+
+def test_commands_import_what_they_use_only() -> None:
+    """``import runreport`` (in a training script) and the command line before it dispatches
+    stay clear of numpy, polars, jinja2 and altair; the public names still resolve."""
+    code = (
+        "import sys, runreport.cli, runreport\n"
+        "heavy = {'numpy', 'polars', 'jinja2', 'altair', 'runreport.build'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "from runreport import load, start_run, Run, Kind\n"
+        "assert runreport.best_run.__module__ == 'runreport.api'\n"
+        "assert {'load', 'Run', 'start_run'} <= set(dir(runreport))\n"
+        "try:\n    runreport.nothing\nexcept AttributeError:\n    pass\n"
+        "else:\n    raise AssertionError('runreport.nothing')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
 
 
 def test_strict_fails_on_warnings(tmp_path: Path) -> None:

@@ -1,14 +1,46 @@
-"""runreport: static, server-less reports of machine-learning runs."""
+"""runreport: static, server-less reports of machine-learning runs.
+
+The names below are imported when first used (PEP 562), so that ``import runreport`` in a
+training script, and the ``runreport`` command before it knows what it will do, stay quick:
+reading runs needs numpy and polars, building a site jinja2 and altair.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .api import best_run, load
-from .model import Kind, Metric, Run, Status
-from .tracking import ActiveRun, start_run
+if TYPE_CHECKING:
+    from .api import best_run, load
+    from .model import Kind, Metric, Run, Status
+    from .tracking import ActiveRun, start_run
+
+#: Public name -> the module that defines it.
+_LAZY = {
+    "best_run": "api",
+    "load": "api",
+    "Kind": "model",
+    "Metric": "model",
+    "Run": "model",
+    "Status": "model",
+    "ActiveRun": "tracking",
+    "start_run": "tracking",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups find it without calling this again
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def show(target: Any, *, live: bool = False, interval: float = 10.0) -> None:

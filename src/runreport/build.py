@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import queue
 import shutil
@@ -23,6 +21,7 @@ import vl_convert
 from tqdm import tqdm
 
 from . import cache as unit_cache
+from . import workers
 from .cache import Fingerprint, UnitResult, cache_dir
 from .charts import load_shapes, vega_lite_version
 from .errors import ConfigError, Problem, Problems, Severity, SiteError
@@ -48,8 +47,9 @@ from .site import SiteWriter, Staged, stage_file
 from .summary import SummaryOptions, key_metrics, summary_markdown
 from .views import RunView, run_view
 
-#: Below this many bytes of input to read, parsing stays in this process (starting worker
-#: processes costs about a second).
+#: Below this many bytes of input to read, parsing stays in this process (a worker reads its
+#: first run about 0.4 s after it is asked for, the time its server takes to import
+#: runreport: see :mod:`runreport.workers`).
 PARALLEL_MIN_BYTES = 32 << 20
 
 
@@ -250,15 +250,15 @@ def _read_fresh(
             return pending.popleft() if front else pending.pop()
 
     def feed() -> None:
-        workers = jobs - 1
-        slots = threading.Semaphore(workers + 1)  # a unit queued behind each busy worker
+        processes = jobs - 1
+        slots = threading.Semaphore(processes + 1)  # a unit queued behind each busy worker
 
         def finished(i: int, future: Future[tuple[UnitResult, Written]]) -> None:
             slots.release()
             done.put((i, future))
 
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
                 while True:
                     slots.acquire()
                     i = take(front=True)
@@ -271,20 +271,8 @@ def _read_fresh(
         finally:
             done.put(None)
 
-    load_shapes()
-    # forkserver, not fork: forking a process whose polars threads are running can deadlock.
-    # The server starts now, with one polars thread per worker (the workers fill the cores).
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["runreport.build"])
-    saved = os.environ.get("POLARS_MAX_THREADS")
-    os.environ["POLARS_MAX_THREADS"] = "1"
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        if saved is None:
-            os.environ.pop("POLARS_MAX_THREADS", None)
-        else:
-            os.environ["POLARS_MAX_THREADS"] = saved
+    load_shapes()  # before any worker needs them (each would make them)
+    context = workers.context()
     feeder = threading.Thread(target=feed, name="runreport-read", daemon=True)
     feeder.start()
     try:

@@ -13,12 +13,11 @@ from typing import Any
 import click
 import orjson
 
-from . import __version__
-from .api import best_run, metric_stat
-from .build import BuildConfig, build_site, write_summary
+from . import __version__, workers
 from .errors import Problem, Problems, RunreportError, Severity
-from .readers import READERS, detect, read_runs
-from .views import fmt
+
+# What a command needs beyond this is imported in its body: numpy, polars, jinja2 and altair
+# take about 0.3 s to import, which ``build`` spends while its worker process starts.
 
 
 def _goal(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -160,6 +159,9 @@ def build(
     A rebuild reads again only the runs whose files changed and reuses the old site's files
     that did not (parsed runs are cached in ~/.cache/runreport, or $RUNREPORT_CACHE_DIR).
     """
+    workers.start_for_build(output, jobs, cache=not no_cache)
+    from .build import BuildConfig, build_site
+
     config = BuildConfig(
         inputs=logdirs,
         output=output,
@@ -225,6 +227,8 @@ def summary(
     include_deleted: bool,
 ) -> None:
     """Write a Markdown summary of the runs below LOGDIR... (no site is built)."""
+    from .build import BuildConfig, write_summary
+
     config = BuildConfig(
         inputs=logdirs,
         output=Path("."),
@@ -251,6 +255,8 @@ def summary(
 @INCLUDE_DELETED
 def ls_command(logdirs: tuple[Path, ...], as_json: bool, include_deleted: bool) -> None:
     """List the runs found below LOGDIR...: experiment, run, status, format, metrics, problems."""
+    from .readers import READERS, read_runs
+
     problems = Problems()
     runs = read_runs(logdirs, problems, include_deleted=include_deleted)
     rows = []
@@ -288,6 +294,8 @@ def ls_command(logdirs: tuple[Path, ...], as_json: bool, include_deleted: bool) 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (NaN and infinities as strings).")
 def metrics(run_path: Path, as_json: bool) -> None:
     """Print what get_metrics() returns for the run in RUN_PATH."""
+    from .readers import detect
+
     problems = Problems()
     reader = detect(run_path)
     if reader is None:
@@ -304,6 +312,8 @@ def metrics(run_path: Path, as_json: bool) -> None:
 
 
 def _jsonable(value: Any) -> Any:
+    from .views import fmt
+
     if isinstance(value, float) and not math.isfinite(value):
         return fmt(value).replace("∞", "Infinity")
     if isinstance(value, dict):
@@ -327,6 +337,10 @@ def _jsonable(value: Any) -> Any:
 )
 def best(logdirs: tuple[Path, ...], metric: str, mode: str | None, stat: str) -> None:
     """Print the best run by METRIC (direction inferred from the name unless --min/--max)."""
+    from .api import best_run, metric_stat
+    from .readers import read_runs
+    from .views import fmt
+
     problems = Problems()
     runs = read_runs(logdirs, problems)
     winner = best_run(runs, metric, mode, stat=stat)
@@ -361,6 +375,7 @@ def serve(
     stalled_after: float,
 ) -> None:
     """Serve a live site of the runs below LOGDIR..., rebuilt as they change (Ctrl-C stops)."""
+    from .build import BuildConfig
     from .serve import serve as serve_site
 
     gc.enable()  # a long-lived process (builds pause it themselves)

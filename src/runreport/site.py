@@ -16,10 +16,11 @@ from typing import Any
 
 import orjson
 
+from . import workers
 from .errors import SiteError
 
 #: A file at the root of every site runreport writes; ``-o`` only replaces folders holding it.
-MARKER = ".runreport-site"
+MARKER = workers.SITE_MARKER
 _TMP_PREFIX = ".runreport-tmp-"
 _OLD_PREFIX = ".runreport-old-"
 

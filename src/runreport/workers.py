@@ -1,0 +1,53 @@
+"""The server that worker processes reading runs are forked from.
+
+``forkserver``, not ``fork``: forking a process whose polars threads are running can deadlock.
+The server imports :mod:`runreport.build` once (about 0.3 s) and each worker is a fork of it.
+This module imports nothing heavy, so that ``runreport build`` can start the server before it
+imports the rest of runreport itself: both imports then run at once, on different cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.context
+import multiprocessing.forkserver
+import os
+from pathlib import Path
+
+#: What the server imports before it forks workers.
+PRELOAD = ["runreport.build"]
+
+#: The file that marks a folder as a site runreport wrote (see :mod:`runreport.site`).
+SITE_MARKER = ".runreport-site"
+
+
+def start() -> None:
+    """Start the server if it is not running; return at once (it imports in the background).
+
+    The server, and so every worker, runs polars with one thread: the workers fill the cores.
+    """
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    saved = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = "1"
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        if saved is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = saved
+
+
+def context() -> multiprocessing.context.ForkServerContext:
+    """The context worker pools are made with, its server started."""
+    start()
+    return multiprocessing.get_context("forkserver")
+
+
+def start_for_build(output: Path, jobs: int, *, cache: bool = True) -> None:
+    """Start the server now (see :func:`start`) if a build into ``output`` with ``jobs``
+    processes is likely to read every run: a first build, or one that ignores the cache.
+    A rebuild reads only the runs that changed, and starts the server only if it needs it.
+    Call it before importing :mod:`runreport.build`, whose imports then overlap the server's."""
+    if jobs > 1 and (not cache or not (output / SITE_MARKER).is_file()):
+        start()
