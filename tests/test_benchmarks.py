@@ -47,6 +47,7 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         "peak RSS",
         "site size",
         "browser, first screen",
+        "browser, charts scrolled to",
     ):
         assert row in table
     numbers = json.loads(out.read_text())
@@ -65,6 +66,8 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     ):
         assert numbers[key] > 0, key
     assert set(numbers["browser_ms"]) == {"experiment", "compare_1", "compare_3"}
+    assert set(numbers["browser_scrolled_charts_ms"]) == {"compare_1", "compare_3"}
+    assert all(v > 0 for v in numbers["browser_scrolled_charts_ms"].values())
     assert numbers["mlflow_client_points"] == 300
     # on scales with series longer than a page of mlflow's client, it reads one series only
     one = subprocess.run(
