@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from conftest import write_run
 from htmlparse import parse_file
 from tests_helpers import data_file
 
@@ -265,6 +267,46 @@ def test_compare_legend_click_toggles_a_run(browser: Any, example_site: Path) ->
     assert len(chart.evaluate(selected)) == 2  # a second run joins the highlight
     page.mouse.click(*first)
     assert chart.evaluate(selected) != [] and one not in chart.evaluate(selected)  # toggled off
+    page.close()
+
+
+def test_compare_of_many_runs_draws_a_points_budget_keeping_each_runs_extremes(
+    browser: Any, tmp_path: Path
+) -> None:
+    """12 runs of 1,000 points are over the compare page's 10,000-point budget: each run keeps
+    its share, its first and last point, and its min and max (float32, as data files hold)."""
+    rng = np.random.default_rng(5)
+    extremes = {}
+    for r in range(12):
+        y = np.cumsum(rng.normal(size=1000))
+        extremes[f"run{r:02d}"] = (float(np.float32(y.min())), float(np.float32(y.max())))
+        records = [
+            {"kind": "scalar", "name": "loss", "value": float(v), "step": i}
+            for i, v in enumerate(y)
+        ]
+        write_run(tmp_path / "logs", f"run{r:02d}", records, experiment="big")
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=site))
+    page = _open(browser, site.as_uri() + "/" + _compare_all_href(site, "big").removeprefix("../"))
+    chart = page.locator(".chart").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "el => el.hasAttribute('data-marks')", arg=chart.element_handle(), timeout=30_000
+    )
+    rows = chart.evaluate("el => el.rrView.data('data').map(d => [d.series, d.x, d.y])")
+    assert 9_000 < len(rows) <= 10_000 + 2 * 12  # the budget, and each run's first and last
+    by_run: dict[str, list[tuple[float, float]]] = {}
+    for series, x, y in rows:
+        by_run.setdefault(series, []).append((x, y))
+    assert set(by_run) == set(extremes)
+    for name, points in by_run.items():
+        ys = [y for _, y in points]
+        assert min(ys) == pytest.approx(extremes[name][0], rel=1e-6)
+        assert max(ys) == pytest.approx(extremes[name][1], rel=1e-6)
+        xs = [x for x, _ in points]
+        assert xs == sorted(xs) and (xs[0], xs[-1]) == (0, 999)
+    note = chart.locator("xpath=ancestor::figure").locator("p.note").inner_text()
+    assert note.startswith(f"Plotted {len(rows):,} of 12,000 points")
     page.close()
 
 
