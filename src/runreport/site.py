@@ -16,11 +16,10 @@ from typing import Any
 
 import orjson
 
-from . import workers
 from .errors import SiteError
 
 #: A file at the root of every site runreport writes; ``-o`` only replaces folders holding it.
-MARKER = workers.SITE_MARKER
+MARKER = ".runreport-site"
 _TMP_PREFIX = ".runreport-tmp-"
 _OLD_PREFIX = ".runreport-old-"
 

@@ -14,11 +14,10 @@ import multiprocessing.forkserver
 import os
 from pathlib import Path
 
+from .site import MARKER
+
 #: What the server imports before it forks workers.
 PRELOAD = ["runreport.build"]
-
-#: The file that marks a folder as a site runreport wrote (see :mod:`runreport.site`).
-SITE_MARKER = ".runreport-site"
 
 
 def start() -> None:
@@ -49,5 +48,7 @@ def start_for_build(output: Path, jobs: int, *, cache: bool = True) -> None:
     processes is likely to read every run: a first build, or one that ignores the cache.
     A rebuild reads only the runs that changed, and starts the server only if it needs it.
     Call it before importing :mod:`runreport.build`, whose imports then overlap the server's."""
-    if jobs > 1 and (not cache or not (output / SITE_MARKER).is_file()):
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return  # (Windows) a build that needs workers says so when it asks for them
+    if jobs > 1 and (not cache or not (output / MARKER).is_file()):
         start()
