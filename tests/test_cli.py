@@ -47,7 +47,7 @@ def test_bad_line_is_reported_not_fatal(tmp_path: Path) -> None:
     assert (tmp_path / "site" / "index.html").is_file()
 
 
-def test_first_builds_start_the_workers_server_before_importing(
+def test_first_builds_start_the_workers_server_early(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[bool] = []
