@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -80,7 +81,10 @@ def test_live_show_updates_until_the_run_ends(tmp_path: Path) -> None:
     def finish() -> None:
         time.sleep(8)  # the kernel has started and shown the run as Running by then
         meta = json.loads(run_json.read_text())
-        run_json.write_text(json.dumps({**meta, "status": "Completed"}))
+        # atomically, as runreport's tracker writes it: a poll never reads a half-written file
+        tmp = run_json.with_name(".run.json.tmp")
+        tmp.write_text(json.dumps({**meta, "status": "Completed"}))
+        os.replace(tmp, run_json)
 
     threading.Thread(target=finish, daemon=True).start()
     [outputs] = _execute(
