@@ -68,6 +68,11 @@ def copy_examples(tmp_path: Path) -> Path:
 
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+#: An SVG image that runs script when opened as a document (never when shown through <img>).
+ACTIVE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" onload="alert(\'svg\')">'
+    '<script>alert("svg script")</script><rect width="40" height="20" fill="red"/></svg>'
+)
 #: Size of the sparse log file the hostile set gets at test time (a real 2 GB file, no disk used).
 HUGE_LOG_BYTES = 2 * 1024**3
 
@@ -100,6 +105,18 @@ def hostile_logs(tmp_path: Path) -> Path:
         "..hidden",
     ):
         (outputs / name).write_text(f"file named {name!r}\n")
+    # documents that would run script on the site's origin if published as they are
+    (outputs / "report.html").write_text("<script>alert('html output')</script>")
+    (outputs / "page.XHTML").write_text(
+        '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert("xhtml")</script></html>'
+    )
+    (outputs / "feed.xml").write_text(
+        '<x><script xmlns="http://www.w3.org/1999/xhtml">alert("xml")</script></x>'
+    )
+    (outputs / "plot.svg").write_text(ACTIVE_SVG)
+    (run / "logs" / "trace.htm").write_text("<img src=x onerror=alert('htm log')>")
+    with (run / "metrics.jsonl").open("a") as fh:
+        fh.write('{"kind": "image", "name": "svg plot", "path": "outputs/plot.svg"}\n')
     with (run / "logs" / "huge.log").open("wb") as fh:
         fh.truncate(HUGE_LOG_BYTES - 8)
         fh.seek(HUGE_LOG_BYTES - 8)

@@ -3,6 +3,7 @@ crashes, every problem is reported with its place, numbers stay right."""
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -12,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import write_run
+from conftest import ACTIVE_SVG, write_run
 from htmlparse import parse_file
 
 import runreport
@@ -54,6 +55,28 @@ def test_hostile_logs_build_without_escaping(hostile_logs: Path, tmp_path: Path)
         if f.is_file():
             assert f.stat().st_size < 60 * 1024 * 1024
             assert b"TOP SECRET" not in f.read_bytes()
+
+
+def test_copied_documents_never_become_active_content(hostile_logs: Path, tmp_path: Path) -> None:
+    """Outputs and logs a browser would render as a document (HTML, XHTML, SVG, XML) are
+    published as text; an SVG image is shown only through <img>, from a data: URI."""
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(hostile_logs / "xss",), output=site))
+    copied = {p.relative_to(site).as_posix() for p in site.glob("runs/*/files/**/*")}
+    active = (".html", ".htm", ".xhtml", ".svg", ".xml", ".xsl", ".mht", ".js", ".css")
+    assert copied and not [p for p in copied if p.lower().endswith(active)]
+    for name in ("report.html", "page.XHTML", "feed.xml", "plot.svg", "trace.htm"):
+        assert any(p.endswith(f"/{name}.txt") for p in copied), name
+    page = next(p for p in (site / "runs").glob("*.html") if "xss-1" in p.name)
+    doc = parse_file(page)
+    [svg] = [i for i in doc.iter("img") if i.attrs.get("alt") == "svg plot"]
+    src = svg.attrs["src"]
+    assert src.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(src.split(",", 1)[1]).decode() == ACTIVE_SVG
+    links = {a.attrs.get("href", "") for a in doc.iter("a")}
+    links = {h for h in links if "/files/" in h}
+    assert not [h for h in links if h.lower().endswith(active)]  # no link opens a document
+    assert any(h.endswith("/outputs/report.html.txt") for h in links)
 
 
 def test_every_problem_has_a_place_and_strict_fails(hostile_logs: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import shutil
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -31,6 +31,7 @@ from .pages import (
     SiteContext,
     charted,
     content_key,
+    copy_files,
     data_file,
     data_key,
     data_path,
@@ -43,6 +44,7 @@ from .pages import (
     write_pages,
 )
 from .readers import Unit, assemble, discover, read_runs
+from .readers.base import with_svg_data
 from .site import SiteWriter, Staged, stage_file
 from .summary import SummaryOptions, key_metrics, summary_markdown
 from .views import RunView, run_view
@@ -77,6 +79,8 @@ class BuildConfig:
     refresh: int | None = None  # pages reload themselves every this many seconds
     live: bool = False  # for ``runreport serve``: pages poll data/live.js and reload on change
     stalled_after: float = 600.0  # a Running run silent this many seconds is flagged
+    # another build writing ``output``: wait for it to finish (else fail at once)
+    wait: bool = True
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,7 @@ def _read_unit(
     written: Written = []
     staged = 0  # files staged so far (they are named by number)
     for run in unit.reader.read(unit.folder, problems):
-        view = run_view(run)
+        view = run_view(with_svg_data(run, problems))
         for m in view.metrics:
             _ = m.table_cell, m.index_summary  # made here, once, and kept with the view
         sections.append(run_sections(view))
@@ -500,12 +504,19 @@ def write_summary(config: BuildConfig, path: Path) -> Path:
     return path
 
 
-def build_site(config: BuildConfig) -> BuildResult:
+def build_site(
+    config: BuildConfig, *, on_wait: Callable[[str], None] | None = None
+) -> BuildResult:
     """Build the site described by ``config``: written beside the old site and swapped in only
-    when complete, reusing what is unchanged since the last build."""
+    when complete, reusing what is unchanged since the last build. Builds into one folder run
+    one at a time: ``on_wait`` is told when this one waits for another."""
     manifest = unit_cache.site_manifest(config.output)
-    with collector_paused(), SiteWriter(config.output, manifest, reuse=config.cache) as writer:
+    writer = SiteWriter(
+        config.output, manifest, reuse=config.cache, wait=config.wait, on_wait=on_wait
+    )
+    with collector_paused(), writer:
         read, ctx, problems = gather(config, writer)
+        ctx = copy_files(ctx, writer)
         for rel, data in assets().items():
             writer.put(rel, data)
         images: dict[tuple[str, str], str] | None = None

@@ -136,6 +136,11 @@ def cli() -> None:
     is_flag=True,
     help="Read every run again and remake every file (default: reuse what is unchanged).",
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Fail at once when another build is writing OUTPUT (default: wait for it).",
+)
 def build(
     logdirs: tuple[Path, ...],
     output: Path,
@@ -153,6 +158,7 @@ def build(
     stalled_after: float,
     jobs: int,
     no_cache: bool,
+    no_wait: bool,
 ) -> None:
     """Read the runs below LOGDIR... and write a static site to OUTPUT.
 
@@ -179,9 +185,10 @@ def build(
         cache=not no_cache,
         refresh=refresh,
         stalled_after=stalled_after * 60,
+        wait=not no_wait,
     )
     try:
-        result = build_site(config)
+        result = build_site(config, on_wait=lambda msg: click.echo(msg, err=True))
     except (RunreportError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result.problems)

@@ -35,6 +35,26 @@ def slug(text: str, *, hashed: bool = True) -> str:
     return f"{base}-{digest}" if base else digest
 
 
+#: Extensions of files a browser shows as a document, or that the pages' policy would run as
+#: their own script or style: a copy of such a file from a log folder would run its scripts on
+#: the site's origin, so it is published with :data:`INERT_SUFFIX` added (as text).
+ACTIVE_EXTENSIONS = frozenset(
+    {"html", "htm", "xhtml", "xht", "shtml", "shtm", "svg", "svgz", "xml", "xsl", "xslt"}
+    | {"xsd", "rss", "atom", "rdf", "mht", "mhtml", "js", "mjs", "cjs", "css", "wasm", "swf"}
+)
+#: Added to the name of an active file copied into the site: static hosts, ``serve`` and
+#: ``file://`` then all take it for plain text.
+INERT_SUFFIX = ".txt"
+
+
+def inert(path: str) -> str:
+    """``path`` with :data:`INERT_SUFFIX` added when its extension is active (``a/report.html``
+    becomes ``a/report.html.txt``); other paths as they are."""
+    name = path.rpartition("/")[2]
+    _, dot, ext = name.rpartition(".")
+    return f"{path}{INERT_SUFFIX}" if dot and ext.lower() in ACTIVE_EXTENSIONS else path
+
+
 _SAFE_COMPONENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,79}")
 
 

@@ -6,7 +6,7 @@ import hashlib
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -480,9 +480,6 @@ def write_pages(
         unit = keys.get(v.slug)
         children = children_of.get(v.run.id, [])
         parent = ctx.runs.get(v.run.parent_id) if v.run.parent_id else None
-        for ref in (*v.run.logs, *v.run.outputs):
-            if ref.size <= MAX_OUTPUT_BYTES_COPIED:
-                writer.copy(f"runs/{v.slug}/files/{v.files[ref.rel]}", ref.path)
         page_key = None
         live = any(ctx.activity(r) for r in (v, *children))  # shown as of the build: remade
         if unit is not None and not live and all(c.slug in keys for c in children):
@@ -529,6 +526,25 @@ def write_pages(
     writer.put("data/index.js", _js_data("index", _index_data(ctx)))
     page("compare.html", "compare.html")
     page("problems.html", "problems.html")
+
+
+def copy_files(ctx: SiteContext, writer: SiteWriter) -> SiteContext:
+    """Copy every run's logs and outputs (up to :data:`MAX_OUTPUT_BYTES_COPIED` each) into
+    the site, before any page is made; ``ctx`` with a problem for each file that could not be
+    copied (one swapped for a link or a FIFO since it was listed, say)."""
+    failed: list[Problem] = []
+    for v in ctx.runs.values():
+        for ref in (*v.run.logs, *v.run.outputs):
+            if ref.size <= MAX_OUTPUT_BYTES_COPIED:
+                why = writer.copy(
+                    f"runs/{v.slug}/files/{v.files[ref.rel]}", ref.path, MAX_OUTPUT_BYTES_COPIED
+                )
+                if why:
+                    failed.append(Problem(str(ref.path), None, why))
+    if not failed:
+        return ctx
+    problems = tuple(sorted((*ctx.problems, *failed), key=lambda p: (p.path, p.line or 0)))
+    return replace(ctx, problems=problems, warnings=ctx.warnings + len(failed))
 
 
 def _log_view(v: RunView, ref: FileRef) -> LogView:

@@ -6,22 +6,41 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 from .errors import SiteError
+from .files import copy_from, create_new, current_identity, file_identity, open_regular
+
+__all__ = [
+    "MARKER",
+    "SiteWriter",
+    "Staged",
+    "check_target",
+    "current_identity",
+    "file_identity",
+    "stage_file",
+    "write_site",
+]
 
 #: A file at the root of every site runreport writes; ``-o`` only replaces folders holding it.
 MARKER = ".runreport-site"
 _TMP_PREFIX = ".runreport-tmp-"
 _OLD_PREFIX = ".runreport-old-"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _check_relpath(rel: str) -> str:
@@ -29,21 +48,6 @@ def _check_relpath(rel: str) -> str:
     if not rel or "\x00" in rel or any(p in ("", ".", "..") for p in rel.split("/")):
         raise SiteError(f"refusing to write {rel!r}: not a plain path inside the site")
     return rel
-
-
-def file_identity(path: Path | str, st: os.stat_result) -> str:
-    """A file as the parse cache and the site's keys know it: path, size, modification time
-    and inode, so a file rewritten or replaced gets a new identity."""
-    return f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
-
-
-def current_identity(path: Path | str) -> str | None:
-    """:func:`file_identity` of ``path`` as it is now (not following a link); None if it is
-    gone."""
-    try:
-        return file_identity(path, os.lstat(path))
-    except OSError:
-        return None
 
 
 #: A file a worker process wrote for the site: (where it is, site path, key, size, mtime).
@@ -54,7 +58,7 @@ def stage_file(path: str, rel: str, key: str, data: bytes) -> Staged:
     """Write ``data`` at ``path`` (in a staging folder, in a worker process) as the future
     site file ``rel``, which a :class:`SiteWriter` then :meth:`~SiteWriter.adopt` s."""
     _check_relpath(rel)
-    with open(path, "wb") as fh:
+    with create_new(path) as fh:
         fh.write(data)
     st = os.lstat(path)
     return path, rel, key, st.st_size, st.st_mtime_ns
@@ -76,7 +80,9 @@ def _rename_exchange(a: Path, b: Path) -> bool:
 
 
 def clean_stale(target: Path) -> None:
-    """Remove temp folders that an earlier, killed build of ``target`` left beside it."""
+    """Remove temp folders that earlier, killed builds of ``target`` left beside it. Call it
+    only holding :class:`TargetLock`: every live build of ``target`` holds it while its temp
+    folder exists, so with it held, each one found is an orphan."""
     parent = target.parent
     if not parent.is_dir():
         return
@@ -84,6 +90,67 @@ def clean_stale(target: Path) -> None:
         for stale in parent.glob(f"{prefix}{target.name}-*"):
             if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale, ignore_errors=True)
+
+
+class TargetLock:
+    """An exclusive lock on writing the site at ``target``: ``flock`` on the site folder
+    itself (made empty first when missing), released by the kernel when its holder exits,
+    however it exits. So two builds into one folder run one after the other, and nothing is
+    left beside the site. A build that waited checks that the folder it locked is still the
+    one at ``target`` (the build before it swapped a new one in) and locks that one if not."""
+
+    def __init__(self, target: Path, *, wait: bool, on_wait: Callable[[str], None] | None) -> None:
+        self._fd: int | None = None
+        if fcntl is None:  # (Windows) no advisory locks: builds must not overlap
+            return
+        self.target = target
+        self.created = False  # this lock made the (empty) folder
+        told = False
+        while True:
+            try:
+                os.mkdir(target)
+                self.created = True
+            except FileExistsError:
+                self.created = False
+            fd = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    busy = f"{target}: another runreport build is writing this site"
+                    if not wait:
+                        raise SiteError(f"{busy}; not waiting (--no-wait)") from None
+                    if on_wait is not None and not told:
+                        on_wait(f"{busy}; waiting for it to finish")
+                        told = True
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                held = os.fstat(fd)
+                now = _identity(target)
+            except BaseException:
+                os.close(fd)
+                raise
+            if now == (held.st_dev, held.st_ino):
+                self._fd = fd
+                return
+            os.close(fd)  # swapped out while we waited: lock the folder there now
+
+    def release(self, *, failed: bool = False) -> None:
+        """Let the next build in; after a ``failed`` build, first remove the folder this lock
+        made if it is still empty (a failed first build leaves nothing)."""
+        if failed and self.created and self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.target)
+        if self._fd is not None:
+            os.close(self._fd)  # closing the only descriptor releases the flock
+            self._fd = None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def check_target(target: Path) -> None:
@@ -109,11 +176,32 @@ class SiteWriter:
     still the one recorded: same size and modification time).
     """
 
-    def __init__(self, target: Path, manifest: Path | None = None, *, reuse: bool = True) -> None:
+    def __init__(
+        self,
+        target: Path,
+        manifest: Path | None = None,
+        *,
+        reuse: bool = True,
+        wait: bool = True,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.target = target.absolute()
         check_target(self.target)
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        clean_stale(self.target)
+        try:
+            self._lock = TargetLock(self.target, wait=wait, on_wait=on_wait)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
+                raise
+            # a link or a file put there since checked
+            why = "exists and is not a folder; choose another -o"
+            raise SiteError(f"{self.target}: {why}") from None
+        try:
+            check_target(self.target)  # again: what a build we waited for left there
+            clean_stale(self.target)
+        except BaseException:
+            self._lock.release(failed=True)
+            raise
         self.manifest = manifest
         has_site = (self.target / MARKER).is_file()
         self._old = _read_manifest(manifest) if manifest and reuse and has_site else {}
@@ -123,9 +211,13 @@ class SiteWriter:
         self.reused = 0  # files linked from the old site
         self.pages = 0
         self.largest_page = ("", 0)
-        self.tmp = Path(
-            tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{self.target.name}-", dir=self.target.parent)
-        )
+        try:
+            self.tmp = Path(
+                tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{self.target.name}-", dir=self.target.parent)
+            )
+        except BaseException:
+            self._lock.release(failed=True)
+            raise
         self._tmp, self._target = str(self.tmp), str(self.target)
         self._dirs: set[str] = {self._tmp}
 
@@ -191,7 +283,11 @@ class SiteWriter:
             try:
                 os.link(source, dest, follow_symlinks=False)
             except OSError:  # a file system without hard links: copy
-                shutil.copyfile(source, dest, follow_symlinks=False)
+                with open_regular(source) as fh:
+                    copy_from(fh, dest, 1 << 62)
+            if not stat.S_ISREG(os.lstat(dest).st_mode):  # replaced by a link since checked
+                os.unlink(dest)
+                raise SiteError(f"{self.target}: changed during the build; build again")
             self._record(rel, key, dest)
             self.reused += 1
         return True
@@ -209,20 +305,33 @@ class SiteWriter:
     def put(self, rel: str, data: bytes, key: str | None = None) -> None:
         """Write the generated file ``rel``."""
         dest = self._dest(rel)
-        with open(dest, "wb") as fh:
+        with create_new(dest) as fh:
             fh.write(data)
         self._record(rel, key, dest)
 
-    def copy(self, rel: str, source: Path) -> None:
-        """Copy ``source`` (a log or output, never through a link) to ``rel``, or link the old
-        site's copy when the source is the same file, unchanged."""
-        st = os.lstat(source)
-        key = f"copy:{file_identity(source.absolute(), st)}"
-        if self.reuse(rel, key):
-            return
-        dest = self._dest(rel)
-        shutil.copyfile(source, dest, follow_symlinks=False)
-        self._record(rel, key, dest)
+    def copy(self, rel: str, source: Path, limit: int) -> str | None:
+        """Copy ``source`` (a log or output) to ``rel``, or link the old site's copy when the
+        source is the same file, unchanged; None when done, else why it was not copied.
+
+        The file is opened once, never through a link, checked to be a regular file, and
+        copied from that descriptor (at most ``limit`` bytes), so a file swapped for a link
+        (or a FIFO) while the build runs is refused instead of copied or linked."""
+        try:
+            fh = open_regular(source)
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            return f"not copied into the site ({reason}: a link, or no longer a regular file)"
+        with fh:
+            st = os.fstat(fh.fileno())
+            if st.st_size > limit:
+                return f"not copied into the site (now {st.st_size:,} bytes, over {limit:,})"
+            key = f"copy:{file_identity(source.absolute(), st)}"
+            if self.reuse(rel, key):
+                return None
+            dest = self._dest(rel)
+            copy_from(fh, dest, limit)
+            self._record(rel, key, dest)
+        return None
 
     def commit(self) -> None:
         """Swap the new site in for the old one."""
@@ -237,10 +346,12 @@ class SiteWriter:
             raise
         if self.manifest is not None:
             _write_manifest(self.manifest, self._files)
+        self._lock.release()
 
     def abort(self) -> None:
         """Throw the new site away; the old one stays."""
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._lock.release(failed=True)
 
 
 def _read_manifest(path: Path) -> dict[str, list[Any]]:
@@ -281,7 +392,9 @@ def write_site(target: Path, files: Mapping[str, bytes], copies: Mapping[str, Pa
         for rel, data in sorted(files.items()):
             writer.put(rel, data)
         for rel, source in sorted(copies.items()):
-            writer.copy(rel, source)
+            failed = writer.copy(rel, source, 1 << 62)
+            if failed:
+                raise SiteError(f"{source}: {failed}")
         writer.commit()
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .charts import chart_spec, shape_for
 from .model import Image, Kind, Metric, Run, Status, Value
-from .names import safe_relpath, slug
+from .names import inert, safe_relpath, slug
 from .rules import Display, Presentation, classify, goal
 from .stats import Summary, downsample, summarize, to_floats
 
@@ -82,7 +82,10 @@ class RunView:
     experiment_slug: str
     metrics: tuple[MetricView, ...]
     files: Mapping[str, str]  # run-relative path -> site path under runs/<slug>/files/
-    images: tuple[tuple[Image, str], ...]  # each image with its site path under runs/<slug>/
+    # each image with where it is shown from (a site path under runs/, or a data: URI for an
+    # SVG image, which must never be a document on the site) and the site path of its file
+    # under runs/ ("" when none)
+    images: tuple[tuple[Image, str, str], ...]
     embedded: Mapping[str, bytes]  # images held inside other files: site path -> bytes
 
     @cached_property
@@ -109,8 +112,12 @@ class RunView:
     def image_entries(self) -> list[dict[str, str]]:
         """The run's images as the page script shows them: name, site path, description."""
         return [
-            {"name": i.name, "src": f"runs/{href}", "description": i.description}
-            for i, href in self.images
+            {
+                "name": i.name,
+                "src": src if src.startswith("data:") else f"runs/{src}",
+                "description": i.description,
+            }
+            for i, src, _ in self.images
         ]
 
 
@@ -300,7 +307,7 @@ def run_view(run: Run) -> RunView:
     files: dict[str, str] = {}
     used: set[str] = set()
     for ref in (*run.logs, *run.outputs):
-        target = safe_relpath(ref.rel)
+        target = inert(safe_relpath(ref.rel))
         if target.lower() in used:
             stem, dot, ext = target.rpartition(".")
             target = f"{stem}-{slug(ref.rel)}.{ext}" if dot else f"{target}-{slug(ref.rel)}"
@@ -310,17 +317,22 @@ def run_view(run: Run) -> RunView:
     images = []
     embedded: dict[str, bytes] = {}
     for i, img in enumerate(run.images):
-        if img.data is not None:
-            href = f"{run_slug}/files/images/{slug(img.path.name)}-{i}.png"
-            embedded[f"runs/{href}"] = img.data
-            images.append((img, href))
-            continue
         try:
             rel = img.path.relative_to(run.path).as_posix()
         except ValueError:
-            continue
-        if rel in files:
-            images.append((img, f"{run_slug}/files/{files[rel]}"))
+            rel = ""
+        link = f"{run_slug}/files/{files[rel]}" if rel in files else ""
+        if img.data is not None and img.path.suffix.lower() == ".svg":
+            # shown only through <img> (where an SVG's scripts never run), from a data: URI;
+            # its file is in the site as text (see names.inert)
+            encoded = base64.b64encode(img.data).decode("ascii")
+            images.append((img, f"data:image/svg+xml;base64,{encoded}", link))
+        elif img.data is not None:
+            href = f"{run_slug}/files/images/{slug(img.path.name)}-{i}.png"
+            embedded[f"runs/{href}"] = img.data
+            images.append((img, href, href))
+        elif link and inert(rel) == rel:  # an image file that is no document
+            images.append((img, link, link))
     return RunView(
         run=run,
         slug=run_slug,

@@ -618,7 +618,7 @@
       chosen.forEach(function (s) {
         index.runs[s].images.filter(function (i) { return i.name === name; }).forEach(function (i) {
           var fig = el("figure");
-          fig.appendChild(el("img", { src: ROOT + i.src, alt: name + " — " + runLabel(s), loading: "lazy" }));
+          fig.appendChild(el("img", { src: (i.src.indexOf("data:") === 0 ? "" : ROOT) + i.src, alt: name + " — " + runLabel(s), loading: "lazy" }));
           fig.appendChild(el("figcaption", null, runLabel(s)));
           row.appendChild(fig);
         });

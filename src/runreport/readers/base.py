@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 import math
 import os
 import stat
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, Protocol
@@ -17,6 +17,7 @@ import orjson
 import yaml
 
 from ..errors import Problems
+from ..files import open_regular as open_regular
 from ..model import Column, FileRef, Kind, Metric, Run, Value
 
 #: Largest input file read whole (bigger ones are read up to this size and reported).
@@ -91,19 +92,6 @@ def is_plain_dir(path: Path) -> bool:
         return False
 
 
-def open_regular(path: Path) -> BinaryIO:
-    """Open a regular file for reading without following a link at the last step, and without
-    blocking on a FIFO; anything else raises OSError."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
 def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """A regular file's first ``limit`` bytes (more is reported, never read); None on error."""
     try:
@@ -116,6 +104,33 @@ def read_bytes(path: Path, problems: Problems, limit: int = MAX_FILE_BYTES) -> b
         problems.warn(path, None, f"larger than {limit:,} bytes: only the first {limit:,} read")
         data = data[:limit]
     return data
+
+
+#: Largest SVG image shown on a page (inline, as a data: URI); bigger ones are only linked.
+MAX_INLINE_SVG_BYTES = 2 << 20
+
+
+def with_svg_data(run: Run, problems: Problems) -> Run:
+    """``run`` with each SVG image's bytes read (through a descriptor) into ``Image.data``:
+    pages show SVG images only from data: URIs in ``<img>``, where their scripts never run,
+    because the file itself is published as text (see :func:`runreport.names.inert`)."""
+    if not any(i.data is None and i.path.suffix.lower() == ".svg" for i in run.images):
+        return run
+    images = []
+    for img in run.images:
+        if img.data is None and img.path.suffix.lower() == ".svg":
+            try:
+                with open_regular(img.path) as fh:
+                    data = fh.read(MAX_INLINE_SVG_BYTES + 1)
+            except (OSError, ValueError) as exc:
+                problems.warn(img.path, None, f"image not read ({exc}); not shown")
+                data = None
+            if data is not None and len(data) > MAX_INLINE_SVG_BYTES:
+                problems.info(img.path, None, "SVG image too large to show; linked as text")
+                data = None
+            img = replace(img, data=data) if data is not None else img
+        images.append(img)
+    return replace(run, images=tuple(images))
 
 
 def iter_lines(
