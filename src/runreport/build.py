@@ -26,6 +26,7 @@ from .cache import Fingerprint, UnitResult, cache_dir
 from .charts import load_shapes, vega_lite_version
 from .errors import ConfigError, Problem, Problems, Severity, SiteError
 from .export import chart_images
+from .model import Run
 from .names import slug
 from .pages import (
     SiteContext,
@@ -185,8 +186,12 @@ def _read_unit(
     sections = []
     written: Written = []
     staged = 0  # files staged so far (they are named by number)
-    for run in unit.reader.read(unit.folder, problems):
-        view = run_view(with_svg_data(run, problems))
+    for run in _guarded(unit, problems):
+        try:
+            view = run_view(with_svg_data(run, problems))
+        except Exception as exc:  # (see _guarded)
+            problems.error(run.path, None, f"not shown: {exc!r}. {_BUG}")
+            continue
         for m in view.metrics:
             _ = m.table_cell, m.index_summary  # made here, once, and kept with the view
         sections.append(run_sections(view))
@@ -212,6 +217,18 @@ def _read_unit(
         else unit_cache.without_chart_data(result)[0]
     )
     return light, written
+
+
+_BUG = "This is a bug in runreport: please report it with the file."
+
+
+def _guarded(unit: Unit, problems: Problems) -> Iterator[Run]:
+    """The unit's runs; a reader that raises (a bug: readers report bad input) ends only its
+    own folder, with the runs it gave so far kept and the error reported, never the build."""
+    try:
+        yield from unit.reader.read(unit.folder, problems)
+    except Exception as exc:
+        problems.error(unit.folder, None, f"{unit.reader.name} reader failed: {exc!r}. {_BUG}")
 
 
 def _unit_files(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import stat
@@ -259,14 +260,51 @@ def read_json(path: Path, problems: Problems, what: str = "JSON") -> Any:
         return None
 
 
+#: Most digits of an integer read as a number (Python's own limit for ``int(text)``); longer
+#: ones are kept as text, where ``int()`` would raise.
+MAX_INT_DIGITS = 4300
+
+
+def _int_or_text(text: str) -> int | str:
+    return int(text) if len(text) <= MAX_INT_DIGITS else text
+
+
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads`` as producers need it: bare ``NaN``/``Infinity`` read as floats,
+    integers past :data:`MAX_INT_DIGITS` kept as text, and nesting too deep for the parser a
+    ``ValueError`` (as is any other invalid JSON: ``json.JSONDecodeError`` is one)."""
+    try:
+        return json.loads(text, parse_int=_int_or_text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 #: libyaml's parser where PyYAML was built with it (about ten times faster; it refuses nesting
 #: deeper than 1,000 levels with a ScannerError), else PyYAML's own.
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_BASE_LOADER):  # type: ignore[misc]
+    """The safe loader, with integers past :data:`MAX_INT_DIGITS` kept as text."""
+
+
+def _yaml_int(loader: Any, node: Any) -> Any:
+    if len(str(node.value)) > MAX_INT_DIGITS:
+        return str(node.value)
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
+_SAFE_LOADER: Any = _SafeLoader
 
 
 def load_yaml(text: str) -> Any:
-    """``yaml.safe_load``, with libyaml when available."""
-    return yaml.load(text, Loader=_SAFE_LOADER)  # a SafeLoader: plain data only
+    """``yaml.safe_load``, with libyaml when available; integers past :data:`MAX_INT_DIGITS`
+    kept as text, and nesting too deep a ``yaml.YAMLError``."""
+    try:
+        return yaml.load(text, Loader=_SAFE_LOADER)  # a SafeLoader: plain data only
+    except RecursionError:
+        raise yaml.YAMLError("YAML nested too deeply") from None
 
 
 def report_yaml_error(problems: Problems, path: Path, exc: Exception, consequence: str) -> None:

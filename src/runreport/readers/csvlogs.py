@@ -17,6 +17,7 @@ from ..model import Metric, Run, Status, Value
 from .base import (
     is_regular,
     load_yaml,
+    loads_json,
     number,
     open_regular,
     read_text,
@@ -29,7 +30,7 @@ from .base import (
 MAX_CSV_BYTES = 512 << 20
 
 
-class _TolerantLoader(yaml.SafeLoader):
+class _TolerantLoader(yaml.SafeLoader):  # (PyYAML's own parser: libyaml has no such hook)
     """SafeLoader that reads python-tagged nodes (``!!python/tuple``, ``!!python/object:…``)
     as plain lists, mappings or text instead of refusing the whole file."""
 
@@ -59,7 +60,7 @@ def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
     except yaml.constructor.ConstructorError:
         try:
             data = yaml.load(text, Loader=_TolerantLoader)  # a SafeLoader subclass
-        except (yaml.YAMLError, RecursionError) as exc:
+        except (yaml.YAMLError, RecursionError, ValueError) as exc:  # ValueError: a huge int
             report_yaml_error(problems, path, exc, "parameters skipped")
             return {}
         problems.info(path, None, "python-specific YAML tags read as plain values")
@@ -73,23 +74,32 @@ def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
 MAX_PARAM_NODES = 10_000
 
 
+#: Deepest nesting of a parameter tree shown (deeper values are replaced by a note).
+MAX_PARAM_DEPTH = 64
+
+
 def _small(value: Any, budget: list[int]) -> bool:
-    """True while walking ``value`` stays within ``budget`` nodes (shared by the whole file)."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        return False
-    if isinstance(value, dict):
-        return all(_small(v, budget) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(_small(v, budget) for v in value)
+    """True while walking ``value`` stays within ``budget`` nodes (shared by the whole file)
+    and :data:`MAX_PARAM_DEPTH` levels."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        budget[0] -= 1
+        if budget[0] < 0 or depth > MAX_PARAM_DEPTH:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
     return True
 
 
 def flatten(
-    data: dict[str, Any], prefix: str = "", budget: list[int] | None = None
+    data: dict[str, Any], prefix: str = "", budget: list[int] | None = None, depth: int = 0
 ) -> dict[str, Any]:
     """Nested mappings as ``a.b.c`` keys; lists and other values as JSON text or themselves.
-    A tree bigger than ``MAX_PARAM_NODES`` is cut, with ``…`` as the value where it stopped."""
+    A tree bigger than ``MAX_PARAM_NODES`` is cut, with ``…`` as the value where it stopped;
+    so is one nested deeper than ``MAX_PARAM_DEPTH``."""
     budget = [MAX_PARAM_NODES] if budget is None else budget
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -97,9 +107,11 @@ def flatten(
         if budget[0] <= 0:
             out[f"{prefix}…"] = "(more parameters not shown)"
             break
-        if isinstance(value, dict) and value:
+        if isinstance(value, dict) and value and depth >= MAX_PARAM_DEPTH:
+            out[name] = "(nested too deeply to show)"
+        elif isinstance(value, dict) and value:
             budget[0] -= 1
-            out.update(flatten(value, f"{name}.", budget))
+            out.update(flatten(value, f"{name}.", budget, depth + 1))
         elif isinstance(value, (list, tuple, dict)):
             out[name] = (
                 json.dumps(value, default=str, ensure_ascii=False)
@@ -228,9 +240,9 @@ class LightningCsvReader:
         if is_regular(path / "meta.experiment"):
             meta = read_text(path / "meta.experiment", problems) or "{}"
             try:
-                version = json.loads(meta).get("version")
+                version = loads_json(meta).get("version")
                 name = f"version_{version}" if version is not None else name
-            except (json.JSONDecodeError, AttributeError):
+            except (ValueError, AttributeError):
                 problems.warn(path / "meta.experiment", None, "not a JSON object; ignored")
         parent = path.parent.name if path.name.startswith("version_") else path.name
         experiment = (

@@ -23,7 +23,7 @@ from .base import (
     series,
     walk_files,
 )
-from .csvlogs import read_params_yaml
+from .csvlogs import MAX_PARAM_DEPTH, read_params_yaml
 from .tables import matrix_metric, table_metric
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
@@ -92,10 +92,21 @@ def _tsv(file: Path, name: str, problems: Problems) -> Metric | None:
     text = read_text(file, problems, limit=512 << 20)
     if not text:
         return None
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter="\t") if r]
+    rows: list[tuple[int, list[str]]] = []  # (line number, cells) of each row read
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field past the csv module's limit, say
+            problems.warn(file, reader.line_num, f"unreadable row ({exc}); row skipped")
+            continue
+        if row:
+            rows.append((reader.line_num, row))
     if not rows:
         return None
-    header = rows[0]
+    header = rows[0][1]
     value_cols = [i for i, h in enumerate(header) if h not in ("step", "timestamp")]
     if not value_cols:
         problems.warn(file, 1, "no value column; file skipped")
@@ -104,7 +115,7 @@ def _tsv(file: Path, name: str, problems: Problems) -> Metric | None:
     si = header.index("step") if "step" in header else None
     steps: list[Value] = []
     values: list[Value] = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows[1:]:
         if len(row) != len(header):
             problems.warn(file, line, f"{len(row)} cells for {len(header)} columns; row skipped")
             continue
@@ -119,12 +130,12 @@ def _tsv(file: Path, name: str, problems: Problems) -> Metric | None:
     return series(name, steps if si is not None and None not in steps else None, values)
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Value]:
+def _flatten(data: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{name}/"))
+        if isinstance(value, dict) and depth < MAX_PARAM_DEPTH:  # deeper: not a metric
+            out.update(_flatten(value, f"{name}/", depth + 1))
         elif isinstance(value, str) and nonfinite(value) is not None:
             out[name] = nonfinite(value)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):

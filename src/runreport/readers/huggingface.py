@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from ..errors import Problems
 from ..model import Metric, Run, Status, Value
-from .base import is_regular, list_files, read_text, scan, series
+from .base import is_regular, list_files, loads_json, read_text, scan, series
 
 STATE = "trainer_state.json"
 #: Keys of a log_history entry that are coordinates, not metrics.
@@ -56,12 +56,12 @@ def _load_json(path: Path, problems: Problems) -> Any:
     if text is None:
         return None
     try:
-        return json.loads(text)  # the stdlib accepts the bare NaN / Infinity that HF writes
+        return loads_json(text)  # the stdlib accepts the bare NaN / Infinity that HF writes
     except json.JSONDecodeError as exc:
         problems.warn(path, exc.lineno, f"invalid JSON ({exc.msg}); file skipped")
         return None
-    except RecursionError:
-        problems.warn(path, None, "JSON nested too deeply; file skipped")
+    except ValueError as exc:
+        problems.warn(path, None, f"{exc}; file skipped")
         return None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from .base import (
     is_regular,
     iter_lines,
     list_files,
+    loads_json,
     open_regular,
     read_bytes,
 )
@@ -245,8 +245,8 @@ def _parse_line(
 def _lenient(text: str) -> Any:
     """The line parsed by the stdlib (NaN tokens, big integers), or None if it is not JSON."""
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
+        return loads_json(text)
+    except ValueError:
         return None
 
 

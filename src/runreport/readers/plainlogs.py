@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from ..errors import Problems
 from ..model import FileRef, Metric, Run, Status, Value
-from .base import is_regular, open_regular, read_text, scan, series
+from .base import MAX_INT_DIGITS, is_regular, open_regular, read_text, scan, series
 
 #: A log must hold at least this many lines with metrics to be taken for a training log.
 MIN_METRIC_LINES = 5
@@ -34,7 +34,7 @@ _PAIR = re.compile(
     r"\s*[=:]\s*"
     r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?![\w.:])"  # a number, not a time or a version
 )
-_EPOCH = re.compile(r"\bepoch\s*[:=]?\s*(\d+)", re.IGNORECASE)
+_EPOCH = re.compile(r"\bepoch\s*[:=]?\s*(\d{1,18})\b", re.IGNORECASE)
 
 
 def _lines(text: str) -> list[str]:
@@ -74,7 +74,9 @@ def parse(text: str) -> tuple[dict[str, tuple[list[Value], list[Value]]], int]:
                     continue
                 xs, ys = pairs.setdefault(name, ([], []))
                 xs.append(epoch if epoch is not None and e else len(xs))
-                ys.append(float(raw) if any(c in raw for c in ".eE") else int(raw))
+                # (an integer past Python's digit limit is read as the float it is near)
+                exact = len(raw) <= MAX_INT_DIGITS and not any(c in raw for c in ".eE")
+                ys.append(int(raw) if exact else float(raw))
                 pair_lines[name] = pair_lines.get(name, 0) + 1
                 found = True
         hits += found
