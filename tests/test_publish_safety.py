@@ -86,6 +86,7 @@ def test_a_file_swapped_for_a_link_during_builds_never_reaches_the_site(tmp_path
     assert refused, "no build met the link: the test did not race"
 
 
+JOBS = ("-j", "3", "--no-cache")
 RUNNER = "import sys; from runreport.cli import main; sys.argv[0] = 'runreport'; main()"
 
 
@@ -166,3 +167,57 @@ def test_only_orphaned_temp_folders_are_removed(tmp_path: Path) -> None:
         writer.put("index.html", b"x")
         writer.commit()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_build_leaves_no_process_behind(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    line = b'{"kind":"scalar","name":"loss","value":%d}\n'
+    block = b"".join(line % i for i in range(10_000))
+    for r in range(4):  # 4 x 20 MB: read by worker processes
+        folder = write_run(logs, f"run-{r}")
+        with (folder / "metrics.jsonl").open("wb") as fh:
+            for _ in range(45):
+                fh.write(block)
+    for delay in (1.0, 2.0, 3.0):
+        build = subprocess.Popen(
+            [sys.executable, "-c", RUNNER, "build", str(logs), "-o", str(tmp_path / "s"), *JOBS],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        below = _descendants(build.pid)
+        build.kill()
+        build.wait()
+        assert below, "the build had started no process: the test did not test"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(p) for p in below):
+            time.sleep(0.1)
+        assert not [p for p in below if _alive(p)], f"left alive after {delay} s"

@@ -22,7 +22,8 @@ from tqdm import tqdm
 
 from . import cache as unit_cache
 from . import workers
-from .cache import Fingerprint, UnitResult, cache_dir
+from .cache import Fingerprint, UnitResult
+from .cachefiles import cache_dir, read_checked, unwritable, write_checked
 from .charts import load_shapes, vega_lite_version
 from .errors import ConfigError, Problem, Problems, Severity, SiteError
 from .export import chart_images
@@ -99,6 +100,7 @@ class BuildResult:
     reused: int = 0  # files taken unchanged from the old site
     read: int = 0  # run folders (or stores) read; the others came from the parse cache
     processes: int = 1  # processes that read them
+    cache_warning: str | None = None  # why the cache folder could not be written, if not
 
     @property
     def warnings(self) -> int:
@@ -112,36 +114,28 @@ class BuildResult:
 
 
 @cache
-def vega_bundle() -> bytes:
+def vega_bundle(cached: bool = True) -> bytes:
     """Vega, Vega-Lite and vega-embed as one script, at the Vega-Lite version altair targets.
 
     Making it takes seconds, so it is kept in :func:`cache_dir` per vl-convert and Vega-Lite
-    version (the bundle is deterministic); an unwritable cache only costs the time.
+    version (the bundle is deterministic), checked (length and hash) before use and made
+    again when bad; not ``cached``, it is made afresh. An unwritable cache costs only time.
     """
     version = getattr(vl_convert, "__version__", "unknown")
-    name = f"vega-bundle-{version}-vl{vega_lite_version()}.js"
-    cached = cache_dir() / name
-    try:
-        return cached.read_bytes()
-    except OSError:
-        pass
-    # vl-convert's stub marks ``snippet`` as required; it defaults to "expose the globals"
-    bundle: bytes = vl_convert.javascript_bundle(  # type: ignore[call-arg]
-        vl_version=vega_lite_version()
-    ).encode("utf-8")
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(bundle)
-        os.replace(tmp, cached)
-    except OSError:
-        pass
+    path = cache_dir() / f"vega-bundle-{version}-vl{vega_lite_version()}.js"
+    bundle = read_checked(path) if cached else None
+    if bundle is None:
+        # vl-convert's stub marks ``snippet`` as required; it defaults to "expose the globals"
+        bundle = vl_convert.javascript_bundle(  # type: ignore[call-arg]
+            vl_version=vega_lite_version()
+        ).encode("utf-8")
+        write_checked(path, bundle)
     return bundle
 
 
-def assets() -> dict[str, bytes]:
+def assets(cached: bool = True) -> dict[str, bytes]:
     """The site's static files: the Vega bundle and runreport's own script and styles."""
-    out = {"assets/vega.js": vega_bundle()}
+    out = {"assets/vega.js": vega_bundle(cached)}
     static = templates_dir() / "assets"
     for path in sorted(static.iterdir()):
         if path.is_file():
@@ -279,7 +273,9 @@ def _read_fresh(
             done.put((i, future))
 
         try:
-            with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                max_workers=processes, mp_context=context, initializer=workers.die_with_parent
+            ) as pool:
                 while True:
                     slots.acquire()
                     i = take(front=True)
@@ -534,7 +530,7 @@ def build_site(
     with collector_paused(), writer:
         read, ctx, problems = gather(config, writer)
         ctx = copy_files(ctx, writer)
-        for rel, data in assets().items():
+        for rel, data in assets(config.cache).items():
             writer.put(rel, data)
         images: dict[tuple[str, str], str] | None = None
         if config.images:
@@ -576,4 +572,5 @@ def build_site(
         writer.reused,
         read.read,
         read.processes,
+        unwritable(),
     )

@@ -10,6 +10,7 @@ them. A damaged or foreign entry is a miss, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cachefiles import cache_dir as cache_dir
+from .cachefiles import note_failure
 from .errors import Problem
 from .readers import Unit
 from .readers.base import scan, walk_files
@@ -27,15 +30,6 @@ from .views import MetricView, RunView
 
 #: Bumped when what an entry holds changes shape.
 CACHE_FORMAT = 1
-
-
-def cache_dir() -> Path:
-    """Where runreport keeps what it can reuse between builds (``RUNREPORT_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/runreport`` or ``~/.cache/runreport``)."""
-    if os.environ.get("RUNREPORT_CACHE_DIR"):
-        return Path(os.environ["RUNREPORT_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "runreport"
 
 
 @dataclass(frozen=True)
@@ -154,15 +148,18 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult, *, charts: bool = True
     a miss for a load that asks for them)."""
     path = _entry(unit)
     light, data = without_chart_data(result)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             pickle.dump((fp.key, light), fh, protocol=pickle.HIGHEST_PROTOCOL)
             if charts:
                 pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except OSError:
+    except OSError as exc:
+        note_failure(path, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         return light
     _remembered[path] = (fp.key, current_identity(path), light)
     return light

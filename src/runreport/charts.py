@@ -10,13 +10,14 @@ appear only as axis titles and data values. The validated shapes are kept in the
 from __future__ import annotations
 
 import copy
-import os
 import re
 from functools import cache, lru_cache
 from importlib.metadata import version
 from typing import Any
 
 import orjson
+
+from .cachefiles import cache_dir, read_checked, write_checked
 
 #: Series with at most this many points also get point marks (a single point stays visible).
 MAX_POINTS_WITH_MARKERS = 60
@@ -55,23 +56,17 @@ def load_shapes() -> None:
 def _stored() -> dict[str, Any]:
     """Every shape and the Vega-Lite version: read from the cache folder, else made with
     altair (and kept there, best effort)."""
-    from .cache import cache_dir, code_fingerprint  # cache imports views, which import this
+    from .cache import code_fingerprint  # cache imports views, which import this
 
     path = cache_dir() / f"shapes-{code_fingerprint()[:16]}-altair{version('altair')}.json"
     try:
-        stored = orjson.loads(path.read_bytes())
+        stored = orjson.loads(read_checked(path) or b"")
         if isinstance(stored, dict) and set(stored.get("shapes", ())) == set(SHAPES):
             return stored
-    except (OSError, orjson.JSONDecodeError):
+    except orjson.JSONDecodeError:
         pass
     made = _made()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(made))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_checked(path, orjson.dumps(made))
     return made
 
 

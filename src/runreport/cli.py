@@ -192,6 +192,10 @@ def build(
     except (RunreportError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     _report(result.problems)
+    if result.cache_warning:
+        click.echo(
+            f"warning: cache not written ({result.cache_warning}); built without it", err=True
+        )
     notes = len(result.problems) - result.warnings
     page, size = result.largest_page
     click.echo(

@@ -19,7 +19,8 @@ import orjson
 from markupsafe import Markup
 
 from . import __version__
-from .cache import cache_dir, code_fingerprint
+from .cache import code_fingerprint
+from .cachefiles import cache_dir, read_checked, write_checked
 from .charts import chart_spec, shape_for
 from .errors import Problem, Severity
 from .export import full_data
@@ -53,19 +54,34 @@ def templates_dir() -> Path:
     raise FileNotFoundError("runreport's templates/ folder is missing; reinstall runreport")
 
 
+class CheckedBytecodeCache(jinja2.BytecodeCache):
+    """jinja's cache of compiled templates, kept as checked cache files: a damaged entry is
+    compiled again, and one that cannot be written is only not kept."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Fill ``bucket`` from its file, when the file is whole and for this source."""
+        data = read_checked(self.folder / f"{bucket.key}.jinja")
+        if data is not None:
+            try:
+                bucket.bytecode_from_string(data)
+            except Exception:  # written by another Python or jinja: compile again
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Keep ``bucket``'s compiled code (best effort)."""
+        write_checked(self.folder / f"{bucket.key}.jinja", bucket.bytecode_to_string())
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The jinja2 environment: autoescape on, undefined names are errors (one per process;
     templates are reloaded when their files change)."""
-    compiled = cache_dir() / "templates"  # jinja's own cache of compiled templates
-    try:
-        compiled.mkdir(parents=True, exist_ok=True)
-        bytecode: jinja2.BytecodeCache | None = jinja2.FileSystemBytecodeCache(str(compiled))
-    except OSError:
-        bytecode = None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
-        bytecode_cache=bytecode,
+        bytecode_cache=CheckedBytecodeCache(cache_dir() / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -22,6 +22,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
+from .cachefiles import read_checked, write_checked
 from .errors import SiteError
 from .files import copy_from, create_new, current_identity, file_identity, open_regular
 
@@ -358,7 +359,7 @@ def _read_manifest(path: Path) -> dict[str, list[Any]]:
     """Each file of the last site written with this manifest, with the key it was made from
     and its size and mtime then (empty when missing or unreadable)."""
     try:
-        data = orjson.loads(path.read_bytes())
+        data = orjson.loads(read_checked(path) or b"")
         files = data["files"] if isinstance(data, dict) and data.get("format") == 1 else {}
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
         return {}
@@ -376,13 +377,7 @@ def _forget(path: Path) -> None:
 
 def _write_manifest(path: Path, files: Mapping[str, list[Any]]) -> None:
     """Best effort: without a manifest the next build only reuses nothing."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps({"format": 1, "files": files}))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_checked(path, orjson.dumps({"format": 1, "files": files}))
 
 
 def write_site(target: Path, files: Mapping[str, bytes], copies: Mapping[str, Path]) -> None:

@@ -14,10 +14,12 @@ import multiprocessing.forkserver
 import os
 from pathlib import Path
 
+from .orphans import PARENT_ENV
+from .orphans import die_with_parent as die_with_parent
 from .site import MARKER
 
-#: What the server imports before it forks workers.
-PRELOAD = ["runreport.build"]
+#: What the server imports before it forks workers (the first: see :func:`die_with_parent`).
+PRELOAD = ["runreport.orphans", "runreport.build"]
 
 
 def start() -> None:
@@ -26,15 +28,17 @@ def start() -> None:
     The server, and so every worker, runs polars with one thread: the workers fill the cores.
     """
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-    saved = os.environ.get("POLARS_MAX_THREADS")
+    saved = {k: os.environ.get(k) for k in ("POLARS_MAX_THREADS", PARENT_ENV)}
     os.environ["POLARS_MAX_THREADS"] = "1"
+    os.environ[PARENT_ENV] = str(os.getpid())  # the server dies with this process
     try:
         multiprocessing.forkserver.ensure_running()
     finally:
-        if saved is None:
-            os.environ.pop("POLARS_MAX_THREADS", None)
-        else:
-            os.environ["POLARS_MAX_THREADS"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def context() -> multiprocessing.context.ForkServerContext:
