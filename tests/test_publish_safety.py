@@ -206,12 +206,15 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path: Path) -> None:
         with (folder / "metrics.jsonl").open("wb") as fh:
             for _ in range(45):
                 fh.write(block)
-    for delay in (1.0, 2.0, 3.0):
+    for delay in (0.2, 1.0, 2.0):
         build = subprocess.Popen(
             [sys.executable, "-c", RUNNER, "build", str(logs), "-o", str(tmp_path / "s"), *JOBS],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        deadline = time.monotonic() + 30
+        while not _descendants(build.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until its worker server runs
         time.sleep(delay)
         below = _descendants(build.pid)
         build.kill()
