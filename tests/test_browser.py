@@ -170,8 +170,22 @@ def test_hostile_site_shows_everything_as_text(
     compare = [f"compare.html#runs={','.join(p.stem for p in (site / 'runs').glob('*.html'))}"]
     assert _check_pages(browser, site.as_uri() + "/", pages + compare, "file://") >= 10
     page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto((site / "runs" / "xss-1-6bc1ae2e.html").as_uri())
     assert page.inner_text("h1").startswith('<script>alert(1)</script>"><img src=x onerror')
+    # the SVG image is drawn (through <img>, from a data: URI) and its scripts did not run
+    svg = page.get_by_role("img", name="svg plot")
+    svg.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=svg.element_handle())
+    # copied documents open as text: their scripts never run
+    copied = sorted((site / "runs").glob("*/files/**/*.txt"))
+    assert any(p.name == "report.html.txt" for p in copied)
+    for path in copied:
+        page.goto(path.as_uri())
+        if path.name in ("report.html.txt", "plot.svg.txt"):
+            assert "<script>" in page.inner_text("body")
+    assert dialogs == []
     page.close()
 
 
