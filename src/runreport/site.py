@@ -102,10 +102,10 @@ class TargetLock:
 
     def __init__(self, target: Path, *, wait: bool, on_wait: Callable[[str], None] | None) -> None:
         self._fd: int | None = None
-        if fcntl is None:  # (Windows) no advisory locks: builds must not overlap
-            return
         self.target = target
         self.created = False  # this lock made the (empty) folder
+        if fcntl is None:  # (Windows) no advisory locks: builds must not overlap
+            return
         told = False
         while True:
             try:
@@ -115,16 +115,10 @@ class TargetLock:
                 self.created = False
             fd = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
             try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    busy = f"{target}: another runreport build is writing this site"
-                    if not wait:
-                        raise SiteError(f"{busy}; not waiting (--no-wait)") from None
-                    if on_wait is not None and not told:
-                        on_wait(f"{busy}; waiting for it to finish")
-                        told = True
-                    fcntl.flock(fd, fcntl.LOCK_EX)
+                if not _flock(fd, target, wait, None if told else on_wait):
+                    os.close(fd)  # a file system without locks (some network mounts)
+                    return
+                told = True
                 held = os.fstat(fd)
                 now = _identity(target)
             except BaseException:
@@ -144,6 +138,30 @@ class TargetLock:
         if self._fd is not None:
             os.close(self._fd)  # closing the only descriptor releases the flock
             self._fd = None
+
+
+_NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS)
+
+
+def _flock(fd: int, target: Path, wait: bool, on_wait: Callable[[str], None] | None) -> bool:
+    """Lock ``fd`` exclusively (waiting, and telling ``on_wait``, when another build holds
+    it); False when the file system has no locks."""
+    assert fcntl is not None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            busy = f"{target}: another runreport build is writing this site"
+            if not wait:
+                raise SiteError(f"{busy}; not waiting (--no-wait)") from None
+            if on_wait is not None:
+                on_wait(f"{busy}; waiting for it to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError as exc:
+        if exc.errno in _NO_LOCKS:
+            return False
+        raise
+    return True
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
