@@ -77,6 +77,7 @@ def test_copied_documents_never_become_active_content(hostile_logs: Path, tmp_pa
     links = {h for h in links if "/files/" in h}
     assert not [h for h in links if h.lower().endswith(active)]  # no link opens a document
     assert any(h.endswith("/outputs/report.html.txt") for h in links)
+    assert "published as text" in page.read_text()
 
 
 def test_every_problem_has_a_place_and_strict_fails(hostile_logs: Path, tmp_path: Path) -> None:
@@ -209,3 +210,41 @@ def test_spec_strings_are_safe_json(tmp_path: Path) -> None:
     text = data.read_text()
     payload = text[text.index("]=") + 2 : -2]
     assert json.loads(payload)["charts"]
+
+
+def test_names_shared_by_runs_are_kept_with_a_short_disambiguator(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    long_name = "y" * 300
+    for folder, name in (("a", "../../etc/passwd"), ("b", "../../etc/passwd")):
+        write_run(logs, folder, [{"kind": "scalar", "name": "loss", "value": 1}], name=name)
+    for folder in ("c", "d"):
+        write_run(logs / "deep" / ("x" * 60), folder, [], name=long_name)
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    titles = sorted(
+        parse_file(p).iter("h1")[0].text_parts[0].strip() for p in (site / "runs").glob("*.html")
+    )
+    assert titles[:2] == ["../../etc/passwd (a)", "../../etc/passwd (b)"]
+    assert all(t.startswith(f"{long_name} (…") for t in titles[2:]) and len(set(titles)) == 4
+    assert all(len(t) <= len(long_name) + 51 for t in titles[2:])
+
+
+def test_an_empty_azure_dump_is_a_run_that_says_it_has_no_data(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "run_metrics.json").write_text("{}")  # get_metrics() of a run that logged nothing
+    (logs / "hd_metrics.json").write_text(json.dumps({"HD_0": {}, "HD_1": {"mse": 0.2}}))
+    site = tmp_path / "site"
+    result = build_site(BuildConfig(inputs=(logs,), output=site))
+    assert any(
+        p.path.endswith("run_metrics.json") and "empty get_metrics() dump" in p.message
+        for p in result.problems
+    )
+    pages = {
+        parse_file(p).iter("h1")[0].text_parts[0].strip(): p.read_text()
+        for p in (site / "runs").glob("*.html")
+    }
+    assert set(pages) == {"run_metrics", "hd_metrics", "HD_0", "HD_1"}
+    for name in ("run_metrics", "HD_0"):
+        assert "No metrics or images were found for this run" in pages[name]
+    assert "No metrics or images" not in pages["HD_1"]

@@ -187,6 +187,13 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+    except OSError:
+        return "?"
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -223,4 +230,5 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(_alive(p) for p in below):
             time.sleep(0.1)
-        assert not [p for p in below if _alive(p)], f"left alive after {delay} s"
+        left = {p: _cmdline(p) for p in below if _alive(p)}
+        assert not left, f"left alive after {delay} s: {left}"

@@ -11,7 +11,6 @@ read from the build's closed pipe.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 
@@ -24,7 +23,7 @@ def die_with_parent(parent: int | None = None) -> None:
     """Have the kernel SIGKILL this process when its parent exits; if ``parent`` (the pid it
     must have) is already gone, exit now."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this process, libc included
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux
         return
@@ -34,8 +33,8 @@ def die_with_parent(parent: int | None = None) -> None:
 
 def _guard_server() -> None:
     expected = os.environ.get(PARENT_ENV, "")
-    if expected.isdigit() and int(expected) == os.getppid():  # only in the worker server
-        die_with_parent(int(expected))
+    if expected.isdigit():  # only in the worker server, started with the build's pid
+        die_with_parent(int(expected))  # (exits now if the build is already gone)
 
 
 _guard_server()

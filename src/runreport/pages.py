@@ -25,7 +25,7 @@ from .charts import chart_spec, shape_for
 from .errors import Problem, Severity
 from .export import full_data
 from .model import FileRef, Status
-from .names import slug
+from .names import inert, slug
 from .readers.base import open_regular
 from .rules import Display, goal
 from .site import SiteWriter, current_identity
@@ -92,6 +92,7 @@ def environment() -> jinja2.Environment:
     env.filters["when"] = when
     env.filters["duration"] = duration
     env.filters["slugify"] = slug
+    env.filters["is_active"] = lambda rel: inert(rel) != rel  # copied as text (names.inert)
     env.globals["version"] = __version__
     env.globals["csp"] = CSP
     env.globals["STATS"] = STATS

@@ -145,9 +145,15 @@ def _replaced(_old: Run, new: Run) -> Run:
     return new
 
 
+#: Longest path shown beside a name that other runs of its experiment share.
+MAX_DISAMBIGUATOR_CHARS = 48
+
+
 def _distinct_names(runs: list[Run], root: Path) -> list[Run]:
-    """Runs of one experiment that share a name are named by their path below ``root``
-    instead (as TensorBoard names its runs); naive times are taken as UTC."""
+    """Runs of one experiment that share a name are told apart by their path below ``root``:
+    a run named after its own folder is named by that path (as TensorBoard names its runs),
+    any other keeps its name with the path after it (``baseline (runs/3)``), so the name the
+    user gave is never lost; naive times are taken as UTC."""
     counts = Counter((r.experiment, r.name) for r in runs)
     out = []
     for r in runs:
@@ -162,7 +168,12 @@ def _distinct_names(runs: list[Run], root: Path) -> list[Run]:
             except ValueError:
                 rel = str(r.path)
             if rel not in (".", r.name):
-                r = replace(r, name=rel)
+                if rel == r.name or rel.endswith(f"/{r.name}"):
+                    r = replace(r, name=rel)
+                else:
+                    if len(rel) > MAX_DISAMBIGUATOR_CHARS:
+                        rel = f"…{rel[-(MAX_DISAMBIGUATOR_CHARS - 1) :]}"
+                    r = replace(r, name=f"{r.name} ({rel})")
         out.append(r)
     return out
 

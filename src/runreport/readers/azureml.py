@@ -59,13 +59,18 @@ def _is_metrics(data: Any) -> bool:
 
 
 def _shape(data: Any) -> str | None:
-    """``"run"``, ``"recursive"`` or None (not a get_metrics() dump)."""
-    if not isinstance(data, dict) or not data:
+    """``"run"``, ``"recursive"``, ``"empty"`` (``{}``: what ``get_metrics()`` returns for a run
+    that logged nothing) or None (not a get_metrics() dump)."""
+    if data == {}:
+        return "empty"
+    if not isinstance(data, dict):
         return None
     if all(isinstance(v, dict) for v in data.values()) and not all(
         _is_table(v) for v in data.values()
     ):
-        return "recursive" if all(_is_metrics(v) for v in data.values()) else None
+        # a child run that logged nothing is an empty object
+        children = [v for v in data.values() if v != {}]
+        return "recursive" if children and all(_is_metrics(v) for v in children) else None
     if not _is_metrics(data):
         return None
     # a plain dict of numbers is too common to claim without a list or table in it
@@ -157,7 +162,9 @@ class AzureMlDumpReader:
                     metrics=metrics,
                 )
 
-            if shape == "run":
+            if shape == "empty":
+                problems.info(file, None, "an empty get_metrics() dump: a run with no metrics")
+            if shape in ("run", "empty"):
                 yield run(str(file), file.stem, None, metrics_of(data))
                 continue
             yield run(str(file), file.stem, None, ())
