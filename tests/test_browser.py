@@ -367,3 +367,56 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
     rows = Path(info.value.path()).read_text().splitlines()
     assert len(rows) > 1 and all(len(r.split(",")) == len(rows[0].split(",")) for r in rows)
     context.close()
+
+
+@pytest.mark.slow
+def test_every_export_link_downloads(browser: Any, example_site: Path) -> None:
+    """Each "CSV as plotted" and "CSV, every point" link of every run page and of each
+    experiment's comparison gives a download of a CSV file with a header and rows."""
+    urls = [p.as_uri() for p in sorted((example_site / "runs").glob("*.html"))]
+    for exp in sorted({p.parent for p in (example_site / "experiments").glob("*.html")}):
+        for page_file in sorted(exp.glob("*.html")):
+            for a in parse_file(page_file).iter("a"):
+                href = a.attrs.get("href", "")
+                if href.startswith("../compare.html#runs="):
+                    urls.append(example_site.as_uri() + "/" + href.removeprefix("../"))
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    kinds: dict[str, int] = {}
+    for url in urls:
+        page = context.new_page()
+        charts = page.locator(".chart")
+        page.goto(url, wait_until="load")
+        for i in range(charts.count()):  # drawn (so the page stops moving), and the compare
+            chart = charts.nth(i)  # page's per-run links made, before anything is clicked
+            chart.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "el => el.hasAttribute('data-marks')", arg=chart.element_handle(), timeout=15_000
+            )
+        links = page.locator("a.csv-plotted, a.csv-full")
+        for i in range(links.count()):
+            link = links.nth(i)
+            link.scroll_into_view_if_needed()
+            # Chromium drops a frame's downloads past 10 a second (its throttle of download
+            # requests: chromedp/chromedp#791); a person never clicks that fast
+            page.wait_for_timeout(120)
+            what = f"{url}: {link.inner_text()!r} ({link.get_attribute('class')})"
+            try:
+                with page.expect_download(timeout=15_000) as info:
+                    link.click()
+            except Exception as exc:
+                raise AssertionError(f"no download: {what}") from exc
+            text = Path(info.value.path()).read_text()
+            assert info.value.suggested_filename.endswith(".csv"), url
+            lines = text.splitlines()  # a header, then rows
+            assert len(lines) >= 2 and lines[0] and lines[1], (url, text[:200])
+            kind = f"{'compare' if 'compare.html' in url else 'run'} {link.get_attribute('class')}"
+            kinds[kind] = kinds.get(kind, 0) + 1
+        page.close()
+    context.close()
+    assert set(kinds) == {
+        "run csv-plotted",
+        "run csv-full",
+        "compare csv-plotted",
+        "compare csv-full",
+    }
+    assert sum(kinds.values()) >= 80

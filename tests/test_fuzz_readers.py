@@ -1,5 +1,5 @@
-"""Mutated real files of every format: no exception escapes a reader (or the view made from what
-it read); each bad file is a reported problem, and the other files of the run are still read."""
+"""Mutated real files of every format: no exception escapes a reader, or the view made from what
+it read (the build's own guard, which would hide such a bug as a reported problem, is not used)."""
 
 from __future__ import annotations
 
@@ -103,6 +103,8 @@ def _long_field(data: bytes, rng: random.Random) -> bytes:
     return data[:at] + b"x" * 300_000 + b"\t" + b"y" * 300_000 + data[at:]
 
 
+KEY_SUFFIXES = (".json", ".jsonl", ".yaml", ".yml", ".csv", ".tsv", ".log", ".txt")
+
 MUTATIONS: dict[str, Callable[[bytes, random.Random], bytes]] = {
     "truncate": _truncate,
     "flip": _flip,
@@ -124,7 +126,10 @@ def test_no_mutated_file_of_any_format_escapes_its_reader(tmp_path: Path) -> Non
     escaped = []
     for fmt, source in sources:
         files = [p for p in walk_files(source) if p.stat().st_size < 2 << 20]
-        for file in rng.sample(files, min(len(files), 30)):
+        # every file a reader parses (meta.yaml, trainer_state.json, ...), then some others
+        parsed = [p for p in files if p.suffix in KEY_SUFFIXES or p.name == "meta.yaml"][:40]
+        others = [p for p in files if p not in parsed]
+        for file in parsed + rng.sample(others, min(len(others), max(0, 30 - len(parsed)))):
             original = file.read_bytes()
             for name, mutate in MUTATIONS.items():
                 work = tmp_path / f"case-{cases}"
