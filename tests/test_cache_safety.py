@@ -92,3 +92,32 @@ def test_an_in_place_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> N
     build_site(BuildConfig(inputs=(logs,), output=site))
     page = next((site / "runs").glob("*.html")).read_text()
     assert ">7<" in page
+
+
+@pytest.mark.slow
+def test_no_cache_reads_nothing_from_the_cache_folder(tmp_path: Path, cache_dir: Path) -> None:
+    """Cache files that pass their check but were not made by this build (another user's, in
+    a shared cache folder) are used by a build with the cache, never by one with --no-cache."""
+    logs = tmp_path / "logs"
+    write_run(logs, "r", [{"kind": "scalar", "name": "loss", "value": v} for v in (3, 2, 1)])
+    cache = tmp_path / "cache"
+    shutil.copytree(cache_dir, cache, ignore=shutil.ignore_patterns("units", "sites"))
+    assert _build(logs, tmp_path / "s0", cache).returncode == 0
+    marker = "PLANTED-IN-THE-CACHE"
+    for bundle in cache.glob("vega-bundle-*.js"):
+        data = cachefiles.read_checked(bundle)
+        assert data is not None
+        cachefiles.write_checked(bundle, f"/*{marker}*/".encode() + data)
+    for shapes in cache.glob("shapes-*.json"):
+        data = cachefiles.read_checked(shapes)
+        assert data is not None
+        cachefiles.write_checked(shapes, data.replace(b'"x"', f'"{marker}"'.encode(), 1))
+
+    def planted(site: Path) -> bool:
+        return any(marker.encode() in p.read_bytes() for p in site.rglob("*") if p.is_file())
+
+    with_cache = _build(logs, tmp_path / "s1", cache)
+    assert with_cache.returncode == 0 and planted(tmp_path / "s1")
+    without = _build(logs, tmp_path / "s2", cache, "--no-cache")
+    assert without.returncode == 0, without.stderr
+    assert not planted(tmp_path / "s2")

@@ -176,6 +176,8 @@ def _read_unit(
     unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool
 ) -> tuple[UnitResult, Written]:
     problems = Problems()
+    if not save:  # --no-cache: nothing from the cache folder, in this process either
+        load_shapes(cached=False)
     views = []
     sections = []
     written: Written = []
@@ -188,7 +190,7 @@ def _read_unit(
             continue
         for m in view.metrics:
             _ = m.table_cell, m.index_summary  # made here, once, and kept with the view
-        sections.append(run_sections(view))
+        sections.append(run_sections(view, cached=save))
         files: list[Staged] = []
         if stage is not None:
             made = [(data_path(view), data_key(fp.key), data_file(view))]
@@ -524,6 +526,8 @@ def build_site(
     when complete, reusing what is unchanged since the last build. Builds into one folder run
     one at a time: ``on_wait`` is told when this one waits for another."""
     manifest = unit_cache.site_manifest(config.output)
+    if not config.cache:
+        load_shapes(cached=False)
     writer = SiteWriter(
         config.output, manifest, reuse=config.cache, wait=config.wait, on_wait=on_wait
     )
@@ -543,6 +547,7 @@ def build_site(
             site_url=config.site_url,
             unit_keys=read.unit_keys if config.cache else None,
             sections=read.sections,
+            cached=config.cache,
         )
         if config.live:
             writer.put("data/live.js", live_script(read, ctx))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib.metadata import version
 from typing import Any
 
@@ -46,21 +46,36 @@ def _shape(name: str) -> dict[str, Any]:
     return shape
 
 
-def load_shapes() -> None:
+def load_shapes(*, cached: bool = True) -> None:
     """Load (or make) the shapes now: before worker processes start, each of which would
-    otherwise make them too on a first build."""
-    _stored()
+    otherwise make them too on a first build. Not ``cached`` (``--no-cache``), they are made
+    afresh with altair, and nothing is read from the cache folder."""
+    if _loaded and (cached or _loaded[1]):
+        return
+    _loaded[:] = [_read_or_make(cached), not cached]
+    chart_spec.cache_clear()
 
 
-@cache
+#: The shapes this process uses, once loaded, and whether they were made here rather than
+#: read from the cache folder (see :func:`load_shapes`).
+_loaded: list[Any] = []
+
+
 def _stored() -> dict[str, Any]:
-    """Every shape and the Vega-Lite version: read from the cache folder, else made with
-    altair (and kept there, best effort)."""
+    if not _loaded:
+        load_shapes()
+    shapes: dict[str, Any] = _loaded[0]
+    return shapes
+
+
+def _read_or_make(cached: bool) -> dict[str, Any]:
+    """Every shape and the Vega-Lite version: read from the cache folder (when ``cached``),
+    else made with altair (and kept there, best effort)."""
     from .cache import code_fingerprint  # cache imports views, which import this
 
     path = cache_dir() / f"shapes-{code_fingerprint()[:16]}-altair{version('altair')}.json"
     try:
-        stored = orjson.loads(read_checked(path) or b"")
+        stored = orjson.loads((read_checked(path) if cached else None) or b"")
         if isinstance(stored, dict) and set(stored.get("shapes", ())) == set(SHAPES):
             return stored
     except orjson.JSONDecodeError:

@@ -76,12 +76,13 @@ class CheckedBytecodeCache(jinja2.BytecodeCache):
 
 
 @cache
-def environment() -> jinja2.Environment:
-    """The jinja2 environment: autoescape on, undefined names are errors (one per process;
-    templates are reloaded when their files change)."""
+def environment(cached: bool = True) -> jinja2.Environment:
+    """The jinja2 environment: autoescape on, undefined names are errors (one per process,
+    with and one without the cache folder's compiled templates; templates are reloaded when
+    their files change)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
-        bytecode_cache=CheckedBytecodeCache(cache_dir() / "templates"),
+        bytecode_cache=CheckedBytecodeCache(cache_dir() / "templates") if cached else None,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -319,10 +320,12 @@ def site_context(
     )
 
 
-def run_sections(v: RunView) -> str:
+def run_sections(v: RunView, *, cached: bool = True) -> str:
     """The parts of a run's page made from the run alone (``run_sections.html``): made where
-    the run is read, in parallel, and kept in the parse cache with its view."""
-    return environment().get_template("run_sections.html").render(v=v, Display=Display)
+    the run is read, in parallel, and kept in the parse cache with its view (not ``cached``:
+    with no compiled template from the cache folder)."""
+    env = environment(cached)
+    return env.get_template("run_sections.html").render(v=v, Display=Display)
 
 
 def data_path(v: RunView) -> str:
@@ -443,8 +446,10 @@ def write_pages(
     site_url: str | None = None,
     unit_keys: Mapping[str, str] | None = None,
     sections: Mapping[str, str] | None = None,
+    cached: bool = True,
 ) -> None:
-    """Every page and data file of the site, written through ``writer``.
+    """Every page and data file of the site, written through ``writer`` (not ``cached``: with
+    no compiled template from the cache folder).
 
     ``unit_keys`` (run slug → the fingerprint of the files it was read from) lets a run's page,
     data file and copied files be taken from the old site when nothing they show has changed;
@@ -452,7 +457,7 @@ def write_pages(
     ``sections`` (run slug → :func:`run_sections`) are parts of run pages made earlier.
     ``site_url`` only adds canonical links; every link between pages stays relative.
     """
-    env = environment()
+    env = environment(cached)
     keys = unit_keys or {}
     made = sections or {}
     site_key = content_key(
