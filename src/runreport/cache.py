@@ -10,18 +10,17 @@ them. A damaged or foreign entry is a miss, never an error.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pickle
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import __version__
 from .cachefiles import cache_dir as cache_dir
-from .cachefiles import note_failure
+from .cachefiles import write_atomically
 from .errors import Problem
 from .readers import Unit
 from .readers.base import scan, walk_files
@@ -148,18 +147,13 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult, *, charts: bool = True
     a miss for a load that asks for them)."""
     path = _entry(unit)
     light, data = without_chart_data(result)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as fh:
-            pickle.dump((fp.key, light), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            if charts:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as exc:
-        note_failure(path, exc)
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+
+    def write(fh: BinaryIO) -> None:
+        pickle.dump((fp.key, light), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if charts:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    if not write_atomically(path, write):
         return light
     _remembered[path] = (fp.key, current_identity(path), light)
     return light

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 _MAGIC = b"runreport-cache 1 "
 #: The first problem met writing to the cache folder in this process (None while all went well).
@@ -52,12 +54,23 @@ def write_checked(path: Path, data: bytes) -> bool:
     """Keep ``data`` at ``path`` (atomically, with its length and hash); False, and noted for
     :func:`unwritable`, when the cache folder cannot take it."""
     header = _MAGIC + f"{len(data)} {hashlib.sha256(data).hexdigest()}\n".encode()
+
+    def write(fh: BinaryIO) -> None:
+        fh.write(header)
+        fh.write(data)
+
+    return write_atomically(path, write)
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> bool:
+    """Make ``path`` in the cache folder with what ``write`` writes, all or nothing (a temp
+    file beside it, then renamed); False, and noted for :func:`unwritable`, when the cache
+    folder cannot take it."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
-            fh.write(header)
-            fh.write(data)
+            write(fh)
         os.replace(tmp, path)
     except OSError as exc:
         note_failure(path, exc)
