@@ -130,6 +130,16 @@ def test_other_loopback_addresses_and_ipv6(logs: Path) -> None:
         assert server.get("/index.html", f"[::1]:{server.port}") == 200
     finally:
         server.close()
+    server = Running(logs, "::")  # every address: said loudly, and any Host name answered
+    try:
+        assert any(
+            line.startswith("WARNING: :: is not a loopback address") for line in server.lines
+        )
+        assert "(reachable from other machines)" in server.lines[-1]
+        server.host = "::1"
+        assert server.get("/index.html", f"my-laptop.local:{server.port}") == 200
+    finally:
+        server.close()
 
 
 def test_a_killed_serves_temp_folder_is_removed_by_the_next(logs: Path) -> None:
@@ -138,3 +148,4 @@ def test_a_killed_serves_temp_folder_is_removed_by_the_next(logs: Path) -> None:
     server = Running(logs)
     server.close()
     assert not stale.exists()
+
