@@ -148,4 +148,3 @@ def test_a_killed_serves_temp_folder_is_removed_by_the_next(logs: Path) -> None:
     server = Running(logs)
     server.close()
     assert not stale.exists()
-
