@@ -42,6 +42,11 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def problem_order(p: Problem) -> tuple[str, int, str]:
+    """The order problems are listed in: by path, then line, then message."""
+    return p.path, p.line or 0, p.message
+
+
 #: Problems listed per file; more are counted and summed up in one line.
 MAX_PROBLEMS_PER_FILE = 20
 
@@ -90,6 +95,4 @@ class Problems:
             Problem(path, None, f"{n:,} more {severity.value}s in this file, not listed", severity)
             for (path, severity), n in self._dropped.items()
         ]
-        return tuple(
-            sorted([*self.items, *summary], key=lambda p: (p.path, p.line or 0, p.message))
-        )
+        return tuple(sorted([*self.items, *summary], key=problem_order))

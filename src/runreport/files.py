@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,7 +56,7 @@ def create_new(path: str) -> BinaryIO:
     return os.fdopen(os.open(path, _CREATE_FLAGS, 0o644), "wb")
 
 
-def copy_from(src: BinaryIO, dest: str, limit: int) -> int:
+def copy_from(src: BinaryIO, dest: str, limit: int = sys.maxsize) -> int:
     """Copy at most ``limit`` bytes from the open file ``src`` (from where it is) into the new
     regular file ``dest``; the number of bytes copied."""
     copied = 0

@@ -22,7 +22,7 @@ from . import __version__
 from .cache import code_fingerprint
 from .cachefiles import cache_dir, read_checked, write_checked
 from .charts import chart_spec, shape_for
-from .errors import Problem, Severity
+from .errors import Problem, Severity, problem_order
 from .export import full_data
 from .model import FileRef, Status
 from .names import inert, slug
@@ -565,7 +565,7 @@ def copy_files(ctx: SiteContext, writer: SiteWriter) -> SiteContext:
                     failed.append(Problem(str(ref.path), None, why))
     if not failed:
         return ctx
-    problems = tuple(sorted((*ctx.problems, *failed), key=lambda p: (p.path, p.line or 0)))
+    problems = tuple(sorted((*ctx.problems, *failed), key=problem_order))
     return replace(ctx, problems=problems, warnings=ctx.warnings + len(failed))
 
 

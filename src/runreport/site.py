@@ -10,6 +10,7 @@ import errno
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -216,11 +217,15 @@ class SiteWriter:
             why = "exists and is not a folder; choose another -o"
             raise SiteError(f"{self.target}: {why}") from None
         try:
-            check_target(self.target)  # again: what a build we waited for left there
-            clean_stale(self.target)
+            self._setup(manifest, reuse)
         except BaseException:
             self._lock.release(failed=True)
             raise
+
+    def _setup(self, manifest: Path | None, reuse: bool) -> None:
+        """Everything after the lock: what a build we waited for left, then the temp folder."""
+        check_target(self.target)  # again: what a build we waited for left there
+        clean_stale(self.target)
         self.manifest = manifest
         has_site = (self.target / MARKER).is_file()
         self._old = _read_manifest(manifest) if manifest and reuse and has_site else {}
@@ -230,13 +235,9 @@ class SiteWriter:
         self.reused = 0  # files linked from the old site
         self.pages = 0
         self.largest_page = ("", 0)
-        try:
-            self.tmp = Path(
-                tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{self.target.name}-", dir=self.target.parent)
-            )
-        except BaseException:
-            self._lock.release(failed=True)
-            raise
+        self.tmp = Path(
+            tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{self.target.name}-", dir=self.target.parent)
+        )
         self._tmp, self._target = str(self.tmp), str(self.target)
         self._dirs: set[str] = {self._tmp}
 
@@ -303,7 +304,7 @@ class SiteWriter:
                 os.link(source, dest, follow_symlinks=False)
             except OSError:  # a file system without hard links: copy
                 with open_regular(source) as fh:
-                    copy_from(fh, dest, 1 << 62)
+                    copy_from(fh, dest)
             if not stat.S_ISREG(os.lstat(dest).st_mode):  # replaced by a link since checked
                 os.unlink(dest)
                 raise SiteError(f"{self.target}: changed during the build; build again")
@@ -328,7 +329,7 @@ class SiteWriter:
             fh.write(data)
         self._record(rel, key, dest)
 
-    def copy(self, rel: str, source: Path, limit: int) -> str | None:
+    def copy(self, rel: str, source: Path, limit: int = sys.maxsize) -> str | None:
         """Copy ``source`` (a log or output) to ``rel``, or link the old site's copy when the
         source is the same file, unchanged; None when done, else why it was not copied.
 
@@ -405,7 +406,7 @@ def write_site(target: Path, files: Mapping[str, bytes], copies: Mapping[str, Pa
         for rel, data in sorted(files.items()):
             writer.put(rel, data)
         for rel, source in sorted(copies.items()):
-            failed = writer.copy(rel, source, 1 << 62)
+            failed = writer.copy(rel, source)
             if failed:
                 raise SiteError(f"{source}: {failed}")
         writer.commit()

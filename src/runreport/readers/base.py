@@ -288,13 +288,14 @@ class _SafeLoader(_BASE_LOADER):  # type: ignore[misc]
     """The safe loader, with integers past :data:`MAX_INT_DIGITS` kept as text."""
 
 
-def _yaml_int(loader: Any, node: Any) -> Any:
+def yaml_int_or_text(loader: Any, node: Any) -> Any:
+    """PyYAML's int constructor, with integers past :data:`MAX_INT_DIGITS` kept as text."""
     if len(str(node.value)) > MAX_INT_DIGITS:
         return str(node.value)
     return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
 
 
-_SafeLoader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
+_SafeLoader.add_constructor("tag:yaml.org,2002:int", yaml_int_or_text)
 _SAFE_LOADER: Any = _SafeLoader
 
 

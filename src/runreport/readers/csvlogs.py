@@ -24,6 +24,7 @@ from .base import (
     report_yaml_error,
     scan,
     series,
+    yaml_int_or_text,
 )
 
 #: Metric CSV files bigger than this are read up to this size (the rest is reported).
@@ -45,6 +46,7 @@ def _construct_any(loader: _TolerantLoader, suffix: str, node: yaml.Node) -> Any
 
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_any)
 _TolerantLoader.add_multi_constructor("!", _construct_any)
+_TolerantLoader.add_constructor("tag:yaml.org,2002:int", yaml_int_or_text)
 
 
 def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
@@ -54,13 +56,10 @@ def read_params_yaml(path: Path, problems: Problems) -> dict[str, Any]:
         return {}
     try:
         data = load_yaml(text)
-    except RecursionError:
-        problems.warn(path, None, "YAML nested too deeply; parameters skipped")
-        return {}
     except yaml.constructor.ConstructorError:
         try:
             data = yaml.load(text, Loader=_TolerantLoader)  # a SafeLoader subclass
-        except (yaml.YAMLError, RecursionError, ValueError) as exc:  # ValueError: a huge int
+        except (yaml.YAMLError, RecursionError) as exc:
             report_yaml_error(problems, path, exc, "parameters skipped")
             return {}
         problems.info(path, None, "python-specific YAML tags read as plain values")

@@ -65,7 +65,7 @@ class WandbReader:
         if config_text:
             try:
                 config = load_yaml(config_text)
-            except (yaml.YAMLError, RecursionError) as exc:
+            except yaml.YAMLError as exc:
                 report_yaml_error(problems, files / "config.yaml", exc, "skipped")
                 config = None
             if isinstance(config, dict):
