@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import write_run
 
-from runreport import cachefiles
+from runreport import files as fs
 from runreport.build import BuildConfig, build_site
 
 RUNNER = "import sys; from runreport.cli import main; sys.argv[0] = 'runreport'; main()"
@@ -30,13 +30,13 @@ def _build(logs: Path, site: Path, cache: Path, *extra: str) -> subprocess.Compl
 
 def test_checked_files_refuse_any_damage(tmp_path: Path) -> None:
     path = tmp_path / "c" / "entry"
-    assert cachefiles.write_checked(path, b"0123456789" * 100)
-    assert cachefiles.read_checked(path) == b"0123456789" * 100
+    assert fs.write_checked(path, b"0123456789" * 100)
+    assert fs.read_checked(path) == b"0123456789" * 100
     whole = path.read_bytes()
     for damaged in (whole[:-1], whole[:10], whole[:-5] + b"XXXXX", b"", whole + b"x"):
         path.write_bytes(damaged)
-        assert cachefiles.read_checked(path) is None
-    assert cachefiles.read_checked(tmp_path / "missing") is None
+        assert fs.read_checked(path) is None
+    assert fs.read_checked(tmp_path / "missing") is None
 
 
 @pytest.mark.slow
@@ -105,13 +105,13 @@ def test_no_cache_reads_nothing_from_the_cache_folder(tmp_path: Path, cache_dir:
     assert _build(logs, tmp_path / "s0", cache).returncode == 0
     marker = "PLANTED-IN-THE-CACHE"
     for bundle in cache.glob("vega-bundle-*.js"):
-        data = cachefiles.read_checked(bundle)
+        data = fs.read_checked(bundle)
         assert data is not None
-        cachefiles.write_checked(bundle, f"/*{marker}*/".encode() + data)
+        fs.write_checked(bundle, f"/*{marker}*/".encode() + data)
     for shapes in cache.glob("shapes-*.json"):
-        data = cachefiles.read_checked(shapes)
+        data = fs.read_checked(shapes)
         assert data is not None
-        cachefiles.write_checked(shapes, data.replace(b'"x"', f'"{marker}"'.encode(), 1))
+        fs.write_checked(shapes, data.replace(b'"x"', f'"{marker}"'.encode(), 1))
 
     def planted(site: Path) -> bool:
         return any(marker.encode() in p.read_bytes() for p in site.rglob("*") if p.is_file())

@@ -13,7 +13,7 @@ from tests_helpers import data_file
 
 from runreport import build as build_module
 from runreport.build import BuildConfig, build_site
-from runreport.cache import cache_dir
+from runreport.files import cache_dir
 
 
 def _runs(root: Path, n: int = 3) -> Path:

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import runreport
-from runreport.pages import templates_dir
+from runreport.files import templates_dir
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,7 +52,7 @@ def test_wheel_ships_the_templates_and_builds_a_site(tmp_path: Path) -> None:
     script = (
         "import runreport, sys\n"
         "from pathlib import Path\n"
-        "from runreport.pages import templates_dir\n"
+        "from runreport.files import templates_dir\n"
         "from runreport.build import BuildConfig, build_site\n"
         "print(Path(runreport.__file__).resolve().parent)\n"
         "print(templates_dir())\n"

@@ -9,7 +9,7 @@ from htmlparse import parse_file
 from tests_helpers import data_file
 
 from runreport.build import BuildConfig, build_site
-from runreport.pages import render_markdown
+from runreport.templating import render_markdown
 from runreport.rules import Display
 
 

@@ -1,53 +1,40 @@
-"""``build_site``: read → classify → chart → pages → write, as named stages."""
+"""``build_site``: read → classify → chart → pages → write, as named stages.
+
+Everything is gathered (:func:`gather`: every run read and viewed, the baseline found, the
+site's whole context made) before any page is rendered; the site is written beside the old one
+and swapped in only when complete (:class:`runreport.site.SiteWriter`).
+"""
 
 from __future__ import annotations
 
 import gc
 import os
-import queue
 import shutil
 import sys
-import threading
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache, partial
 from pathlib import Path
 
-import vl_convert
 from tqdm import tqdm
 
 from . import cache as unit_cache
-from . import workers
-from .cache import Fingerprint, UnitResult
-from .cachefiles import cache_dir, read_checked, unwritable, write_checked
-from .charts import load_shapes, vega_lite_version
-from .errors import ConfigError, Problem, Problems, Severity, SiteError
+from .assets import assets
+from .cache import UnitResult
+from .charts import load_shapes
+from .config import BuildConfig as BuildConfig
+from .config import BuildResult as BuildResult
+from .contexts import SiteContext, site_context
+from .errors import ConfigError, Problems, SiteError
 from .export import chart_images
-from .model import Run
+from .files import unwritable
 from .names import slug
-from .pages import (
-    SiteContext,
-    charted,
-    content_key,
-    copy_files,
-    data_file,
-    data_key,
-    data_path,
-    full_file,
-    full_key,
-    full_path,
-    run_sections,
-    site_context,
-    templates_dir,
-    write_pages,
-)
-from .readers import Unit, assemble, discover, read_runs
-from .readers.base import with_svg_data
-from .site import SiteWriter, Staged, stage_file
+from .pages import copy_files, write_pages
+from .pool import read_fresh
+from .readers import assemble, discover, read_runs
+from .runfiles import Written, content_key, unit_files
+from .site import SiteWriter
 from .summary import SummaryOptions, key_metrics, summary_markdown
 from .views import RunView, run_view
 
@@ -55,92 +42,6 @@ from .views import RunView, run_view
 #: first run about 0.4 s after it is asked for, the time its server takes to import
 #: runreport: see :mod:`runreport.workers`).
 PARALLEL_MIN_BYTES = 32 << 20
-
-
-@dataclass(frozen=True)
-class BuildConfig:
-    """What to build: input folders, output folder, title, metric goals, strictness."""
-
-    inputs: tuple[Path, ...]
-    output: Path
-    title: str = "Run report"
-    goals: Mapping[str, str] = field(default_factory=dict)
-    strict: bool = False
-    include_deleted: bool = False
-    site_url: str | None = None  # canonical links and the summary's links; the site stays relative
-    summary: Path | None = None  # write the Markdown summary here
-    baseline: str | None = None  # a run id or name, or a path to a run, for the summary's deltas
-    images: bool = False  # also render key charts to images/*.png and *.svg
-    image_metrics: tuple[str, ...] = ()  # which metrics to render (default: the key metrics)
-    max_site_mb: float | None = None  # fail, leaving the old site, when the site is bigger
-    # processes reading runs, this one included; above 1, worker processes start, and (as
-    # with any multiprocessing) a script calling build_site must do so under
-    # ``if __name__ == "__main__":``. The command line uses one per core.
-    jobs: int = 1
-    cache: bool = True  # reuse unchanged runs' parses and the old site's unchanged files
-    refresh: int | None = None  # pages reload themselves every this many seconds
-    live: bool = False  # for ``runreport serve``: pages poll data/live.js and reload on change
-    stalled_after: float = 600.0  # a Running run silent this many seconds is flagged
-    # another build writing ``output``: wait for it to finish (else fail at once)
-    wait: bool = True
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What a build did."""
-
-    output: Path
-    runs: int
-    pages: int
-    problems: tuple[Problem, ...]
-    strict: bool
-    site_bytes: int = 0
-    largest_page: tuple[str, int] = ("", 0)
-    summary: Path | None = None
-    reused: int = 0  # files taken unchanged from the old site
-    read: int = 0  # run folders (or stores) read; the others came from the parse cache
-    processes: int = 1  # processes that read them
-    cache_warning: str | None = None  # why the cache folder could not be written, if not
-
-    @property
-    def warnings(self) -> int:
-        """Problems that count against ``--strict`` (warnings and errors)."""
-        return sum(1 for p in self.problems if p.severity is not Severity.INFO)
-
-    @property
-    def ok(self) -> bool:
-        """False when ``--strict`` saw a warning."""
-        return not (self.strict and self.warnings)
-
-
-@cache
-def vega_bundle(cached: bool = True) -> bytes:
-    """Vega, Vega-Lite and vega-embed as one script, at the Vega-Lite version altair targets.
-
-    Making it takes seconds, so it is kept in :func:`cache_dir` per vl-convert and Vega-Lite
-    version (the bundle is deterministic), checked (length and hash) before use and made
-    again when bad; not ``cached``, it is made afresh. An unwritable cache costs only time.
-    """
-    version = getattr(vl_convert, "__version__", "unknown")
-    path = cache_dir() / f"vega-bundle-{version}-vl{vega_lite_version()}.js"
-    bundle = read_checked(path) if cached else None
-    if bundle is None:
-        # vl-convert's stub marks ``snippet`` as required; it defaults to "expose the globals"
-        bundle = vl_convert.javascript_bundle(  # type: ignore[call-arg]
-            vl_version=vega_lite_version()
-        ).encode("utf-8")
-        write_checked(path, bundle)
-    return bundle
-
-
-def assets(cached: bool = True) -> dict[str, bytes]:
-    """The site's static files: the Vega bundle and runreport's own script and styles."""
-    out = {"assets/vega.js": vega_bundle(cached)}
-    static = templates_dir() / "assets"
-    for path in sorted(static.iterdir()):
-        if path.is_file():
-            out[f"assets/{path.name}"] = path.read_bytes()
-    return out
 
 
 @dataclass(frozen=True)
@@ -154,172 +55,6 @@ class ReadResult:
     sections: Mapping[str, str]  # by run slug: its page's parts made from it alone
     read: int = 0  # units read (the others came from the cache)
     processes: int = 1  # processes that read them
-
-
-#: What reading a unit wrote, per run: the files it staged.
-Written = list[list[Staged]]
-
-
-def read_unit(
-    unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool = True
-) -> tuple[UnitResult, Written]:
-    """Read one unit and make everything that depends on it alone: its runs' views, and
-    their data files and full-resolution data files (staged at ``stage`` + a number, in the
-    site's temp folder); keep the result in the parse cache when ``save``. The views keep no
-    metric columns (what pages need is in them), nor, unless ``charts``, their charts' plotted
-    columns. Runs in worker processes, so the heavy work of a build is spread over the
-    cores."""
-    return _read_unit(unit, fp, stage, save, charts)
-
-
-def _read_unit(
-    unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool
-) -> tuple[UnitResult, Written]:
-    problems = Problems()
-    if not save:  # --no-cache: nothing from the cache folder, in this process either
-        load_shapes(cached=False)
-    views = []
-    sections = []
-    written: Written = []
-    staged = 0  # files staged so far (they are named by number)
-    for run in _guarded(unit, problems):
-        try:
-            view = run_view(with_svg_data(run, problems))
-        except Exception as exc:  # (see _guarded)
-            problems.error(run.path, None, f"not shown: {exc!r}. {_BUG}")
-            continue
-        for m in view.metrics:
-            _ = m.table_cell, m.index_summary  # made here, once, and kept with the view
-        sections.append(run_sections(view, cached=save))
-        files: list[Staged] = []
-        if stage is not None:
-            made = [(data_path(view), data_key(fp.key), data_file(view))]
-            full = full_file(view)
-            if full is not None:
-                made.append((full_path(view), full_key(fp.key), full))
-            for rel, key, data in made:
-                files.append(stage_file(f"{stage}{staged}", rel, key, data))
-                staged += 1
-        written.append(files)
-        views.append(replace(view, run=replace(run, metrics=())))
-    result = UnitResult(tuple(views), problems.sorted(), tuple(sections))
-    if charts:
-        if save:
-            unit_cache.save(unit, fp, result)
-        return result, written
-    light = (
-        unit_cache.save(unit, fp, result, charts=False)
-        if save
-        else unit_cache.without_chart_data(result)[0]
-    )
-    return light, written
-
-
-_BUG = "This is a bug in runreport: please report it with the file."
-
-
-def _guarded(unit: Unit, problems: Problems) -> Iterator[Run]:
-    """The unit's runs; a reader that raises (a bug: readers report bad input) ends only its
-    own folder, with the runs it gave so far kept and the error reported, never the build."""
-    try:
-        yield from unit.reader.read(unit.folder, problems)
-    except Exception as exc:
-        problems.error(unit.folder, None, f"{unit.reader.name} reader failed: {exc!r}. {_BUG}")
-
-
-def _unit_files(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:
-    """The data files of ``views`` (site path, key), as a cached unit's are found in the old
-    site."""
-    files = []
-    for v in views:
-        files.append((data_path(v), data_key(fp.key)))
-        if charted(v):
-            files.append((full_path(v), full_key(fp.key)))
-    return files
-
-
-def _read_fresh(
-    units: Sequence[Unit],
-    fps: Sequence[Fingerprint],
-    jobs: int,
-    stages: Sequence[str | None],
-    save: bool,
-    charts: bool,
-) -> Iterator[tuple[int, tuple[UnitResult, Written]]]:
-    """Read ``units``, yielding (index, result) as each is done: here when ``jobs`` is 1,
-    else shared between this process (from the end of the list) and ``jobs - 1`` worker
-    processes (from the front), so that no time is lost while the workers start."""
-    if jobs <= 1:
-        for i, unit in enumerate(units):
-            yield i, read_unit(unit, fps[i], stages[i], save, charts)
-        return
-    pending = deque(range(len(units)))
-    lock = threading.Lock()
-    done: queue.SimpleQueue[tuple[int, Future[tuple[UnitResult, Written]]] | None] = (
-        queue.SimpleQueue()
-    )
-    failure: list[BaseException] = []
-
-    def take(front: bool) -> int | None:
-        with lock:
-            if not pending:
-                return None
-            return pending.popleft() if front else pending.pop()
-
-    def feed() -> None:
-        processes = jobs - 1
-        slots = threading.Semaphore(processes + 1)  # a unit queued behind each busy worker
-
-        def finished(i: int, future: Future[tuple[UnitResult, Written]]) -> None:
-            slots.release()
-            done.put((i, future))
-
-        try:
-            with ProcessPoolExecutor(
-                max_workers=processes, mp_context=context, initializer=workers.die_with_parent
-            ) as pool:
-                while True:
-                    slots.acquire()
-                    i = take(front=True)
-                    if i is None:
-                        break
-                    future = pool.submit(read_unit, units[i], fps[i], stages[i], save, charts)
-                    future.add_done_callback(partial(finished, i))
-        except BaseException as exc:  # reported by the caller's thread
-            failure.append(exc)
-        finally:
-            done.put(None)
-
-    load_shapes()  # before any worker needs them (each would make them)
-    context = workers.context()
-    feeder = threading.Thread(target=feed, name="runreport-read", daemon=True)
-    feeder.start()
-    try:
-        fed = False
-        while not fed:
-            # the workers' results as they come (their data files are written, not held) ...
-            while not done.empty():
-                item = done.get()
-                if item is None:
-                    fed = True
-                    break
-                yield item[0], item[1].result()
-            # ... between units of this process's own share
-            own = take(front=False)
-            if own is not None:
-                yield own, read_unit(units[own], fps[own], stages[own], save, charts)
-            elif not fed:
-                item = done.get()
-                if item is None:
-                    fed = True
-                else:
-                    yield item[0], item[1].result()
-        if failure:
-            raise failure[0]
-    finally:
-        with lock:
-            pending.clear()  # stop feeding if the caller stopped early
-        feeder.join()
 
 
 def read_stage(
@@ -344,7 +79,7 @@ def read_stage(
         if (
             cached is not None
             and writer is not None
-            and not writer.can_reuse_all(_unit_files(cached.views, fp))
+            and not writer.can_reuse_all(unit_files(cached.views, fp))
         ):
             cached = None  # the old site lacks its data files: read again to make them
         results.append(cached)
@@ -366,7 +101,7 @@ def read_stage(
     staging = os.path.join(writer.tmp, ".staging") if writer is not None else None
     if staging is not None:
         os.makedirs(staging, exist_ok=True)
-    fresh = _read_fresh(
+    fresh = read_fresh(
         [units[i] for i in todo],
         [fps[i] for i in todo],
         jobs,
@@ -402,7 +137,7 @@ def read_stage(
             i, j = origin[view.slug]
             if i in staged:
                 writer.adopt(staged[i][j])
-            elif not writer.reuse_all(_unit_files([view], fps[i])):
+            elif not writer.reuse_all(unit_files([view], fps[i])):
                 raise SiteError(f"{config.output}: changed during the build; build again")
         shutil.rmtree(staging, ignore_errors=True)  # copies of runs that were not kept
     unit_keys = {view.slug: fps[origin[view.slug][0]].key for view in views}
@@ -458,23 +193,34 @@ def resolve_baseline(spec: str, views: Sequence[RunView], problems: Problems) ->
     raise ConfigError(f"--baseline {spec!r}: no run with that id or name, and no run at that path")
 
 
-def gather(
-    config: BuildConfig, writer: SiteWriter | None = None
-) -> tuple[ReadResult, SiteContext, Problems]:
-    """Read and classify: every run's view and the site's context (with ``writer``, also the
-    runs' data files)."""
+@dataclass(frozen=True)
+class Gathered:
+    """Everything a build knows before it renders a page: the runs read, the site's context
+    and the baseline run for the summary (when one was asked for)."""
+
+    read: ReadResult
+    ctx: SiteContext
+    baseline: RunView | None
+
+
+def gather(config: BuildConfig, writer: SiteWriter | None = None) -> Gathered:
+    """Read and classify: every run's view, the site's whole context and the baseline run
+    (with ``writer``, also the runs' data files). A ``--baseline`` that names no run fails
+    here, before anything is rendered."""
     problems = Problems()
     read = read_stage(config, problems, writer)
-    ctx = site_context(read.views, problems.sorted(), config.title, config.goals)
-    ctx = replace(
-        ctx,
+    ctx = site_context(
+        read.views,
+        problems.sorted(),
+        config.page_settings(),
         built=build_time(),
         last_write=read.last_write,
-        refresh=config.refresh,
-        stalled_after=config.stalled_after,
-        live=config.live,
     )
-    return read, ctx, problems
+    # problems met reading a baseline given as a path are not the site's (they are left out)
+    baseline = (
+        resolve_baseline(config.baseline, read.views, Problems()) if config.baseline else None
+    )
+    return Gathered(read, ctx, baseline)
 
 
 def live_script(read: ReadResult, ctx: SiteContext) -> bytes:
@@ -511,10 +257,10 @@ def build_time() -> datetime:
 def write_summary(config: BuildConfig, path: Path) -> Path:
     """Only the Markdown summary (``runreport summary``): no site is written."""
     with collector_paused():
-        read, ctx, problems = gather(config)
-    baseline = resolve_baseline(config.baseline, read.views, problems) if config.baseline else None
+        done = gather(config)
     path.write_text(
-        summary_markdown(ctx, SummaryOptions(config.site_url, baseline)), encoding="utf-8"
+        summary_markdown(done.ctx, SummaryOptions(config.site_url, done.baseline)),
+        encoding="utf-8",
     )
     return path
 
@@ -532,8 +278,9 @@ def build_site(
         config.output, manifest, reuse=config.cache, wait=config.wait, on_wait=on_wait
     )
     with collector_paused(), writer:
-        read, ctx, problems = gather(config, writer)
-        ctx = copy_files(ctx, writer)
+        done = gather(config, writer)
+        read = done.read
+        ctx = copy_files(done.ctx, writer)
         for rel, data in assets(config.cache).items():
             writer.put(rel, data)
         images: dict[tuple[str, str], str] | None = None
@@ -544,7 +291,6 @@ def build_site(
         write_pages(
             ctx,
             writer,
-            site_url=config.site_url,
             unit_keys=read.unit_keys if config.cache else None,
             sections=read.sections,
             cached=config.cache,
@@ -558,12 +304,9 @@ def build_site(
                 f"{config.max_site_mb:g}; the largest page is {largest[0]} "
                 f"({largest[1] / 1024:.0f} kB). Nothing was written: the old site is as it was."
             )
-        baseline = (
-            resolve_baseline(config.baseline, read.views, problems) if config.baseline else None
-        )
         writer.commit()
     if config.summary is not None:
-        text = summary_markdown(ctx, SummaryOptions(config.site_url, baseline, images))
+        text = summary_markdown(ctx, SummaryOptions(config.site_url, done.baseline, images))
         config.summary.write_text(text, encoding="utf-8")
     return BuildResult(
         config.output,

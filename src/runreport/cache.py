@@ -14,21 +14,21 @@ import hashlib
 import os
 import pickle
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import __version__
-from .cachefiles import cache_dir as cache_dir
-from .cachefiles import write_atomically
 from .errors import Problem
+from .files import (
+    cache_dir,
+    code_fingerprint,
+    current_identity,
+    file_identity,
+    scan,
+    walk_files,
+    write_atomically,
+)
 from .readers import Unit
-from .readers.base import scan, walk_files
-from .site import current_identity, file_identity
 from .views import MetricView, RunView
-
-#: Bumped when what an entry holds changes shape.
-CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -50,19 +50,6 @@ class Fingerprint:
     last_write_ns: int = 0  # the newest modification time among the files
 
 
-@cache
-def code_fingerprint() -> str:
-    """runreport's version and the size and mtime of its code and templates, so a cache made
-    by other code (an upgrade, or an edit in a development checkout) is never used."""
-    from .pages import templates_dir
-
-    digest = hashlib.sha1(f"{CACHE_FORMAT}:{__version__}".encode())
-    for root in (Path(__file__).parent, templates_dir()):
-        for path in walk_files(root):
-            if path.suffix in (".py", ".html", ".js", ".css"):
-                st = os.lstat(path)
-                digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
 
 
 def fingerprint(unit: Unit) -> Fingerprint:

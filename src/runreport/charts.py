@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from .cachefiles import cache_dir, read_checked, write_checked
+from .files import cache_dir, code_fingerprint, read_checked, write_checked
 
 #: Series with at most this many points also get point marks (a single point stays visible).
 MAX_POINTS_WITH_MARKERS = 60
@@ -71,8 +71,6 @@ def _stored() -> dict[str, Any]:
 def _read_or_make(cached: bool) -> dict[str, Any]:
     """Every shape and the Vega-Lite version: read from the cache folder (when ``cached``),
     else made with altair (and kept there, best effort)."""
-    from .cache import code_fingerprint  # cache imports views, which import this
-
     path = cache_dir() / f"shapes-{code_fingerprint()[:16]}-altair{version('altair')}.json"
     try:
         stored = orjson.loads((read_checked(path) if cached else None) or b"")

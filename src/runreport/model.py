@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -105,6 +105,17 @@ class FileRef:
     size: int
 
 
+#: How :meth:`Run.wait_for_completion` waits: set by :mod:`runreport.readers`, which reads
+#: a run again (every run read from disk came through it), so the model imports nothing above it.
+_waiting: list[Callable[..., Run]] = []
+
+
+def install_waiting(wait: Callable[..., Run]) -> None:
+    """Make ``wait(run, show_output=..., **options)`` what :meth:`Run.wait_for_completion`
+    calls (see :func:`runreport.follow.wait_for_completion`)."""
+    _waiting[:] = [wait]
+
+
 @dataclass(frozen=True, eq=False)
 class Run:
     """One run, whatever format it was read from."""
@@ -140,10 +151,10 @@ class Run:
     def wait_for_completion(self, show_output: bool = False, **options: Any) -> Run:
         """Wait until this run (read from disk) is no longer Running, streaming its logs with
         ``show_output``, as Azure's ``Run.wait_for_completion``; returns the run as it ended
-        (see :func:`runreport.notebook.wait_for_completion` for the options)."""
-        from .notebook import wait_for_completion
-
-        return wait_for_completion(self, show_output=show_output, **options)
+        (see :func:`runreport.follow.wait_for_completion` for the options)."""
+        if not _waiting:
+            raise RuntimeError("only a run read from disk (runreport.load) can be waited for")
+        return _waiting[0](self, show_output=show_output, **options)
 
     def metric(self, name: str) -> Metric | None:
         """The metric logged under ``name``, or None."""

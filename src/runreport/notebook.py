@@ -7,27 +7,24 @@ JupyterLab and VS Code draw them with altair's active renderer.
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import altair as alt
 
+from . import follow
 from .charts import with_data
 from .errors import Problems, RunreportError
 from .export import IMAGE_WIDTH_PX, overlay
 from .model import Run, Status
-from .pages import environment
-from .readers import read_runs
-from .readers.base import open_regular
+from .readers import read_runs, reread
+from .templating import environment
 from .views import MetricView, RunView, run_view
 
 #: Charts shown at most (a notebook cell is not a report; the site shows every one).
 MAX_CHARTS = 24
-#: Log text streamed per file and poll at most.
-MAX_LOG_CHUNK = 8 << 20
 
 Target = Run | str | Path | Sequence[Run]
 
@@ -44,13 +41,9 @@ def _runs(target: Target) -> list[Run]:
     return list(target)
 
 
-def _reload(runs: Sequence[Run]) -> list[Run]:
-    """The same runs read again from their folders (a run read from elsewhere stays)."""
-    out = []
-    for run in runs:
-        again = [r for r in read_runs([run.path], Problems()) if r.id == run.id]
-        out.append(again[0] if again else run)
-    return out
+def wait_for_completion(run: Run, **options: Any) -> Run:
+    """``run.wait_for_completion(**options)``: see :func:`runreport.follow.wait_for_completion`."""
+    return follow.wait_for_completion(run, reread=reread, **options)
 
 
 def _sized(spec: dict[str, Any]) -> alt.Chart:
@@ -117,7 +110,7 @@ def show(target: Target, *, live: bool = False, interval: float = 10.0) -> None:
     handles = [display(item, display_id=True) for item in shown]  # type: ignore[no-untyped-call]
     while live and any(r.status is Status.RUNNING for r in runs):
         time.sleep(interval)
-        runs = _reload(runs)
+        runs = [reread(r) for r in runs]
         for i, item in enumerate(_outputs(runs)):
             if i < len(handles):
                 handles[i].update(item)
@@ -125,48 +118,3 @@ def show(target: Target, *, live: bool = False, interval: float = 10.0) -> None:
                 handles.append(display(item, display_id=True))  # type: ignore[no-untyped-call]
 
 
-def wait_for_completion(
-    run: Run,
-    *,
-    show_output: bool = False,
-    interval: float = 5.0,
-    timeout: float | None = None,
-    raise_on_error: bool = True,
-    out: IO[str] | None = None,
-) -> Run:
-    """Wait until ``run`` (read from disk) is no longer Running and return it as it ended;
-    with ``show_output``, stream its log files' new text meanwhile. Raises if it Failed (unless
-    not ``raise_on_error``) or if ``timeout`` seconds pass first."""
-    stream = out or sys.stdout
-    offsets: dict[Path, int] = {}
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        if show_output:
-            _stream_logs([ref.path for ref in run.logs], offsets, stream)
-        if run.status is not Status.RUNNING:
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            raise RunreportError(f"run {run.name!r} still Running after {timeout:g} s")
-        time.sleep(interval)
-        run = _reload([run])[0]
-    if show_output:
-        _stream_logs([ref.path for ref in run.logs], offsets, stream)
-    if raise_on_error and run.status is Status.FAILED:
-        raise RunreportError(f"run {run.name!r} failed: {run.error or 'no error text'}")
-    return run
-
-
-def _stream_logs(paths: Iterable[Path], offsets: dict[Path, int], stream: IO[str]) -> None:
-    """Write what each log gained since the last call (whole lines only)."""
-    for path in paths:
-        try:
-            with open_regular(path) as fh:  # never through a link, never a FIFO
-                fh.seek(offsets.get(path, 0))
-                data = fh.read(MAX_LOG_CHUNK)
-        except OSError:
-            continue
-        complete = data[: data.rfind(b"\n") + 1]
-        if complete:
-            offsets[path] = offsets.get(path, 0) + len(complete)
-            stream.write(complete.decode("utf-8", errors="replace"))
-            stream.flush()

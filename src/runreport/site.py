@@ -23,9 +23,16 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-from .cachefiles import read_checked, write_checked
 from .errors import SiteError
-from .files import copy_from, create_new, current_identity, file_identity, open_regular
+from .files import (
+    copy_from,
+    create_new,
+    current_identity,
+    file_identity,
+    open_regular,
+    read_checked,
+    write_checked,
+)
 
 __all__ = [
     "MARKER",

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .pages import SiteContext, duration
+from .contexts import SiteContext
+from .templating import duration
 from .views import RunView, fmt
 
 #: GitHub's limit for a job summary (and close to its PR comment limit).

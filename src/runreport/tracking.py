@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 
 import orjson
 
+from .files import write_atomic
 from .model import Status
 from .names import slug
 
@@ -253,9 +254,7 @@ class ActiveRun:
     def _write_meta(self) -> None:
         with self._lock:
             data = orjson.dumps(self._meta, option=orjson.OPT_INDENT_2) + b"\n"
-            tmp = self.path / f".run.json.{os.getpid()}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, self.path / "run.json")
+            write_atomic(self.path / "run.json", data)
 
     def _capture(self) -> None:
         out = (self.path / "logs" / "stdout.txt").open("a", encoding="utf-8")

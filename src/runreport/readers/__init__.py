@@ -6,11 +6,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from ..errors import Problems
-from ..model import Run
+from ..follow import wait_for_completion
+from ..model import Run, install_waiting
 from .azureml import AzureMlDumpReader
 from .base import Reader, scan
 from .csvlogs import KerasCsvReader, LightningCsvReader
@@ -135,6 +137,15 @@ def read_runs(
         for run in unit.reader.read(unit.folder, problems)
     ]
     return tuple(assemble(found, _same, _replaced, problems, include_deleted=include_deleted))
+
+
+def reread(run: Run) -> Run:
+    """``run`` read again from its folder (a run no longer there stays as it was)."""
+    again = [r for r in read_runs([run.path], Problems()) if r.id == run.id]
+    return again[0] if again else run
+
+
+install_waiting(partial(wait_for_completion, reread=reread))
 
 
 def _same(run: Run) -> Run:

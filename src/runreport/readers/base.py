@@ -18,7 +18,10 @@ import orjson
 import yaml
 
 from ..errors import Problems
+from ..files import is_plain_dir as is_plain_dir
 from ..files import open_regular as open_regular
+from ..files import scan as scan
+from ..files import walk_files as walk_files
 from ..model import Column, FileRef, Kind, Metric, Run, Value
 
 #: Largest input file read whole (bigger ones are read up to this size and reported).
@@ -82,14 +85,6 @@ def is_regular(path: Path) -> bool:
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)
     except (OSError, ValueError):  # ValueError: a NUL byte in the name
-        return False
-
-
-def is_plain_dir(path: Path) -> bool:
-    """True for a folder that is not a symbolic link."""
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except (OSError, ValueError):
         return False
 
 
@@ -163,32 +158,6 @@ def iter_lines(
     elif rest:
         yield number + 1, rest, False
 
-
-def scan(path: Path) -> list[os.DirEntry[str]]:
-    """The entries of a folder, sorted by name ([] when it cannot be listed)."""
-    try:
-        with os.scandir(path) as it:
-            return sorted(it, key=lambda e: e.name)
-    except OSError:
-        return []
-
-
-def walk_files(root: Path) -> Iterator[Path]:
-    """Regular files below ``root``, sorted, never following links (so no loops, and nothing
-    outside ``root``), skipping FIFOs, devices and sockets."""
-    if not is_plain_dir(root):
-        return
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        entries = scan(folder)[::-1]
-        files = []
-        for e in entries:
-            if e.is_dir(follow_symlinks=False):
-                stack.append(Path(e.path))
-            elif e.is_file(follow_symlinks=False):
-                files.append(Path(e.path))
-        yield from reversed(files)
 
 
 def list_files(root: Path, base: Path) -> tuple[FileRef, ...]:

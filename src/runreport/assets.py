@@ -1,0 +1,41 @@
+"""The site's static files: the offline Vega bundle (made with vl-convert and kept in the
+cache folder) and runreport's own scripts and styles."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import vl_convert
+
+from .charts import vega_lite_version
+from .files import cache_dir, read_checked, templates_dir, write_checked
+
+
+@cache
+def vega_bundle(cached: bool = True) -> bytes:
+    """Vega, Vega-Lite and vega-embed as one script, at the Vega-Lite version altair targets.
+
+    Making it takes seconds, so it is kept in :func:`cache_dir` per vl-convert and Vega-Lite
+    version (the bundle is deterministic), checked (length and hash) before use and made
+    again when bad; not ``cached``, it is made afresh. An unwritable cache costs only time.
+    """
+    version = getattr(vl_convert, "__version__", "unknown")
+    path = cache_dir() / f"vega-bundle-{version}-vl{vega_lite_version()}.js"
+    bundle = read_checked(path) if cached else None
+    if bundle is None:
+        # vl-convert's stub marks ``snippet`` as required; it defaults to "expose the globals"
+        bundle = vl_convert.javascript_bundle(  # type: ignore[call-arg]
+            vl_version=vega_lite_version()
+        ).encode("utf-8")
+        write_checked(path, bundle)
+    return bundle
+
+
+def assets(cached: bool = True) -> dict[str, bytes]:
+    """The site's static files: the Vega bundle and runreport's own script and styles."""
+    out = {"assets/vega.js": vega_bundle(cached)}
+    static = templates_dir() / "assets"
+    for path in sorted(static.iterdir()):
+        if path.is_file():
+            out[f"assets/{path.name}"] = path.read_bytes()
+    return out

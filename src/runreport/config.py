@@ -1,0 +1,77 @@
+"""What a build is asked to do (:class:`BuildConfig`) and what it did (:class:`BuildResult`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .contexts import PageSettings
+from .errors import Problem, Severity
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """What to build: input folders, output folder, title, metric goals, strictness."""
+
+    inputs: tuple[Path, ...]
+    output: Path
+    title: str = "Run report"
+    goals: Mapping[str, str] = field(default_factory=dict)
+    strict: bool = False
+    include_deleted: bool = False
+    site_url: str | None = None  # canonical links and the summary's links; the site stays relative
+    summary: Path | None = None  # write the Markdown summary here
+    baseline: str | None = None  # a run id or name, or a path to a run, for the summary's deltas
+    images: bool = False  # also render key charts to images/*.png and *.svg
+    image_metrics: tuple[str, ...] = ()  # which metrics to render (default: the key metrics)
+    max_site_mb: float | None = None  # fail, leaving the old site, when the site is bigger
+    # processes reading runs, this one included; above 1, worker processes start, and (as
+    # with any multiprocessing) a script calling build_site must do so under
+    # ``if __name__ == "__main__":``. The command line uses one per core.
+    jobs: int = 1
+    cache: bool = True  # reuse unchanged runs' parses and the old site's unchanged files
+    refresh: int | None = None  # pages reload themselves every this many seconds
+    live: bool = False  # for ``runreport serve``: pages poll data/live.js and reload on change
+    stalled_after: float = 600.0  # a Running run silent this many seconds is flagged
+    # another build writing ``output``: wait for it to finish (else fail at once)
+    wait: bool = True
+
+    def page_settings(self) -> PageSettings:
+        """The settings that shape the pages (all of them part of every page's reuse key)."""
+        return PageSettings(
+            title=self.title,
+            goals=tuple(sorted(self.goals.items())),
+            site_url=self.site_url,
+            refresh=self.refresh,
+            stalled_after=self.stalled_after,
+            live=self.live,
+        )
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did."""
+
+    output: Path
+    runs: int
+    pages: int
+    problems: tuple[Problem, ...]
+    strict: bool
+    site_bytes: int = 0
+    largest_page: tuple[str, int] = ("", 0)
+    summary: Path | None = None
+    reused: int = 0  # files taken unchanged from the old site
+    read: int = 0  # run folders (or stores) read; the others came from the parse cache
+    processes: int = 1  # processes that read them
+    cache_warning: str | None = None  # why the cache folder could not be written, if not
+
+    @property
+    def warnings(self) -> int:
+        """Problems that count against ``--strict`` (warnings and errors)."""
+        return sum(1 for p in self.problems if p.severity is not Severity.INFO)
+
+    @property
+    def ok(self) -> bool:
+        """False when ``--strict`` saw a warning."""
+        return not (self.strict and self.warnings)

@@ -1,0 +1,101 @@
+"""Reading many units at once: this process and a pool of worker processes share the list, so
+no time is lost while the workers start (the workers themselves: :mod:`runreport.workers`)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
+
+from . import workers
+from .cache import Fingerprint, UnitResult
+from .charts import load_shapes
+from .readers import Unit
+from .runfiles import Written, read_unit
+
+
+def read_fresh(
+    units: Sequence[Unit],
+    fps: Sequence[Fingerprint],
+    jobs: int,
+    stages: Sequence[str | None],
+    save: bool,
+    charts: bool,
+) -> Iterator[tuple[int, tuple[UnitResult, Written]]]:
+    """Read ``units``, yielding (index, result) as each is done: here when ``jobs`` is 1,
+    else shared between this process (from the end of the list) and ``jobs - 1`` worker
+    processes (from the front), so that no time is lost while the workers start."""
+    if jobs <= 1:
+        for i, unit in enumerate(units):
+            yield i, read_unit(unit, fps[i], stages[i], save, charts)
+        return
+    pending = deque(range(len(units)))
+    lock = threading.Lock()
+    done: queue.SimpleQueue[tuple[int, Future[tuple[UnitResult, Written]]] | None] = (
+        queue.SimpleQueue()
+    )
+    failure: list[BaseException] = []
+
+    def take(front: bool) -> int | None:
+        with lock:
+            if not pending:
+                return None
+            return pending.popleft() if front else pending.pop()
+
+    def feed() -> None:
+        processes = jobs - 1
+        slots = threading.Semaphore(processes + 1)  # a unit queued behind each busy worker
+
+        def finished(i: int, future: Future[tuple[UnitResult, Written]]) -> None:
+            slots.release()
+            done.put((i, future))
+
+        try:
+            with ProcessPoolExecutor(
+                max_workers=processes, mp_context=context, initializer=workers.die_with_parent
+            ) as pool:
+                while True:
+                    slots.acquire()
+                    i = take(front=True)
+                    if i is None:
+                        break
+                    future = pool.submit(read_unit, units[i], fps[i], stages[i], save, charts)
+                    future.add_done_callback(partial(finished, i))
+        except BaseException as exc:  # reported by the caller's thread
+            failure.append(exc)
+        finally:
+            done.put(None)
+
+    load_shapes()  # before any worker needs them (each would make them)
+    context = workers.context()
+    feeder = threading.Thread(target=feed, name="runreport-read", daemon=True)
+    feeder.start()
+    try:
+        fed = False
+        while not fed:
+            # the workers' results as they come (their data files are written, not held) ...
+            while not done.empty():
+                item = done.get()
+                if item is None:
+                    fed = True
+                    break
+                yield item[0], item[1].result()
+            # ... between units of this process's own share
+            own = take(front=False)
+            if own is not None:
+                yield own, read_unit(units[own], fps[own], stages[own], save, charts)
+            elif not fed:
+                item = done.get()
+                if item is None:
+                    fed = True
+                else:
+                    yield item[0], item[1].result()
+        if failure:
+            raise failure[0]
+    finally:
+        with lock:
+            pending.clear()  # stop feeding if the caller stopped early
+        feeder.join()

@@ -1,0 +1,170 @@
+"""What one unit of input makes for the site, in the process that reads it: its runs' views,
+each run's page parts made from the run alone, and its data files (their site paths, the keys
+that say what they are made from, and their encoding as scripts).
+
+:func:`read_unit` is the worker body of a build: it runs in worker processes, so the heavy
+work of a build is spread over the cores, and what it makes is staged in the site's temp
+folder rather than sent back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+import orjson
+
+from . import cache as unit_cache
+from .cache import Fingerprint, UnitResult
+from .charts import load_shapes
+from .errors import Problems
+from .export import full_data
+from .model import Run
+from .readers import Unit
+from .readers.base import with_svg_data
+from .site import Staged, stage_file
+from .templating import environment
+from .views import RunView, run_view
+
+#: What reading a unit wrote, per run: the files it staged.
+Written = list[list[Staged]]
+
+BUG = "This is a bug in runreport: please report it with the file."
+
+def content_key(*parts: object) -> str:
+    """A short key naming what a file is made from (see :class:`runreport.site.SiteWriter`)."""
+    text = "\x00".join(str(part) for part in parts)
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def run_sections(v: RunView, *, cached: bool = True) -> str:
+    """The parts of a run's page made from the run alone (``run_sections.html``): made where
+    the run is read, in parallel, and kept in the parse cache with its view (not ``cached``:
+    with no compiled template from the cache folder)."""
+    env = environment(cached)
+    return env.get_template("run_sections.html").render(v=v)
+
+
+def data_path(v: RunView) -> str:
+    """Site path of a run's data file."""
+    return f"data/runs/{v.slug}.js"
+
+
+def data_key(unit_key: str) -> str:
+    """What a run's data file is made from: its unit's files (the path names the run)."""
+    return content_key("data", unit_key)
+
+
+def data_file(v: RunView) -> bytes:
+    """A run's data file: its charts' specs and compact columns, and its images."""
+    return js_data(f"runs/{v.slug}", v.data())
+
+
+def full_path(v: RunView) -> str:
+    """Site path of a run's full-resolution data file (every point of its charted metrics,
+    loaded by a page only to make a CSV file when asked)."""
+    return f"data/full/{v.slug}.js"
+
+
+def full_key(unit_key: str) -> str:
+    """What a run's full-resolution data file is made from: its unit's files."""
+    return content_key("full", unit_key)
+
+
+def charted(v: RunView) -> bool:
+    """Whether a run charts anything (and so has a full-resolution data file)."""
+    return any(m.chart is not None for m in v.metrics)
+
+
+def full_file(v: RunView) -> bytes | None:
+    """A run's full-resolution data file (see :func:`runreport.export.full_data`), from a view
+    that still holds its metric columns; None when it charts nothing."""
+    return js_data(f"full/{v.slug}", full_data(v)) if charted(v) else None
+
+
+def js_data(key: str, value: Any) -> bytes:
+    """A data file: sets ``window.RR_DATA[key]`` (a script file, so pages work from file://)."""
+    return (
+        b"(window.RR_DATA=window.RR_DATA||{})["
+        + orjson.dumps(key)
+        + b"]="
+        + orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+        + b";\n"
+    )
+
+
+def read_unit(
+    unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool = True
+) -> tuple[UnitResult, Written]:
+    """Read one unit and make everything that depends on it alone: its runs' views, and
+    their data files and full-resolution data files (staged at ``stage`` + a number, in the
+    site's temp folder); keep the result in the parse cache when ``save``. The views keep no
+    metric columns (what pages need is in them), nor, unless ``charts``, their charts' plotted
+    columns. Runs in worker processes, so the heavy work of a build is spread over the
+    cores."""
+    return _read_unit(unit, fp, stage, save, charts)
+
+
+def _read_unit(
+    unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool
+) -> tuple[UnitResult, Written]:
+    problems = Problems()
+    if not save:  # --no-cache: nothing from the cache folder, in this process either
+        load_shapes(cached=False)
+    views = []
+    sections = []
+    written: Written = []
+    staged = 0  # files staged so far (they are named by number)
+    for run in _guarded(unit, problems):
+        try:
+            view = run_view(with_svg_data(run, problems))
+        except Exception as exc:  # (see _guarded)
+            problems.error(run.path, None, f"not shown: {exc!r}. {BUG}")
+            continue
+        for m in view.metrics:
+            _ = m.table_cell, m.index_summary  # made here, once, and kept with the view
+        sections.append(run_sections(view, cached=save))
+        files: list[Staged] = []
+        if stage is not None:
+            made = [(data_path(view), data_key(fp.key), data_file(view))]
+            full = full_file(view)
+            if full is not None:
+                made.append((full_path(view), full_key(fp.key), full))
+            for rel, key, data in made:
+                files.append(stage_file(f"{stage}{staged}", rel, key, data))
+                staged += 1
+        written.append(files)
+        views.append(replace(view, run=replace(run, metrics=())))
+    result = UnitResult(tuple(views), problems.sorted(), tuple(sections))
+    if charts:
+        if save:
+            unit_cache.save(unit, fp, result)
+        return result, written
+    light = (
+        unit_cache.save(unit, fp, result, charts=False)
+        if save
+        else unit_cache.without_chart_data(result)[0]
+    )
+    return light, written
+
+
+def _guarded(unit: Unit, problems: Problems) -> Iterator[Run]:
+    """The unit's runs; a reader that raises (a bug: readers report bad input) ends only its
+    own folder, with the runs it gave so far kept and the error reported, never the build."""
+    try:
+        yield from unit.reader.read(unit.folder, problems)
+    except Exception as exc:
+        problems.error(unit.folder, None, f"{unit.reader.name} reader failed: {exc!r}. {BUG}")
+
+
+def unit_files(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:
+    """The data files of ``views`` (site path, key), as a cached unit's are found in the old
+    site."""
+    files = []
+    for v in views:
+        files.append((data_path(v), data_key(fp.key)))
+        if charted(v):
+            files.append((full_path(v), full_key(fp.key)))
+    return files
