@@ -9,8 +9,8 @@ from htmlparse import parse_file
 from tests_helpers import data_file
 
 from runreport.build import BuildConfig, build_site
-from runreport.templating import render_markdown
 from runreport.rules import Display
+from runreport.templating import render_markdown
 
 
 def _page_of(site: Path, run_name: str) -> Path:

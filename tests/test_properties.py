@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from runreport.errors import Problems
 from runreport.model import Kind, Metric
 from runreport.names import MAX_SLUG_CHARS, safe_relpath, slug
-from runreport.runfiles import data_file
 from runreport.readers import read_runs
+from runreport.runfiles import data_file
 from runreport.views import (
     decode_column,
     encode_column,

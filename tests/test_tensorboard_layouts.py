@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from runreport.errors import Problems
-from runreport.readers import tensorboard
 from runreport.readers.tensorboard import TensorBoardReader
+from runreport.readers.tensorboard import events as tb_events
 
 pytest.importorskip("tensorboard")
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
@@ -78,8 +78,8 @@ def _events(rng: random.Random, n: int) -> list[bytes]:
 
 def _read(folder: Path, monkeypatch: pytest.MonkeyPatch, batched: bool) -> tuple[Any, Problems]:
     with monkeypatch.context() as m:
-        m.setattr(tensorboard, "MIN_LAYOUT_RECORDS", 4 if batched else 10**9)
-        m.setattr(tensorboard, "BATCH_RECORDS", 97)  # several batches per file
+        m.setattr(tb_events, "MIN_LAYOUT_RECORDS", 4 if batched else 10**9)
+        m.setattr(tb_events, "BATCH_RECORDS", 97)  # several batches per file
         problems = Problems()
         [run] = TensorBoardReader().read(folder, problems)
     return run, problems
@@ -119,13 +119,13 @@ def test_batched_decoding_is_exact(
 def test_batches_take_most_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The common layout (a few tags per event, PyTorch's add_scalar) is decoded in batches."""
     decoded: list[int] = []
-    original = tensorboard._Decoder._one
+    original = tb_events.Decoder._one
 
     def counting(self: Any, order: int, payload: bytes) -> None:
         decoded.append(order)
         original(self, order, payload)
 
-    monkeypatch.setattr(tensorboard._Decoder, "_one", counting)
+    monkeypatch.setattr(tb_events.Decoder, "_one", counting)
     folder = tmp_path / "run"
     folder.mkdir()
     events = [

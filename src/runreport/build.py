@@ -265,9 +265,7 @@ def write_summary(config: BuildConfig, path: Path) -> Path:
     return path
 
 
-def build_site(
-    config: BuildConfig, *, on_wait: Callable[[str], None] | None = None
-) -> BuildResult:
+def build_site(config: BuildConfig, *, on_wait: Callable[[str], None] | None = None) -> BuildResult:
     """Build the site described by ``config``: written beside the old site and swapped in only
     when complete, reusing what is unchanged since the last build. Builds into one folder run
     one at a time: ``on_wait`` is told when this one waits for another."""

@@ -50,8 +50,6 @@ class Fingerprint:
     last_write_ns: int = 0  # the newest modification time among the files
 
 
-
-
 def fingerprint(unit: Unit) -> Fingerprint:
     """The identity of every regular file the unit's reader may read: the whole folder, or
     only its own files for readers whose subfolders are other runs (TensorBoard)."""

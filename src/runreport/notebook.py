@@ -116,5 +116,3 @@ def show(target: Target, *, live: bool = False, interval: float = 10.0) -> None:
                 handles[i].update(item)
             else:
                 handles.append(display(item, display_id=True))  # type: ignore[no-untyped-call]
-
-

@@ -33,6 +33,7 @@ Written = list[list[Staged]]
 
 BUG = "This is a bug in runreport: please report it with the file."
 
+
 def content_key(*parts: object) -> str:
     """A short key naming what a file is made from (see :class:`runreport.site.SiteWriter`)."""
     text = "\x00".join(str(part) for part in parts)

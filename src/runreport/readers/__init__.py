@@ -18,7 +18,8 @@ from .base import Reader, scan
 from .csvlogs import KerasCsvReader, LightningCsvReader
 from .dvclive import DvcLiveReader
 from .huggingface import HuggingFaceReader
-from .mlflow import MlflowReader, MlflowSqliteReader
+from .mlflow import MlflowReader
+from .mlflow_sqlite import MlflowSqliteReader
 from .native import NativeReader
 from .plainlogs import PlainLogReader
 from .tensorboard import TensorBoardReader

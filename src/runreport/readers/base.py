@@ -159,7 +159,6 @@ def iter_lines(
         yield number + 1, rest, False
 
 
-
 def list_files(root: Path, base: Path) -> tuple[FileRef, ...]:
     """Regular files below ``root`` (links not followed), sorted, relative to ``base``."""
     refs: list[FileRef] = []

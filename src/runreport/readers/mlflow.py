@@ -1,18 +1,16 @@
-"""MLflow: the ``mlruns/`` file store (MLflow 1.x, 2.x, 3.x) and the SQLite ``mlflow.db``.
+"""MLflow's ``mlruns/`` file store (MLflow 1.x, 2.x, 3.x); its SQLite ``mlflow.db``:
+:mod:`.mlflow_sqlite`.
 
 Read by hand with PyYAML and plain file reads (the ``mlflow`` package is neither needed nor used).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypedDict
-from urllib.parse import unquote, urlparse
 
 import polars as pl
 import yaml
@@ -50,8 +48,6 @@ _NAME_STATUS = {
     "FAILED": Status.FAILED,
     "KILLED": Status.CANCELED,
 }
-#: MLflow stores infinities clamped to the largest double.
-_DOUBLE_MAX = 1.7976931348623157e308
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 _LOG_IMAGE = re.compile(r"^(?P<key>.+?)[+%]step[+%](?P<step>-?\d+)[+%]timestamp[+%]\d+[+%]")
 
@@ -71,7 +67,7 @@ def _yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
     return data
 
 
-def _status(value: object) -> Status:
+def status_of(value: object) -> Status:
     if value is None:
         return Status.RUNNING  # MLflow's default when the field is missing
     if isinstance(value, int):
@@ -219,13 +215,13 @@ class MlflowReader:
             id=run_id,
             name=name,
             experiment=experiment,
-            status=_status(meta.get("status")),
+            status=status_of(meta.get("status")),
             format=self.name,
             path=folder,
             start_time=from_millis(meta.get("start_time")),
             end_time=from_millis(meta.get("end_time")),
             params=params,
-            **_from_tags(tags),
+            **from_tags(tags),
             deleted=exp_deleted or meta.get("lifecycle_stage") == "deleted",
             metrics=tuple(merge_dotted_tables(metrics)) + tables,
             images=images,
@@ -243,7 +239,7 @@ class _TagFields(TypedDict):
     description: str
 
 
-def _from_tags(tags: dict[str, str]) -> _TagFields:
+def from_tags(tags: dict[str, str]) -> _TagFields:
     """What MLflow's tags say: the parent (``mlflow.parentRunId``), the description
     (``mlflow.note.content``), the user's tags, and the other ``mlflow.*`` tags as properties."""
     return {
@@ -274,9 +270,20 @@ def _metrics(root: Path, problems: Problems) -> list[Metric]:
     return [m for key, path, data in files if (m := _metric_file(key, path, data, problems))]
 
 
+_METRIC_SCHEMA = {
+    "ts": pl.Int64,
+    "value": pl.Float64,
+    "step": pl.Int64,
+    "dataset": pl.Utf8,
+    "digest": pl.Utf8,
+}
+
+
 def _fast_metrics(files: list[tuple[str, bytes | None]]) -> list[Metric] | None:
-    """The metric files of a run read as one table and cut apart by their line counts (one
-    parse instead of one per metric); None when any file needs a closer look."""
+    """Metric files of whole lines (each ends with a newline, none is blank), read with polars
+    as one table and cut apart by their line counts (one parse for a whole run); None when any
+    file or line needs a closer look (then a file is read line by line, each problem
+    reported)."""
     if not files or any(
         not data or not data.endswith(b"\n") or data.startswith(b"\n") or b"\n\n" in data
         for _, data in files
@@ -317,9 +324,9 @@ def _metric_file(key: str, path: Path, data: bytes | None, problems: Problems) -
         # a line without its newline may be cut off ("ts 0.33" parses as a valid 2-field line)
         problems.info(path, len(lines), "last line has no newline (run still writing?); ignored")
         lines.pop()
-    fast = _fast_metric(key, data[: data.rfind(b"\n") + 1])
+    fast = _fast_metrics([(key, data[: data.rfind(b"\n") + 1])])
     if fast is not None:
-        return fast
+        return fast[0]
     steps: list[int | None] = []
     values: list[float | int | None] = []
     for number, raw in enumerate(lines, start=1):
@@ -344,126 +351,3 @@ def _metric_file(key: str, path: Path, data: bytes | None, problems: Problems) -
     if not values:
         return None
     return series(key, list(steps), list(values))
-
-
-_METRIC_SCHEMA = {
-    "ts": pl.Int64,
-    "value": pl.Float64,
-    "step": pl.Int64,
-    "dataset": pl.Utf8,
-    "digest": pl.Utf8,
-}
-
-
-def _fast_metric(key: str, body: bytes) -> Metric | None:
-    """A well-formed metric file (whole lines only) parsed vectorised; None sends it, with any
-    odd line, to the line-by-line reader that reports each problem."""
-    if not body:
-        return None
-    try:
-        frame = pl.read_csv(
-            body, separator=" ", has_header=False, schema=_METRIC_SCHEMA, missing_columns="insert"
-        )
-    except Exception:  # polars reports each parse problem its own way: read line by line
-        return None
-    frame = frame.filter(pl.any_horizontal(pl.all().is_not_null()))  # blank lines
-    if frame.height == 0 or frame["ts"].null_count() or frame["value"].null_count():
-        return None
-    steps = frame["step"].fill_null(0)  # the 2-field form has no step: MLflow reads 0
-    return series(key, steps.to_numpy(), frame["value"].to_numpy())
-
-
-class MlflowSqliteReader:
-    """Reads the SQLite store (``mlflow.db``) that MLflow uses by default since 3.7."""
-
-    name: ClassVar[str] = "mlflow-sqlite"
-    nested_runs: ClassVar[bool] = False
-
-    def detect(self, path: Path) -> bool:
-        """A folder holding ``mlflow.db``."""
-        return is_regular(path / "mlflow.db")
-
-    def read(self, path: Path, problems: Problems) -> Iterator[Run]:
-        """Every run in ``path/mlflow.db``."""
-        db = path / "mlflow.db"
-        try:
-            con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-        except sqlite3.Error as exc:
-            problems.error(db, None, f"cannot open the database ({exc})")
-            return
-        try:
-            yield from self._read(con, db, problems)
-        except sqlite3.Error as exc:
-            problems.error(db, None, f"not a readable MLflow database ({exc})")
-        finally:
-            con.close()
-
-    def _read(self, con: sqlite3.Connection, db: Path, problems: Problems) -> Iterator[Run]:
-        experiments = {
-            str(eid): (name, stage)
-            for eid, name, stage in con.execute(
-                "SELECT experiment_id, name, lifecycle_stage FROM experiments"
-            )
-        }
-        metrics: dict[str, dict[str, tuple[list[int | None], list[float | int | None]]]] = {}
-        for run_uuid, key, value, step, is_nan in con.execute(
-            "SELECT run_uuid, key, value, step, is_nan FROM metrics "
-            "ORDER BY run_uuid, key, timestamp, step, rowid"
-        ):
-            v = math.nan if is_nan else float(value)
-            if v == _DOUBLE_MAX:
-                v = math.inf
-            elif v == -_DOUBLE_MAX:
-                v = -math.inf
-            steps, values = metrics.setdefault(run_uuid, {}).setdefault(key, ([], []))
-            steps.append(step)
-            values.append(v)
-        params: dict[str, dict[str, str]] = {}
-        for run_uuid, key, value in con.execute("SELECT run_uuid, key, value FROM params"):
-            params.setdefault(run_uuid, {})[key] = value
-        tags: dict[str, dict[str, str]] = {}
-        for run_uuid, key, value in con.execute("SELECT run_uuid, key, value FROM tags"):
-            tags.setdefault(run_uuid, {})[key] = value or ""
-        for run_uuid, name, status, start, end, stage, exp_id, artifact_uri in con.execute(
-            "SELECT run_uuid, name, status, start_time, end_time, lifecycle_stage, experiment_id,"
-            " artifact_uri FROM runs ORDER BY start_time, run_uuid"
-        ):
-            exp_name, exp_stage = experiments.get(str(exp_id), (str(exp_id), "active"))
-            run_tags = tags.get(run_uuid, {})
-            run_metrics = [
-                series(k, s, v) for k, (s, v) in sorted(metrics.get(run_uuid, {}).items())
-            ]
-            artifacts_dir = _artifact_dir(db.parent, artifact_uri, str(exp_id), run_uuid)
-            artifacts = list_files(artifacts_dir, artifacts_dir.parent) if artifacts_dir else ()
-            yield Run(
-                id=run_uuid,
-                name=run_tags.get("mlflow.runName") or name or run_uuid,
-                experiment=exp_name,
-                status=_status(status),
-                format=self.name,
-                path=db,
-                start_time=from_millis(start),
-                end_time=from_millis(end),
-                params=params.get(run_uuid, {}),
-                **_from_tags(run_tags),
-                deleted=stage == "deleted" or exp_stage == "deleted",
-                metrics=tuple(merge_dotted_tables(run_metrics))
-                + artifact_tables(artifacts, problems),
-                outputs=artifacts,
-            )
-
-
-def _artifact_dir(root: Path, uri: object, exp_id: str, run_id: str) -> Path | None:
-    """The local artifact folder of a run in a SQLite store, if it is on this machine."""
-    candidates = []
-    if isinstance(uri, str) and uri:
-        parsed = urlparse(uri)
-        if parsed.scheme == "file":
-            candidates.append(Path(unquote(parsed.path)))
-        elif not parsed.scheme:
-            candidates.append(root / uri)
-    candidates += [
-        root / "mlruns" / exp_id / run_id / "artifacts",
-        root / "mlartifacts" / exp_id / run_id / "artifacts",
-    ]
-    return next((c for c in candidates if is_plain_dir(c)), None)

@@ -1,0 +1,162 @@
+"""The records of a run's event files as series, texts, images and hyperparameters: batches
+of simple scalar records decoded at once (:mod:`.batch`), everything else one by one with
+protobuf, both in record order."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...errors import Problems
+from ...model import Value
+from .batch import Layout
+from .schema import classes, tensor_values
+
+#: Records decoded together (grouped by layout), at most: a bound on the memory a batch takes.
+BATCH_RECORDS = 1 << 16
+BATCH_BYTES = 64 << 20
+#: Fewer records than this of one length are decoded one by one.
+MIN_LAYOUT_RECORDS = 4
+
+
+class Decoder:
+    """Decodes the records of a run's event files: batches of simple scalar records at once
+    (see :class:`Layout`), everything else one by one with protobuf, in record order."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.file = Path()
+        self.count = 0  # records added so far (their order)
+        self.pending: dict[int, list[tuple[int, bytes]]] = {}
+        self.pending_bytes = 0
+        self.layouts: dict[int, Layout] = {}  # by record length: the last one seen
+        # per tag: chunks of (order, step, value) arrays; order = record * 2**32 + position
+        self.chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self.one_by_one: dict[str, tuple[list[int], list[int], list[float]]] = {}
+        self.texts: dict[str, tuple[list[Value], list[Value]]] = {}
+        self.images: dict[str, list[tuple[int, bytes]]] = {}
+        self.params: dict[str, Any] = {}
+        self.walls: list[float] = []
+
+    def add(self, payload: bytes) -> None:
+        self.pending.setdefault(len(payload), []).append((self.count, payload))
+        self.count += 1
+        self.pending_bytes += len(payload)
+        if self.count % BATCH_RECORDS == 0 or self.pending_bytes > BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Decode the records added since the last flush."""
+        pending, self.pending, self.pending_bytes = self.pending, {}, 0
+        for length, items in pending.items():
+            rest = items
+            if len(items) >= MIN_LAYOUT_RECORDS:
+                rest = self._batch(length, items)
+            for order, payload in rest:
+                self._one(order, payload)
+
+    def _batch(self, length: int, items: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+        rows = np.frombuffer(b"".join(p for _, p in items), dtype=np.uint8).reshape(-1, length)
+        layout = self.layouts.get(length)
+        if layout is None or not layout.matches(rows[:1])[0]:
+            found = Layout.of(items[0][1])
+            if found is None:
+                return items
+            layout = self.layouts[length] = found
+        ok = layout.matches(rows)
+        orders = np.fromiter((o for o, _ in items), dtype=np.int64, count=len(items))[ok]
+        wall, steps, values = layout.decode(rows[ok])
+        seen = wall[wall != 0]
+        if len(seen):
+            self.walls += [float(seen.min()), float(seen.max())]
+        for position, (tag, column) in enumerate(values):
+            self.chunks.setdefault(tag, []).append(((orders << 32) + position, steps, column))
+        return [item for item, good in zip(items, ok.tolist(), strict=True) if not good]
+
+    def _one(self, order: int, payload: bytes) -> None:
+        event = classes()["Event"]()
+        try:
+            event.ParseFromString(payload)
+        except Exception:  # protobuf's DecodeError differs between its backends
+            self.problems.warn(self.file, None, "undecodable event record; skipped")
+            return
+        if event.wall_time:
+            self.walls.append(event.wall_time)
+        if event.WhichOneof("what") != "summary":
+            return
+        for position, value in enumerate(event.summary.value):
+            _value(value, event.step, (order << 32) + position, self)
+
+    def scalar_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each tag's steps and values, in record order (tags in the order first seen)."""
+        for tag, (at, logged_at, logged) in self.one_by_one.items():
+            self.chunks.setdefault(tag, []).append(
+                (np.array(at, np.int64), np.array(logged_at, np.int64), np.array(logged))
+            )
+        self.one_by_one = {}
+        merged: list[tuple[int, str, np.ndarray, np.ndarray]] = []
+        for tag, chunks in self.chunks.items():
+            orders = np.concatenate([c[0] for c in chunks])
+            if len(orders):
+                order = np.argsort(orders, kind="stable")
+                steps = np.concatenate([c[1] for c in chunks])[order]
+                values = np.concatenate([c[2] for c in chunks])[order]
+                merged.append((int(orders[order[0]]), tag, steps, values))
+        merged.sort(key=lambda m: m[0])  # tags in the order first logged
+        return {tag: (steps, values) for _, tag, steps, values in merged}
+
+    def times(self) -> tuple[float, float] | None:
+        """The first and last wall time seen."""
+        return (min(self.walls), max(self.walls)) if self.walls else None
+
+
+def _value(value: Any, step: int, order: int, into: Decoder) -> None:
+    """One ``Summary.Value`` decoded by protobuf (``order``: where it stands in the run)."""
+    kind = value.WhichOneof("value")
+    plugin = value.metadata.plugin_data.plugin_name
+    tag = value.tag or value.node_name
+    scalar: float | None = None
+    if kind == "simple_value":
+        scalar = value.simple_value
+    elif kind == "image":
+        into.images.setdefault(tag, []).append((step, value.image.encoded_image_string))
+    elif kind == "tensor":
+        if plugin == "scalars" or (not plugin and value.metadata.data_class == 1):
+            got = tensor_values(value.tensor)
+            if got and isinstance(got[0], (int, float)):
+                scalar = float(got[0])
+        elif plugin == "text":
+            got = tensor_values(value.tensor)
+            text_steps, texts = into.texts.setdefault(tag.removesuffix("/text_summary"), ([], []))
+            text_steps.append(step)
+            texts.append("\n".join(str(v) for v in got))
+        elif plugin == "images":
+            got = list(value.tensor.string_val)
+            for png in got[2:]:
+                into.images.setdefault(tag, []).append((step, png))
+    if scalar is not None:
+        orders, steps, values = into.one_by_one.setdefault(tag, ([], [], []))
+        orders.append(order)
+        steps.append(step)
+        values.append(scalar)
+    if plugin == "hparams" and tag.endswith("session_start_info"):
+        # tensorboardX writes these with metadata only; TF writes an empty tensor beside it
+        _hparams(value.metadata.plugin_data.content, into.params, into.problems, into.file)
+
+
+def _hparams(content: bytes, params: dict[str, Any], problems: Problems, file: Path) -> None:
+    data = classes()["HParamsPluginData"]()
+    try:
+        data.ParseFromString(content)
+    except Exception:  # protobuf's DecodeError differs between its backends
+        problems.warn(file, None, "undecodable hparams record; skipped")
+        return
+    for entry in data.session_start_info.hparams:
+        which = entry.value.WhichOneof("kind")
+        v = getattr(entry.value, which) if which else None
+        if isinstance(v, float) and v.is_integer() and not math.isinf(v):
+            v = int(v)
+        params[entry.key] = v
