@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from generate import SCALES, generate, write_native  # noqa: E402
 
-from runreport.views import decode_column  # noqa: E402
+from runreport.encoding import decode_column  # noqa: E402
 
 #: mlflow's client fetches a metric history in pages of this many points
 #: (GET_METRIC_HISTORY_MAX_RESULTS), and its file store reads and parses the whole metric file

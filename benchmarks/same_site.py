@@ -1,6 +1,6 @@
 """Check that a change leaves the sites runreport builds byte for byte as they were.
 
-    python benchmarks/same_site.py                       # against HEAD, on example_logs and the corpus
+    python benchmarks/same_site.py              # against HEAD, on example_logs and the corpus
     python benchmarks/same_site.py --rev 4eca530 LOGDIR...
 
 The revision's code is checked out into a temporary git worktree and run from there (its

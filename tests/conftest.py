@@ -1,4 +1,6 @@
-"""Shared fixtures: tiny native runs written by hand, and the example site built once."""
+"""Shared fixtures and helpers: tiny native runs written by hand, the example site built once,
+the command line invoked in-process (:func:`invoke`) and runs read with their problems
+(:func:`read`)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from runreport.build import BuildConfig, build_site
+from runreport.cli import cli
+from runreport.errors import Problems
+from runreport.model import Run
+from runreport.readers import read_runs
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_LOGS = REPO / "example_logs"
@@ -24,6 +31,19 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RUNREPORT_CACHE_DIR", str(path))
         yield path
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    """Run ``runreport ARGS`` in this process: its exit code and output (never a traceback)."""
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+def read(path: Path, *, include_deleted: bool = False) -> tuple[list[Run], Problems]:
+    """Every run below ``path`` and the problems met reading them."""
+    problems = Problems()
+    return list(read_runs([path], problems, include_deleted=include_deleted)), problems
 
 
 def write_run(

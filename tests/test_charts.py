@@ -51,10 +51,11 @@ def test_any_metric_name_charts(name: str) -> None:
     metric = Metric(name, Kind.SCALAR, {"value": (1.0, 2.0, float("nan"), 3.0)}, calls=4)
     view = metric_view(metric)
     assert view.chart is not None
-    spec = view.chart["spec"]
+    spec = charts.spec_for(view.chart)
     assert spec["encoding"]["y"]["title"] == name
     assert spec["encoding"]["y"]["field"] == "y"
-    rows = [{"x": x, "y": y} for x, y in zip(view.chart["x"], view.chart["y"], strict=True)]
+    columns = view.chart.columns
+    rows = [{"x": x, "y": y} for x, y in zip(columns["x"], columns["y"], strict=True)]
     assert math.isnan(rows[2]["y"])  # a gap: null in the page's data
     alt.Chart.from_dict(charts.with_data(spec, rows), validate=True)
 
@@ -62,11 +63,11 @@ def test_any_metric_name_charts(name: str) -> None:
 def test_long_series_are_downsampled_but_summaries_exact() -> None:
     values = tuple(float(v) for v in np.sin(np.arange(100_000) / 50.0) * np.arange(100_000))
     view = metric_view(Metric("m", Kind.SCALAR, {"value": values}, calls=len(values)))
-    assert view.chart is not None and len(view.chart["x"]) <= 2002
+    assert view.chart is not None and len(view.chart.columns["x"]) <= 2002
     assert view.summary is not None
     assert view.summary.max == max(values) and view.summary.min == min(values)
     assert view.summary.count == 100_000 and view.summary.last == values[-1]
-    assert max(v for v in view.chart["y"] if v is not None) == max(values)
+    assert max(v for v in view.chart.columns["y"] if v is not None) == max(values)
 
 
 def test_vega_lite_version_matches_altair() -> None:

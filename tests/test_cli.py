@@ -9,19 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import EXAMPLE_LOGS, write_run
+from conftest import EXAMPLE_LOGS, invoke, write_run
 
 from runreport import workers
 from runreport.cli import cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output
-    return result.exit_code, result.output
 
 
 def _logs(tmp_path: Path) -> Path:

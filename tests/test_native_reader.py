@@ -7,16 +7,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import write_run
+from conftest import read, write_run
 
-from runreport.errors import Problems, Severity
+from runreport.errors import Severity
 from runreport.model import Kind, Status
-from runreport.readers import read_runs
-
-
-def _read(root: Path) -> tuple[list, Problems]:  # type: ignore[type-arg]
-    problems = Problems()
-    return list(read_runs([root], problems)), problems
 
 
 def test_reads_every_kind(tmp_path: Path) -> None:
@@ -33,7 +27,7 @@ def test_reads_every_kind(tmp_path: Path) -> None:
             {"kind": "table", "name": "sine", "table": {"angle": [0, 90], "sine": [0.0, 1.0]}},
         ],
     )
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path)
     assert problems.items == []
     assert run.get_metrics() == {
         "acc": 0.9,
@@ -56,7 +50,7 @@ def test_bad_line_is_reported_and_neighbours_kept(tmp_path: Path) -> None:
             {"kind": "scalar", "name": "loss", "value": 0.5},
         ],
     )
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path)
     assert run.get_metrics()["loss"] == [1.0, 0.5]
     [p] = problems.items
     assert str(p).startswith(f"{folder / 'metrics.jsonl'}:2: invalid JSON")
@@ -67,7 +61,7 @@ def test_cut_off_last_line_is_ignored_and_counted(tmp_path: Path) -> None:
     folder = write_run(tmp_path, "r1", [{"kind": "scalar", "name": "loss", "value": 1.0}])
     with (folder / "metrics.jsonl").open("ab") as fh:
         fh.write(b'{"kind": "scalar", "name": "loss", "va')
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path)
     assert run.get_metrics()["loss"] == 1.0
     [p] = problems.items
     assert p.severity is Severity.INFO and p.line == 2 and "cut-off" in p.message
@@ -76,13 +70,13 @@ def test_cut_off_last_line_is_ignored_and_counted(tmp_path: Path) -> None:
 def test_complete_last_line_without_newline_is_kept(tmp_path: Path) -> None:
     folder = write_run(tmp_path, "r1")
     (folder / "metrics.jsonl").write_bytes(b'{"kind": "scalar", "name": "a", "value": 2}')
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path)
     assert run.get_metrics() == {"a": 2} and problems.items == []
 
 
 def test_non_utf8_bytes_are_replaced_and_reported(tmp_path: Path) -> None:
     write_run(tmp_path, "r1", [b'{"kind": "scalar", "name": "caf\xe9", "value": 1}'])
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path)
     assert list(run.get_metrics()) == ["caf\ufffd"]
     assert "not UTF-8" in problems.items[0].message
 
@@ -100,7 +94,7 @@ def test_unknown_kind_and_kind_change_are_reported(tmp_path: Path) -> None:
             [1, 2],
         ],
     )
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path)
     assert run.get_metrics() == {"m": 1, "implicit": 3}
     messages = [f"{p.line}: {p.message}" for p in problems.items]
     assert messages[0].startswith("1: unknown record kind 'hologram'")
@@ -122,7 +116,7 @@ def test_nonfinite_spellings_become_floats(tmp_path: Path) -> None:
             '{"kind": "scalar", "name": "big", "value": ' + "9" * 400 + "}",
         ],
     )
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path)
     x = run.get_metrics()["x"]
     assert math.isnan(x[0]) and x[1] == math.inf and x[2] == -math.inf and math.isnan(x[3])
     assert run.get_metrics()["big"] == int("9" * 400)
@@ -139,7 +133,7 @@ def test_text_inside_a_numeric_series_is_a_gap(tmp_path: Path) -> None:
             {"kind": "scalar", "name": "acc", "value": 0.7, "step": 2},
         ],
     )
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path)
     assert run.get_metrics()["acc"] == [0.5, None, 0.7]
     assert problems.items[0].line == 2 and "kept as a gap" in problems.items[0].message
 
@@ -154,7 +148,7 @@ def test_rows_with_changing_columns_are_aligned(tmp_path: Path) -> None:
             {"kind": "row", "name": "t", "row": {"b": 6}},
         ],
     )
-    [run], _ = _read(tmp_path)
+    [run], _ = read(tmp_path)
     assert run.get_metrics()["t"] == {"a": [1, 2, None], "b": [None, 5, 6]}
 
 
@@ -163,7 +157,7 @@ def test_missing_or_broken_run_json_keeps_the_metrics(tmp_path: Path) -> None:
     (folder / "run.json").write_text("{broken")
     other = write_run(tmp_path / "exp-b", "r2", [{"kind": "scalar", "name": "b", "value": 2}])
     (other / "run.json").unlink()
-    runs, problems = _read(tmp_path)
+    runs, problems = read(tmp_path)
     assert {r.id: r.get_metrics() for r in runs} == {"r1": {"a": 1}, "r2": {"b": 2}}
     assert {r.status for r in runs} == {Status.UNKNOWN}
     assert {r.experiment for r in runs} == {"exp-a", "exp-b"}
@@ -180,7 +174,7 @@ def test_image_outside_the_run_folder_is_refused(tmp_path: Path) -> None:
             {"kind": "image", "name": "leak", "path": "../../secret.png"},
         ],
     )
-    [run], problems = _read(tmp_path / "logs")
+    [run], problems = read(tmp_path / "logs")
     assert run.images == ()
     assert "not a file inside the run folder" in problems.items[0].message
 
@@ -189,13 +183,13 @@ def test_discovery_skips_hidden_folders_and_duplicate_ids(tmp_path: Path) -> Non
     write_run(tmp_path / "a", "same")
     write_run(tmp_path / "b", "same")
     write_run(tmp_path / ".hidden", "ghost")
-    runs, problems = _read(tmp_path)
+    runs, problems = read(tmp_path)
     assert [r.id for r in runs] == ["same"]
     assert "seen twice" in problems.items[0].message
 
 
 def test_missing_input_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
-    runs, problems = _read(tmp_path / "nope")
+    runs, problems = read(tmp_path / "nope")
     assert runs == [] and problems.items[0].severity is Severity.ERROR
 
 
@@ -212,9 +206,9 @@ def test_vectorised_and_careful_readers_agree(
     folder = write_run(tmp_path, "r", records)
     fast = native.fast_scalars(folder / "metrics.jsonl")
     assert fast is not None  # this file takes the vectorised path
-    [vectorised], _ = _read(tmp_path)
+    [vectorised], _ = read(tmp_path)
     monkeypatch.setattr(native, "fast_scalars", lambda file: None)
-    [careful], problems = _read(tmp_path)
+    [careful], problems = read(tmp_path)
     assert problems.items == []
     a, b = vectorised.get_metrics(), careful.get_metrics()
     assert list(a) == list(b) == ["loss", "acc", "lr"]

@@ -16,18 +16,14 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from runreport.charts import spec_for
+from runreport.encoding import decode_column, encode_column, encode_labels
 from runreport.errors import Problems
 from runreport.model import Kind, Metric
 from runreport.names import MAX_SLUG_CHARS, safe_relpath, slug
 from runreport.readers import read_runs
 from runreport.runfiles import data_file
-from runreport.views import (
-    decode_column,
-    encode_column,
-    encode_labels,
-    metric_view,
-    run_view,
-)
+from runreport.views import metric_view, run_view
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -142,7 +138,8 @@ def test_any_metric_gets_a_valid_view(kind: Kind, columns: dict[str, list[Any]])
         cols = {"value": next(iter(cols.values()), ())}
     view = metric_view(Metric("m", kind, cols, calls=max(n, 1)))
     if view.chart is not None:
-        orjson.dumps(view.chart, option=orjson.OPT_SERIALIZE_NUMPY)
+        chart = {"spec": spec_for(view.chart), **view.chart.columns}
+        orjson.dumps(chart, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 @settings(max_examples=500, deadline=None)

@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import read
 
 import runreport
 from runreport.errors import Problems
 from runreport.model import Kind, Run, Status
-from runreport.readers import discover, read_runs
+from runreport.readers import discover
 from runreport.readers.mlflow import MlflowReader
 
 # the producing libraries (mlflow, pandas, sqlalchemy, dvc) warn about their own deprecations
@@ -30,11 +31,6 @@ pytestmark = [
 DOUBLE_MAX = 1.7976931348623157e308
 LOSS = [1.0, 0.5, float("nan"), 0.25, float("inf"), 0.125, float("-inf")]
 STEPS = [0, 1, 2, 2, 3, 4, 5]  # step 2 twice
-
-
-def _read(path: Path) -> tuple[list[Run], Problems]:
-    problems = Problems()
-    return list(read_runs([path], problems, include_deleted=True)), problems
 
 
 def _same(a: list[float], b: list[float]) -> bool:
@@ -124,7 +120,7 @@ def _check_against_client(mlflow: Any, runs: list[Run], ids: dict[str, str]) -> 
 def test_mlflow_file_store_matches_the_client(mlflow_store: Any, tmp_path: Path) -> None:
     mlflow_store.set_tracking_uri(f"file://{tmp_path / 'mlruns'}")
     ids = _log_mlflow_runs(mlflow_store)
-    runs, problems = _read(tmp_path / "mlruns")
+    runs, problems = read(tmp_path / "mlruns", include_deleted=True)
     assert [p for p in problems.items if p.severity.value != "info"] == []
     _check_against_client(mlflow_store, runs, ids)
     parent = next(r for r in runs if r.id == ids["parent"])
@@ -155,7 +151,7 @@ def test_mlflow_file_store_matches_the_client(mlflow_store: Any, tmp_path: Path)
 def test_mlflow_sqlite_store_matches_the_client(mlflow_store: Any, tmp_path: Path) -> None:
     mlflow_store.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     ids = _log_mlflow_runs(mlflow_store)
-    runs, problems = _read(tmp_path)
+    runs, problems = read(tmp_path, include_deleted=True)
     assert {r.format for r in runs} == {"mlflow-sqlite"} and problems.items == []
     _check_against_client(mlflow_store, runs, ids)
 
@@ -171,7 +167,7 @@ def test_mlflow_metric_file_quirks(tmp_path: Path) -> None:
         "1600000000000 1.0\n1600000000001 nan 1\n1600000000002 -inf 2 toy abc123\nbad line\n"
         "1600000000003 0.3"
     )  # cut off: no newline
-    [r], problems = _read(tmp_path / "mlruns")
+    [r], problems = read(tmp_path / "mlruns", include_deleted=True)
     assert r.status is Status.FAILED and r.name == "abc"
     steps, values = _values(r, "train/loss")
     assert steps == [0, 1, 2] and values[0] == 1.0 and math.isnan(values[1])
@@ -196,7 +192,7 @@ def test_tensorboardx_files_match_the_tensorboard_loader(tmp_path: Path) -> None
     ea = accumulator.EventAccumulator(str(logdir), size_guidance={accumulator.SCALARS: 0})
     ea.Reload()
     theirs = ea.Scalars("train/loss")
-    runs, problems = _read(tmp_path / "tb")
+    runs, problems = read(tmp_path / "tb", include_deleted=True)
     assert problems.items == []
     run = next(r for r in runs if r.path == logdir)
     steps, values = _values(run, "train/loss")
@@ -243,7 +239,7 @@ def test_tensor_scalars_as_tf2_writes_them(tmp_path: Path) -> None:
     # a torn last record: a run still being written
     with path.open("ab") as fh:
         fh.write(b"\x10\x00\x00\x00\x00\x00")
-    [run], problems = _read(logdir)
+    [run], problems = read(logdir, include_deleted=True)
     assert _values(run, "epoch_loss") == ([0, 1, 2], [0.5, 0.25, 0.125])
     assert [p.severity.value for p in problems.items] == ["info"]
 
@@ -260,7 +256,7 @@ def test_corrupt_event_record_keeps_what_came_before(tmp_path: Path) -> None:
     data = bytearray(file.read_bytes())
     data[-3] ^= 0xFF  # flip a bit in the last record's data CRC
     file.write_bytes(bytes(data))
-    [run], problems = _read(logdir)
+    [run], problems = read(logdir, include_deleted=True)
     assert _values(run, "x") == ([0, 1, 2, 3], [0.0, 1.0, 2.0, 3.0])
     assert "CRC mismatch" in problems.items[0].message
 
@@ -279,7 +275,7 @@ def test_dvclive_folder_matches_its_files(tmp_path: Path, monkeypatch: pytest.Mo
         live.log_metric("summary_only", 0.99, plot=False)
         live.log_sklearn_plot("confusion_matrix", [0, 1, 1, 0, 1], [0, 1, 0, 0, 1], name="cm.json")
         live.log_image("sample.png", np.zeros((4, 4, 3), dtype=np.uint8))
-    [run], problems = _read(tmp_path / "dvclive")
+    [run], problems = read(tmp_path / "dvclive", include_deleted=True)
     assert run.format == "dvclive" and problems.items == []
     with (tmp_path / "dvclive" / "plots" / "metrics" / "train" / "loss.tsv").open() as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
@@ -324,7 +320,7 @@ def test_lightning_layout(tmp_path: Path) -> None:
     ]
     _lightning_csv(version / "metrics.csv", rows)
     (version / "hparams.yaml").write_text("lr: 0.001\nbetas: !!python/tuple\n- 0.9\n- 0.999\n")
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path, include_deleted=True)
     assert run.format == "lightning-csv" and run.name == "version_0"
     steps, values = _values(run, "train_loss_step")
     assert steps == [49, 99] and values[0] == 0.68 and math.isnan(values[1])
@@ -350,7 +346,7 @@ def test_keras_layout_with_a_resumed_fit(tmp_path: Path) -> None:
     log = tmp_path / "history.csv"
     _keras_csv(log, [{"loss": 0.9, "val_loss": 1.0}, {"loss": 0.5}])
     _keras_csv(log, [{"loss": 0.4, "val_loss": 0.6}], append=True)
-    [run], problems = _read(tmp_path)
+    [run], problems = read(tmp_path, include_deleted=True)
     assert run.format == "keras-csv" and run.name == "history"
     assert _values(run, "loss") == ([0, 1, 0], [0.9, 0.5, 0.4])  # epochs restart: both kept
     assert _values(run, "val_loss") == ([0, 0], [1.0, 0.6])  # NA is missing, not a value
@@ -389,7 +385,7 @@ def test_huggingface_layout(tmp_path: Path) -> None:
     (out / "all_results.json").write_text(
         json.dumps({"eval_loss": 0.40, "epoch": 1.0, "eval_samples": 872}, indent=4)
     )
-    [run], problems = _read(out)
+    [run], problems = read(out, include_deleted=True)
     assert problems.items == []
     assert run.format == "huggingface" and run.status is Status.COMPLETED
     assert run.properties["state file"] == "checkpoint-20/trainer_state.json"
@@ -420,7 +416,7 @@ def test_azure_get_metrics_dumps(tmp_path: Path) -> None:
     recursive = {"HD_1_0": {"mse": 0.3, "loss": [1.0, 0.5]}, "HD_1_1": {"mse": 0.2}}
     (tmp_path / "sweep").mkdir()
     (tmp_path / "sweep" / "hd_metrics.json").write_text(json.dumps(recursive))
-    runs, problems = _read(tmp_path)
+    runs, problems = read(tmp_path, include_deleted=True)
     assert problems.items == []
     by_name = {r.name: r for r in runs}
     got = by_name["run_metrics"].get_metrics()
@@ -438,7 +434,7 @@ def test_azure_get_metrics_dumps(tmp_path: Path) -> None:
 def test_unknown_json_is_not_taken_for_a_dump(tmp_path: Path) -> None:
     (tmp_path / "settings.json").write_text(json.dumps({"a": 1, "b": "x"}))
     (tmp_path / "list.json").write_text("[1, 2]")
-    assert _read(tmp_path)[0] == []
+    assert read(tmp_path, include_deleted=True)[0] == []
 
 
 def test_azure_schema_type_tables_are_charted_by_the_rules() -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from click.testing import CliRunner
-from conftest import EXAMPLE_LOGS, write_run
+from conftest import EXAMPLE_LOGS, invoke, write_run
 from htmlparse import parse_file
 from tests_helpers import data_file
 
 from runreport.build import BuildConfig, build_site
-from runreport.cli import cli
 from runreport.summary import MAX_SUMMARY_CHARS, cell
 
 PIPE = re.compile(r"(?<!\\)\|")
@@ -37,12 +35,6 @@ def assert_valid_tables(markdown: str) -> None:
         widths = {len(PIPE.findall(line)) for line in t}
         assert len(widths) == 1, t  # every row has the header's number of cells
         assert re.fullmatch(r"\|(---\|)+", t[1]), t[1]
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output, result.output
-    return result.exit_code, result.output
 
 
 def test_build_writes_the_summary_with_deltas(tmp_path: Path) -> None:
@@ -199,9 +191,10 @@ def test_full_data_forms() -> None:
     a double cannot hold go as CSV made here (NaN and infinities spelled out, formulas quoted)."""
     import numpy as np
 
+    from runreport.encoding import decode_column
     from runreport.export import full_data
     from runreport.model import Kind, Metric, Run, Status
-    from runreport.views import decode_column, run_view
+    from runreport.views import run_view
 
     big = np.array([2**53, 2**53 + 1], dtype=np.int64)
     metrics = (

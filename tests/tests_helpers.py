@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from runreport.views import decode_column
+from runreport.encoding import decode_column
 
 
 def data_file(path: Path) -> dict[str, Any]:

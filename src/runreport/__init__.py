@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .api import best_run, load
     from .model import Kind, Metric, Run, Status
+    from .notebook import show
     from .tracking import ActiveRun, start_run
 
 #: Public name -> the module that defines it.
@@ -25,6 +26,7 @@ _LAZY = {
     "Metric": "model",
     "Run": "model",
     "Status": "model",
+    "show": "notebook",
     "ActiveRun": "tracking",
     "start_run": "tracking",
 }
@@ -41,13 +43,6 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
-
-
-def show(target: Any, *, live: bool = False, interval: float = 10.0) -> None:
-    """Show runs in a notebook (see :func:`runreport.notebook.show`)."""
-    from .notebook import show as _show
-
-    _show(target, live=live, interval=interval)
 
 
 __all__ = [

@@ -28,7 +28,7 @@ from .files import (
     write_atomically,
 )
 from .readers import Unit
-from .views import MetricView, RunView
+from .views import ChartData, MetricView, RunView
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,6 @@ def site_manifest(target: Path) -> Path:
 def _entry(unit: Unit) -> Path:
     name = hashlib.sha1(f"{unit.reader.name}\n{unit.folder.absolute()}".encode()).hexdigest()
     return cache_dir() / "units" / f"{name}.pickle"
-
-
-#: A chart's plotted columns (see :func:`runreport.views.run_view`): kept apart in an entry,
-#: and loaded only when needed (a rebuild otherwise reuses the old site's data files).
-_CHART_DATA = ("x", "y", "v", "series")
 
 
 #: Entries this process has loaded or saved (without their plotted columns), by entry path
@@ -144,36 +139,36 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult, *, charts: bool = True
     return light
 
 
-ChartData = list[list[dict[str, Any]]]  # per view, per metric: its chart's plotted columns
+PlottedColumns = list[list[dict[str, Any]]]  # per view, per metric: its chart's plotted columns
 
 
-def without_chart_data(result: UnitResult) -> tuple[UnitResult, ChartData]:
+def without_chart_data(result: UnitResult) -> tuple[UnitResult, PlottedColumns]:
     """``result`` with its charts' plotted columns taken out (and them, apart)."""
     views, data = [], []
     for view in result.views:
         metrics, columns = [], []
         for m in view.metrics:
-            chart = m.chart or {}
-            columns.append({k: chart[k] for k in _CHART_DATA if k in chart})
-            light = {k: v for k, v in chart.items() if k not in _CHART_DATA}
-            metrics.append(_with_chart(m, light) if m.chart is not None else m)
+            columns.append(dict(m.chart.columns) if m.chart is not None else {})
+            metrics.append(
+                _with_chart(m, replace(m.chart, columns={})) if m.chart is not None else m
+            )
         views.append(replace(view, metrics=tuple(metrics)))
         data.append(columns)
     return replace(result, views=tuple(views)), data
 
 
-def _with_chart_data(result: UnitResult, data: ChartData) -> UnitResult:
+def _with_chart_data(result: UnitResult, data: PlottedColumns) -> UnitResult:
     views = []
     for view, columns in zip(result.views, data, strict=True):
         metrics = tuple(
-            _with_chart(m, {**m.chart, **cols}) if m.chart is not None else m
+            _with_chart(m, replace(m.chart, columns=cols)) if m.chart is not None else m
             for m, cols in zip(view.metrics, columns, strict=True)
         )
         views.append(replace(view, metrics=metrics))
     return replace(result, views=tuple(views))
 
 
-def _with_chart(m: MetricView, chart: dict[str, Any]) -> MetricView:
+def _with_chart(m: MetricView, chart: ChartData) -> MetricView:
     """``m`` with another chart dict, keeping what its cached properties already made."""
     new = replace(m, chart=chart)
     new.__dict__.update((k, v) for k, v in m.__dict__.items() if k not in new.__dict__)

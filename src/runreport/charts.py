@@ -13,11 +13,14 @@ import copy
 import re
 from functools import lru_cache
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .files import cache_dir, code_fingerprint, read_checked, write_checked
+
+if TYPE_CHECKING:
+    from .views import ChartData
 
 #: Series with at most this many points also get point marks (a single point stays visible).
 MAX_POINTS_WITH_MARKERS = 60
@@ -210,10 +213,18 @@ def chart_spec(shape: str, x_title: str, y_title: str) -> ChartSpec:
     return ChartSpec(spec, made_by)
 
 
-def shape_for(points: int, *, multi: bool) -> str:
-    """The shape name for a chart of ``points`` points per series, one or several series."""
-    base = "lines" if multi else "line"
-    return f"{base}_points" if points <= MAX_POINTS_WITH_MARKERS else base
+def shape_for(shape: str, points: int) -> str:
+    """The name in :data:`SHAPES` of a display's ``shape`` (see
+    :class:`runreport.rules.DisplayKind`) drawn with at most ``points`` points per series:
+    lines of few points get point marks too."""
+    if shape == "heatmap":
+        return shape
+    return f"{shape}_points" if points <= MAX_POINTS_WITH_MARKERS else shape
+
+
+def spec_for(chart: ChartData) -> ChartSpec:
+    """The Vega-Lite spec of a metric's chart (data still by name)."""
+    return chart_spec(shape_for(chart.shape, chart.per_series), chart.x_title, chart.y_title)
 
 
 def with_data(spec: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -12,8 +12,9 @@ import numpy as np
 import vl_convert
 
 from .charts import chart_spec, shape_for, with_data
+from .encoding import encode_column
 from .model import Metric, Value
-from .views import RunView, encode_column
+from .views import RunView
 
 #: Width of exported chart images, in CSS pixels (PNG is drawn at twice that).
 IMAGE_WIDTH_PX = 640
@@ -101,18 +102,17 @@ def overlay(views: Iterable[RunView], metric: str) -> tuple[dict[str, Any], list
     titles = ("x", metric)
     points = 0
     for v in views:
-        chart = next((m.chart for m in v.metrics if m.name == metric and m.chart), None)
-        if chart is None or "v" in chart:
+        chart = next((m.chart for m in v.metrics if m.name == metric and m.overlaid), None)
+        if chart is None:
             continue
-        enc = chart["spec"]["encoding"]
-        titles = (enc["x"]["title"], enc["y"]["title"])
-        points = max(points, len(chart["x"]))
-        series = chart.get("series")
-        xs, ys = chart["x"].tolist(), chart["y"].tolist()
+        titles = (chart.x_title, chart.y_title)
+        points = max(points, len(chart.columns["x"]))
+        series = chart.columns.get("series")
+        xs, ys = chart.columns["x"].tolist(), chart.columns["y"].tolist()
         for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
             label = v.run.name if series is None else f"{v.run.name} · {series[i]}"
             rows.append({"x": x, "y": None if y != y else y, "series": label})
-    return chart_spec(shape_for(points, multi=True), *titles), rows
+    return chart_spec(shape_for("lines", points), *titles), rows
 
 
 def chart_images(views: Iterable[RunView], metric: str, title: str) -> Mapping[str, bytes]:

@@ -15,7 +15,7 @@ from typing import Any
 import altair as alt
 
 from . import follow
-from .charts import with_data
+from .charts import spec_for, with_data
 from .errors import Problems, RunreportError
 from .export import IMAGE_WIDTH_PX, overlay
 from .model import Run, Status
@@ -54,11 +54,11 @@ def _sized(spec: dict[str, Any]) -> alt.Chart:
 
 def _run_chart(m: MetricView) -> alt.Chart:
     assert m.chart is not None
-    chart = m.chart
+    chart = m.chart.columns
     cols = ["x", "y", "series", "v"]
     present = [c for c in cols if c in chart]
     rows = [{c: _cell(chart[c][i]) for c in present} for i in range(len(chart["x"]))]
-    full = with_data(chart["spec"], rows)
+    full = with_data(spec_for(m.chart), rows)
     full["title"] = m.name
     return _sized(full)
 

@@ -16,7 +16,6 @@ from .contexts import SiteContext
 from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
 from .model import FileRef
-from .rules import Display
 from .runfiles import content_key, data_file, data_key, data_path, js_data, run_sections
 from .site import SiteWriter
 from .templating import environment, render_markdown
@@ -73,21 +72,16 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
             "href": f"runs/{v.slug}.html",
             "params": {k: fmt(p) for k, p in v.run.params.items()},
             "summaries": {m.name: m.index_summary for m in v.metrics if m.summary is not None},
-            "charts": [
-                m.name
-                for m in v.metrics
-                if m.chart is not None and m.display is not Display.HEATMAP
-            ],
+            "charts": [m.name for m in v.metrics if m.overlaid],
             "images": v.image_entries(),
         }
         for m in v.metrics:
-            if m.chart is None or m.display is Display.HEATMAP:
+            if m.chart is None or not m.overlaid:
                 continue
             points[m.name] = max(points.get(m.name, 0), m.plotted)
-            enc = m.chart["spec"]["encoding"]
-            overlay.setdefault(m.name, (enc["x"]["title"], enc["y"]["title"]))
+            overlay.setdefault(m.name, (m.chart.x_title, m.chart.y_title))
     specs = {
-        name: chart_spec(shape_for(points[name], multi=True), *titles)
+        name: chart_spec(shape_for("lines", points[name]), *titles)
         for name, titles in overlay.items()
     }
     return {"runs": runs, "specs": specs}
@@ -178,10 +172,7 @@ def write_pages(
                 parent=parent,
                 child_params=_union(c.run.params for c in children),
                 child_metrics=_union(c.summaries for c in children),
-                child_charts=_union(
-                    (m.name for m in c.metrics if m.chart and m.display is not Display.HEATMAP)
-                    for c in children
-                ),
+                child_charts=_union((m.name for m in c.metrics if m.overlaid) for c in children),
                 description=render_markdown(v.run.description) if v.run.description else "",
                 sections=Markup(made[v.slug] if v.slug in made else run_sections(v)),
                 max_copied=MAX_OUTPUT_BYTES_COPIED,

@@ -15,7 +15,7 @@ from .model import Column, Kind, Metric
 
 
 class Display(StrEnum):
-    """What the site shows for a logged value."""
+    """What the site shows for a logged value (each described once in :data:`KINDS`)."""
 
     SUMMARY = "summary value"
     LINE = "single-variable line chart"
@@ -25,6 +25,50 @@ class Display(StrEnum):
     HEATMAP = "heatmap"
     TEXT = "text"
     IMAGE = "image"
+
+    @property
+    def kind(self) -> DisplayKind:
+        """What this display is: see :class:`DisplayKind`."""
+        return KINDS[self]
+
+    @property
+    def charted(self) -> bool:
+        """Drawn as a chart on the run page."""
+        return KINDS[self].shape is not None
+
+    @property
+    def overlaid(self) -> bool:
+        """Drawn across runs: compare page, parent runs, notebooks, chart images."""
+        return KINDS[self].overlaid
+
+
+@dataclass(frozen=True)
+class DisplayKind:
+    """What a display is, said once: every layer (views, charts, pages, exports, notebooks,
+    templates) asks here rather than listing displays itself. A new chart kind is a new
+    :class:`Display`, its row here, its shape in :mod:`runreport.charts`, and its template
+    partial."""
+
+    #: How its values are kept: ``"series"`` (numbers summarised and plotted as lines),
+    #: ``"cells"`` (a matrix of counts), ``"rows"`` (a table of text), ``""`` (nothing).
+    values: str
+    #: The chart shape it is drawn with (:data:`runreport.charts.SHAPES`: ``"line"``, one
+    #: series; ``"lines"``, several; ``"heatmap"``), or None when it is not a chart.
+    shape: str | None = None
+    #: Whether the same metric of several runs is drawn in one chart.
+    overlaid: bool = False
+
+
+KINDS: dict[Display, DisplayKind] = {
+    Display.SUMMARY: DisplayKind("series"),
+    Display.LINE: DisplayKind("series", "line", overlaid=True),
+    Display.XY: DisplayKind("series", "line", overlaid=True),
+    Display.MULTI: DisplayKind("series", "lines", overlaid=True),
+    Display.TABLE: DisplayKind("rows"),
+    Display.HEATMAP: DisplayKind("cells", "heatmap"),
+    Display.TEXT: DisplayKind("rows"),
+    Display.IMAGE: DisplayKind(""),
+}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ import orjson
 
 from . import cache as unit_cache
 from .cache import Fingerprint, UnitResult
-from .charts import load_shapes
+from .charts import load_shapes, spec_for
+from .encoding import compact
 from .errors import Problems
 from .export import full_data
 from .model import Run
@@ -58,9 +59,28 @@ def data_key(unit_key: str) -> str:
     return content_key("data", unit_key)
 
 
+def run_data(v: RunView) -> dict[str, Any]:
+    """What a run's data file holds: each chart's spec and compact columns by metric name,
+    and the run's images."""
+    return {
+        "slug": v.slug,
+        "charts": {
+            m.name: {
+                "spec": spec_for(m.chart),
+                **m.chart.columns,
+                **compact(m.chart.columns),
+                "points": m.count,
+            }
+            for m in v.metrics
+            if m.chart is not None
+        },
+        "images": v.image_entries(),
+    }
+
+
 def data_file(v: RunView) -> bytes:
     """A run's data file: its charts' specs and compact columns, and its images."""
-    return js_data(f"runs/{v.slug}", v.data())
+    return js_data(f"runs/{v.slug}", run_data(v))
 
 
 def full_path(v: RunView) -> str:

@@ -15,7 +15,6 @@ import nh3
 from . import __version__
 from .files import cache_dir, read_checked, templates_dir, write_checked
 from .names import inert, slug
-from .rules import Display
 from .views import STATS, fmt
 
 CSP = (
@@ -68,7 +67,6 @@ def environment(cached: bool = True) -> jinja2.Environment:
     env.globals["version"] = __version__
     env.globals["csp"] = CSP
     env.globals["STATS"] = STATS
-    env.globals["Display"] = Display
     return env
 
 

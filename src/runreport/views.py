@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from .charts import chart_spec, shape_for
 from .model import Image, Kind, Metric, Run, Status, Value
 from .names import inert, safe_relpath, slug
 from .rules import Display, Presentation, classify, goal
@@ -25,6 +24,21 @@ STATS = ("last", "min", "max")
 
 
 @dataclass(frozen=True)
+class ChartData:
+    """A metric's chart as its view holds it: the shape its display is drawn with (see
+    :class:`runreport.rules.DisplayKind`), the axis titles, the most points of one series
+    (which decides point marks) and the plotted columns: ``x`` and ``y``, with ``series``
+    (each point's line) for several lines, or ``x``, ``y`` and ``v`` (the counts) for a
+    heatmap. The Vega-Lite spec is made from it by :func:`runreport.charts.spec_for`."""
+
+    shape: str
+    x_title: str
+    y_title: str
+    per_series: int
+    columns: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class MetricView:
     """One metric of one run: its rule, exact summary and (downsampled) chart data."""
 
@@ -34,7 +48,7 @@ class MetricView:
     summary: Summary | None
     count: int
     nonfinite: int
-    chart: Mapping[str, Any] | None  # {"spec": ..., "x": [...], "y": [...], "series": [...]}
+    chart: ChartData | None
     plotted: int
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]  # table / text rows, formatted
@@ -72,6 +86,12 @@ class MetricView:
         """The display the rules chose."""
         return self.presentation.display
 
+    @property
+    def overlaid(self) -> bool:
+        """Whether this metric is drawn across runs (it has a chart, of a display that is
+        overlaid: see :class:`runreport.rules.DisplayKind`)."""
+        return self.chart is not None and self.display.overlaid
+
 
 @dataclass(frozen=True)
 class RunView:
@@ -93,22 +113,6 @@ class RunView:
         """Summaries by metric name (numeric scalars and lists only)."""
         return {m.name: m.summary for m in self.metrics if m.summary is not None}
 
-    def data(self) -> dict[str, Any]:
-        """The run's data file content: chart specs and columns by metric name."""
-        return {
-            "slug": self.slug,
-            "charts": {
-                m.name: {
-                    **m.chart,
-                    **compact(m.chart),
-                    "points": m.count,
-                }
-                for m in self.metrics
-                if m.chart is not None
-            },
-            "images": self.image_entries(),
-        }
-
     def image_entries(self) -> list[dict[str, str]]:
         """The run's images as the page script shows them: name, site path, description."""
         return [
@@ -119,101 +123,6 @@ class RunView:
             }
             for i, src, _ in self.images
         ]
-
-
-def compact(chart: Mapping[str, Any]) -> dict[str, Any]:
-    """A chart's plotted columns as they go into a data file (see :func:`encode_column`)."""
-    out: dict[str, Any] = {}
-    for key in ("x", "y"):
-        if isinstance(chart.get(key), np.ndarray):
-            out[key] = encode_column(chart[key], y=key == "y")
-    series = chart.get("series")
-    if series is not None:
-        out["series"] = encode_labels(series)
-    return out
-
-
-#: Smallest magnitude float32 keeps at full precision (below it, values keep float64).
-_F32_TINY = float(np.finfo(np.float32).tiny)
-_F32_MAX = float(np.finfo(np.float32).max)
-
-
-def _exact_ints(col: np.ndarray) -> np.ndarray | None:
-    """``col`` as int64 when every value is a whole number of magnitude below 2**53 (which a
-    page's numbers hold exactly); else None. Most float columns fail on their first value."""
-    limit = 2**53
-    if col.dtype.kind in "iu":
-        if (col >= limit).any() or (col <= -limit).any():
-            return None
-    elif not float(col[0]).is_integer() or not (np.abs(col) < limit).all():
-        return None  # a fraction, NaN, an infinity or too large
-    elif not np.array_equal(col, np.round(col)):
-        return None
-    return col.astype(np.int64)
-
-
-def encode_column(values: np.ndarray, *, y: bool = False) -> Any:
-    """A numeric column in a data file's compact form, which the page's script decodes:
-
-    - ``{"start": a, "step": d, "n": n}``: evenly spaced integers (most steps and indices);
-    - ``{"i32": base64}``: other integers that fit in 32 bits, little-endian;
-    - ``{"f32": base64}``: plotted values (``y``) as float32, 7 significant digits, far finer
-      than a chart's pixels (summaries and full-resolution data keep full precision);
-    - ``{"f64": base64}``: everything else, and values float32 would overflow or flush to zero.
-
-    NaN marks a gap in the line. About 5.3 bytes per plotted value, against 10-20 as JSON text.
-    """
-    col = np.asarray(values)
-    if col.dtype.kind not in "iuf":
-        col = col.astype(np.float64)
-    n = len(col)
-    ints = _exact_ints(col) if n and not y else None
-    if ints is not None:
-        steps = np.diff(ints)
-        if n >= 2 and (steps == steps[0]).all():
-            return {"start": int(ints[0]), "step": int(steps[0]), "n": n}
-        if (ints < 2**31).all() and (ints >= -(2**31)).all():
-            return {"i32": base64.b64encode(ints.astype("<i4").tobytes()).decode("ascii")}
-    col = col.astype(np.float64, copy=False)
-    if y:
-        mags = np.abs(col)
-        overflow = ((mags > _F32_MAX) & (mags < np.inf)).any()
-        if not overflow and not ((mags < _F32_TINY) & (mags > 0)).any():
-            return {"f32": base64.b64encode(col.astype("<f4").tobytes()).decode("ascii")}
-    return {"f64": base64.b64encode(col.astype("<f8").tobytes()).decode("ascii")}
-
-
-def encode_labels(labels: Sequence[str]) -> dict[str, list[Any]]:
-    """A per-point label column (a chart's series) as runs of equal labels:
-    ``{"labels": [...], "counts": [...]}``."""
-    out: dict[str, list[Any]] = {"labels": [], "counts": []}
-    for label in labels:
-        if out["labels"] and out["labels"][-1] == label:
-            out["counts"][-1] += 1
-        else:
-            out["labels"].append(label)
-            out["counts"].append(1)
-    return out
-
-
-def decode_column(value: Any) -> list[Any]:
-    """The inverse of :func:`encode_column` and :func:`encode_labels` (NaN → None), as the
-    page's script reads a data file; plain JSON lists come back as they are."""
-    if isinstance(value, list):
-        return value
-    if "labels" in value:
-        pairs = zip(value["labels"], value["counts"], strict=True)
-        return [label for label, count in pairs for _ in range(count)]
-    if "n" in value:
-        return [value["start"] + i * value["step"] for i in range(value["n"])]
-    kind = next(k for k in ("i32", "f32", "f64") if k in value)
-    dtype = {"i32": "<i4", "f32": "<f4", "f64": "<f8"}[kind]
-    arr = np.frombuffer(base64.b64decode(value[kind]), dtype=dtype)
-    if kind == "i32":
-        return [int(v) for v in arr]
-    if kind == "f32":  # as the page shows them: 7 significant digits
-        return [None if math.isnan(v) else float(f"{v:.7g}") for v in arr]
-    return [None if math.isnan(v) else float(v) for v in arr]
 
 
 def fmt(value: Value | float) -> str:
@@ -240,7 +149,8 @@ def metric_view(metric: Metric) -> MetricView:
     pres = classify(metric)
     cols = metric.columns
     n = metric.length
-    if pres.display in (Display.SUMMARY, Display.LINE, Display.XY, Display.MULTI):
+    values = pres.display.kind.values
+    if values == "series":
         ys = {c: to_floats(cols[c]) for c in pres.ys}
         x = to_floats(cols[pres.x]) if pres.x else np.arange(n, dtype=np.float64)
         first = ys[pres.ys[0]]
@@ -251,22 +161,20 @@ def metric_view(metric: Metric) -> MetricView:
             else None
         )
         drawable = any(bool(np.isfinite(a).any()) for a in ys.values())
-        chart = (
-            None if pres.display is Display.SUMMARY or not drawable else _chart(metric, pres, x, ys)
-        )
-        plotted = len(chart["x"]) if chart else 0
+        chart = _chart(metric, pres, x, ys) if pres.display.charted and drawable else None
+        plotted = len(chart.columns["x"]) if chart else 0
         return MetricView(
             metric.name, metric.kind, pres, summary, n, nonfinite, chart, plotted, (), ()
         )
-    if pres.display is Display.HEATMAP:
+    if values == "cells":
         count = cols.get("count", ())
-        chart = {
-            "spec": chart_spec("heatmap", "predicted", "actual"),
+        cells = {
             "x": [str(v) for v in cols.get("predicted", ())],
             "y": [str(v) for v in cols.get("actual", ())],
             "v": [v if isinstance(v, (int, float)) and math.isfinite(v) else None for v in count],
         }
-        return MetricView(metric.name, metric.kind, pres, None, n, 0, chart, n, (), ())
+        heatmap = ChartData(pres.display.kind.shape or "", "predicted", "actual", n, cells)
+        return MetricView(metric.name, metric.kind, pres, None, n, 0, heatmap, n, (), ())
     columns = tuple(c for c in cols if c in pres.ys or c == pres.x) or tuple(cols)
     if pres.display is Display.TEXT and pres.x:
         columns = (pres.x, *pres.ys)
@@ -276,8 +184,9 @@ def metric_view(metric: Metric) -> MetricView:
 
 def _chart(
     metric: Metric, pres: Presentation, x: np.ndarray, ys: dict[str, np.ndarray]
-) -> dict[str, Any]:
-    multi = pres.display is Display.MULTI
+) -> ChartData:
+    shape = pres.display.kind.shape or ""
+    multi = shape == "lines"
     xs: list[np.ndarray] = []
     yv: list[np.ndarray] = []
     series: list[str] = []
@@ -295,11 +204,10 @@ def _chart(
         if pres.display is Display.LINE and metric.kind in (Kind.SCALAR, Kind.LIST)
         else (pres.ys[0] if not multi else metric.name)
     )
-    spec = chart_spec(shape_for(per_series, multi=multi), x_title, y_title)
-    chart: dict[str, Any] = {"spec": spec, "x": np.concatenate(xs), "y": np.concatenate(yv)}
+    columns: dict[str, Any] = {"x": np.concatenate(xs), "y": np.concatenate(yv)}
     if multi:
-        chart["series"] = series
-    return chart
+        columns["series"] = series
+    return ChartData(shape, x_title, y_title, per_series, columns)
 
 
 def run_view(run: Run) -> RunView:
