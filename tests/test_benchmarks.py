@@ -12,6 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.filterwarnings("ignore")
 def test_benchmark_smoke_run(tmp_path: Path) -> None:

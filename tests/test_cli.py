@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from conftest import EXAMPLE_LOGS, invoke, write_run
 
@@ -153,6 +154,21 @@ def test_readme_cli_table_matches_help() -> None:
     for name, text in rows:
         assert cli.commands[name].help is not None
         assert cli.commands[name].help.splitlines()[0] == text
+
+
+def test_readme_cli_table_names_every_flag() -> None:
+    """Each command's row shows every option it takes (one of its spellings), and no other."""
+    usages = re.findall(r"^\| `runreport (\w+)([^`]*)` \|", README.read_text(), re.M)
+    assert {name for name, _ in usages} == set(cli.commands)
+    for name, usage in usages:
+        shown = set(re.findall(r"(?<![\w-])(--?[a-z][a-z0-9-]*)", usage.replace("\\|", " ")))
+        options = [
+            p for p in cli.commands[name].params if isinstance(p, click.Option) and not p.hidden
+        ]
+        spellings = {o for p in options for o in (*p.opts, *p.secondary_opts)}
+        assert shown <= spellings, f"runreport {name}: the README shows {shown - spellings}"
+        missing = [p.opts for p in options if not set(p.opts + p.secondary_opts) & shown]
+        assert not missing, f"runreport {name}: the README's row lacks {missing}"
 
 
 def test_readme_formats_table_names_every_reader() -> None:

@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import ACTIVE_SVG, write_run
 from htmlparse import parse_file
@@ -168,6 +169,7 @@ FIVE_MILLION = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_five_million_line_metric_file_in_bounded_memory(tmp_path: Path) -> None:
     folder = write_run(tmp_path / "logs", "big")
     line = b'{"kind":"scalar","name":"loss","value":%d}\n'

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from tests_helpers import data_file
 
 from runreport import build as build_module
 from runreport.build import BuildConfig, build_site
+from runreport.contexts import PageSettings
 from runreport.files import cache_dir
 
 
@@ -101,6 +103,38 @@ def test_adding_a_run_and_changing_the_title(tmp_path: Path) -> None:
     pages = [k for k in before if k.startswith("runs/") and k.endswith(".html")]
     assert pages and all(after[k] != before[k] for k in pages)
     assert "Another title" in next((site / "runs").glob("r0-*.html")).read_text()
+
+
+#: A value other than the default for every field of the page settings.
+CHANGED_SETTINGS = {
+    "title": "Another title",
+    "goals": {"acc": "min"},
+    "site_url": "https://runs.example.org/",
+    "refresh": 60,
+    "stalled_after": 60.0,
+    "live": True,
+}
+
+
+def test_every_page_setting_remakes_the_run_pages(tmp_path: Path) -> None:
+    """Each setting that shapes pages is part of the page-reuse key: changing any of them
+    remakes every run page, as a build from scratch makes it."""
+    assert set(CHANGED_SETTINGS) == {f.name for f in fields(PageSettings)}
+    logs, site = _runs(tmp_path / "logs", 2), tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    for name, value in CHANGED_SETTINGS.items():
+        before = _inodes(site)
+        config = BuildConfig(inputs=(logs,), output=site, **{name: value})
+        build_site(config)
+        after = _inodes(site)
+        pages = [k for k in before if k.startswith("runs/") and k.endswith(".html")]
+        assert pages and all(after[k] != before[k] for k in pages), name
+        scratch = tmp_path / f"scratch-{name}"
+        build_site(replace(config, output=scratch, cache=False))
+        assert {k: v for k, v in _bytes(site).items() if k in pages} == {
+            k: v for k, v in _bytes(scratch).items() if k in pages
+        }, name
+        build_site(BuildConfig(inputs=(logs,), output=site))  # back to the defaults
 
 
 def test_a_file_changed_in_the_old_site_is_made_again(tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ def _charts(outputs: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_show_draws_a_run_and_an_experiment_in_a_kernel(tmp_path: Path) -> None:
     logs = _logs(tmp_path / "logs")
     one, many = _execute(
@@ -74,6 +75,7 @@ def test_show_draws_a_run_and_an_experiment_in_a_kernel(tmp_path: Path) -> None:
     assert len(charts) == 2 and all("r0" in c and "r1" in c for c in charts)
 
 
+@pytest.mark.slow
 def test_live_show_updates_until_the_run_ends(tmp_path: Path) -> None:
     logs = _logs(tmp_path / "logs")
     run_json = logs / "r1" / "run.json"

@@ -7,6 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 import runreport
 from runreport.files import templates_dir
 
@@ -18,6 +20,7 @@ def test_editable_install_uses_the_repository_templates() -> None:
     assert templates_dir() == REPO / "templates"
 
 
+@pytest.mark.slow
 def test_wheel_ships_the_templates_and_builds_a_site(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     subprocess.run(
@@ -42,7 +45,10 @@ def test_wheel_ships_the_templates_and_builds_a_site(tmp_path: Path) -> None:
     for needed in (
         "runreport/templates/base.html",
         "runreport/templates/run.html",
-        "runreport/templates/assets/app.js",
+        "runreport/templates/assets/common.js",
+        "runreport/templates/assets/run.js",
+        "runreport/templates/assets/experiment.js",
+        "runreport/templates/assets/compare.js",
         "runreport/templates/assets/style.css",
         "runreport/cli.py",
     ):
@@ -72,6 +78,7 @@ def test_wheel_ships_the_templates_and_builds_a_site(tmp_path: Path) -> None:
     assert package == (unpacked / "runreport").resolve()
     assert Path(out[1]) == package / "templates"
     assert int(out[2]) >= 14
-    assert (tmp_path / "site" / "assets" / "app.js").read_bytes() == (
-        REPO / "templates" / "assets" / "app.js"
-    ).read_bytes()
+    for script in ("common.js", "run.js", "experiment.js", "compare.js"):
+        assert (tmp_path / "site" / "assets" / script).read_bytes() == (
+            REPO / "templates" / "assets" / script
+        ).read_bytes()

@@ -79,6 +79,7 @@ KILLER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("limit", [0, 3, 10, -1])
 def test_a_killed_build_leaves_the_previous_site(
     tmp_path: Path, copy_examples: Path, limit: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLE_LOGS, invoke, write_run
 from htmlparse import parse_file
 from tests_helpers import data_file
@@ -73,6 +74,7 @@ def test_build_writes_the_summary_with_deltas(tmp_path: Path) -> None:
     assert "baseline-linear](" not in "".join(rows)  # the baseline is not compared with itself
 
 
+@pytest.mark.slow
 def test_summary_command_and_cap_on_2000_runs(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     for i in range(2000):

@@ -76,7 +76,7 @@ def full_data(view: RunView) -> dict[str, Any]:
     columns), for the page to make a full-resolution CSV from when asked:
 
     - numeric metrics as ``{"columns": [names], "data": [column, ...]}``, each column in
-      :func:`~runreport.views.encode_column`'s exact forms (integer ranges, int32, float64),
+      :func:`~runreport.encoding.encode_column`'s exact forms (integer ranges, int32, float64),
       which the page prints as the shortest text that reads back as the same number;
     - anything else (text, mixed values, integers beyond 2**53) as ``{"csv": text}``, made here.
     """

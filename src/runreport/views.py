@@ -56,7 +56,7 @@ class MetricView:
     @cached_property
     def table_cell(self) -> tuple[str, str]:
         """The experiment table's cell for this metric, HTML-escaped, in the two parts that go
-        either side of the stats the run is best in (see :func:`runreport.pages.metric_cell`):
+        either side of the stats the run is best in (see :func:`runreport.contexts.metric_cell`):
         ``data-*`` attributes give each stat as a number, for sorting, and as text. Made once,
         in the process that read the run (a table of a thousand runs has tens of thousands of
         such cells)."""

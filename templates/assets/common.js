@@ -1,4 +1,6 @@
-/* runreport site script: charts, run tables and the compare page.
+/* runreport site script, common to every page: data files, chart drawing, CSV downloads and
+   live reloads; each page kind adds its own script (run.js, experiment.js, compare.js), which
+   registers its setup with RR.page(name, setup).
    Works from file:// (data comes from <script> files, never fetch) and needs no network.
    User text is only ever set with textContent, never parsed as HTML. */
 (function () {
@@ -58,7 +60,7 @@
     return n;
   }
 
-  /* A data file's column (see runreport.views.encode_column): a JSON list, an even integer
+  /* A data file's column (see runreport.encoding.encode_column): a JSON list, an even integer
      range, or little-endian int32/float32/float64 in base64. NaN becomes null (a gap). */
   function decodeColumn(col) {
     if (!col || Array.isArray(col)) return col || null;
@@ -306,327 +308,6 @@
       " points (each run's min and max per bucket kept); every run's own page has them all."));
   }
 
-  function setupCsvLinks() {
-    document.querySelectorAll("a.csv-plotted").forEach(function (a) {
-      a.addEventListener("click", function (event) {
-        event.preventDefault();
-        var run = data("runs/" + a.getAttribute("data-run"));
-        var metric = a.getAttribute("data-metric");
-        var chart = run && run.charts[metric];
-        if (!chart) return;
-        var names = chart.v ? ["x", "y", "v"] : (chart.series ? ["series", "x", "y"] : ["x", "y"]);
-        downloadCsv(rowsOf(chart, null), names, csvName(runLabel(a.getAttribute("data-run")) + "-" + metric));
-      });
-    });
-  }
-
-  function drawRunCharts() {
-    setupCsvLinks();
-    document.querySelectorAll(".chart[data-metric]").forEach(function (container) {
-      var run = data("runs/" + container.getAttribute("data-run"));
-      var chart = run && run.charts[container.getAttribute("data-metric")];
-      if (!chart) return;
-      lazily(container, function () { embed(container, chart.spec, rowsOf(chart, null)); });
-    });
-    var overlays = document.querySelectorAll(".chart[data-overlay]");
-    if (!overlays.length) return;
-    var slugs = overlays[0].getAttribute("data-runs").split(",");
-    var index = data("index");
-    overlays.forEach(function (container) {
-      var metric = container.getAttribute("data-overlay");
-      lazily(container, function () {
-        loadRuns(slugs).then(function () {
-          var rows = overlayRows(slugs, metric);
-          overlayNote(container.parentNode, rows);
-          return embed(container, index.specs[metric], rows);
-        }).catch(function (err) { console.error(err); });
-      });
-    });
-  }
-
-  /* ---- experiment page: stat switch, sort, filter, pick runs ------------------------- */
-
-  function setupRunTable() {
-    var table = document.getElementById("run-table");
-    if (!table) return;
-    var tbody = table.tBodies[0];
-    var statSwitch = document.getElementById("stat-switch");
-
-    function showStat(stat) {
-      table.querySelectorAll("td.metric[data-last]").forEach(function (td) {
-        td.textContent = td.getAttribute("data-" + stat + "-text");
-        td.setAttribute("data-sort", td.getAttribute("data-" + stat));
-        if ((td.getAttribute("data-best") || "").split(" ").indexOf(stat) >= 0) {
-          td.appendChild(document.createTextNode(" "));
-          td.appendChild(el("span", { "class": "best", title: "best" }, "★"));
-        }
-      });
-    }
-    statSwitch.addEventListener("change", function () { showStat(statSwitch.value); });
-
-    var sortState = { col: -1, dir: 1 };
-    table.tHead.querySelectorAll("th").forEach(function (th, col) {
-      if (th.getAttribute("data-type") === "none") return;
-      th.classList.add("sortable-col");
-      th.addEventListener("click", function () {
-        sortState.dir = sortState.col === col ? -sortState.dir : 1;
-        sortState.col = col;
-        sortRows(col, th.getAttribute("data-type") === "num", sortState.dir);
-        table.tHead.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", sortState.dir > 0 ? "ascending" : "descending");
-      });
-    });
-
-    function key(row, col, numeric) {
-      var cell = row.cells[col];
-      var raw = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent;
-      if (!numeric) return raw.toLowerCase();
-      var v = parseFloat(raw);
-      return isNaN(v) ? null : v;
-    }
-
-    function sortRows(col, numeric, dir) {
-      var rows = Array.prototype.slice.call(tbody.rows);
-      var groups = [];
-      var bySlug = {};
-      rows.forEach(function (row) {
-        var parent = row.getAttribute("data-parent");
-        if (parent && bySlug[parent]) { bySlug[parent].rows.push(row); }
-        else {
-          var g = { rows: [row] };
-          groups.push(g);
-          bySlug[row.getAttribute("data-slug")] = g;
-        }
-        if (parent && bySlug[parent]) bySlug[row.getAttribute("data-slug")] = bySlug[parent];
-      });
-      groups.sort(function (a, b) {
-        var ka = key(a.rows[0], col, numeric), kb = key(b.rows[0], col, numeric);
-        if (ka === kb) return 0;
-        if (ka === null) return 1;  /* empty cells last, whichever the direction */
-        if (kb === null) return -1;
-        return (ka < kb ? -1 : 1) * dir;
-      });
-      groups.forEach(function (g) { g.rows.forEach(function (r) { tbody.appendChild(r); }); });
-    }
-
-    var filter = document.getElementById("run-filter");
-    filter.addEventListener("input", function () {
-      var q = filter.value.trim().toLowerCase();
-      Array.prototype.forEach.call(tbody.rows, function (row) {
-        row.hidden = q !== "" && row.textContent.toLowerCase().indexOf(q) < 0;
-      });
-    });
-
-    var button = document.getElementById("compare-selected");
-    function picked() {
-      return Array.prototype.map.call(table.querySelectorAll("input.pick:checked"),
-        function (box) { return box.value; });
-    }
-    table.addEventListener("change", function (event) {
-      if (event.target.classList.contains("pick")) button.disabled = picked().length === 0;
-    });
-    button.addEventListener("click", function () {
-      window.location.href = ROOT + "compare.html#runs=" + picked().map(encodeURIComponent).join(",");
-    });
-  }
-
-  /* ---- compare page ------------------------------------------------------------------ */
-
-  function hashRuns() {
-    var m = /(?:^#|&)runs=([^&]*)/.exec(window.location.hash);
-    if (!m) return [];
-    return m[1].split(",").map(function (s) {
-      try { return decodeURIComponent(s); } catch (e) { return ""; }
-    }).filter(function (s) { return s !== ""; });
-  }
-
-  function setupCompare() {
-    var index = data("index");
-    if (!index) return;
-    var chosen = hashRuns().filter(function (s) { return index.runs[s]; });
-    buildPicker(index, chosen);
-    if (!chosen.length) {
-      document.getElementById("compare-charts").appendChild(
-        el("p", { "class": "empty" }, "Tick runs above (or use “Compare” on an experiment page) to compare them."));
-      return;
-    }
-    /* Tables and images come from the index; a chart loads the runs' data files only when
-       it comes near the viewport, so the first screen does not wait for a hundred of them. */
-    buildParams(index, chosen);
-    buildSummary(index, chosen);
-    buildCharts(index, chosen);
-    buildImages(index, chosen);
-  }
-
-  function buildPicker(index, chosen) {
-    var box = document.getElementById("run-picker");
-    var byExp = {};
-    Object.keys(index.runs).forEach(function (slug) {
-      var exp = index.runs[slug].experiment;
-      (byExp[exp] = byExp[exp] || []).push(slug);
-    });
-    Object.keys(byExp).sort().forEach(function (exp) {
-      var fs = el("fieldset");
-      fs.appendChild(el("legend", null, exp));
-      byExp[exp].forEach(function (slug) {
-        var label = el("label", { "class": "pick-run" });
-        var input = el("input", { type: "checkbox", value: slug });
-        input.checked = chosen.indexOf(slug) >= 0;
-        label.appendChild(input);
-        label.appendChild(document.createTextNode(" " + index.runs[slug].name));
-        fs.appendChild(label);
-      });
-      box.appendChild(fs);
-    });
-    box.addEventListener("change", function () {
-      var slugs = Array.prototype.map.call(box.querySelectorAll("input:checked"),
-        function (i) { return encodeURIComponent(i.value); });
-      window.location.hash = "runs=" + slugs.join(",");
-    });
-    window.addEventListener("hashchange", function () { window.location.reload(); });
-  }
-
-  function headerRow(table, first, chosen, index) {
-    var thead = el("thead");
-    var tr = el("tr");
-    tr.appendChild(el("th", null, first));
-    chosen.forEach(function (slug) {
-      var th = el("th");
-      var a = el("a", { href: ROOT + index.runs[slug].href }, index.runs[slug].name);
-      th.appendChild(a);
-      tr.appendChild(th);
-    });
-    thead.appendChild(tr);
-    table.appendChild(thead);
-  }
-
-  function buildParams(index, chosen) {
-    var table = document.getElementById("compare-params");
-    var names = {};
-    chosen.forEach(function (s) { Object.keys(index.runs[s].params).forEach(function (p) { names[p] = 1; }); });
-    headerRow(table, "parameter", chosen, index);
-    var tbody = el("tbody");
-    Object.keys(names).sort().forEach(function (p) {
-      var tr = el("tr");
-      var values = chosen.map(function (s) {
-        var v = index.runs[s].params[p];
-        return v === undefined ? "" : v;
-      });
-      var differs = values.some(function (v) { return v !== values[0]; });
-      if (!differs) tr.classList.add("same");
-      tr.appendChild(el("th", null, p));
-      values.forEach(function (v) { tr.appendChild(el("td", null, v)); });
-      tbody.appendChild(tr);
-    });
-    table.appendChild(tbody);
-    var only = document.getElementById("only-diff");
-    only.addEventListener("change", function () {
-      table.classList.toggle("only-diff", only.checked);
-    });
-  }
-
-  function buildSummary(index, chosen) {
-    var table = document.getElementById("compare-summary");
-    var stat = document.getElementById("compare-stat");
-    var names = {};
-    chosen.forEach(function (s) { Object.keys(index.runs[s].summaries).forEach(function (m) { names[m] = 1; }); });
-    headerRow(table, "metric", chosen, index);
-    var tbody = el("tbody");
-    Object.keys(names).sort().forEach(function (m) {
-      var tr = el("tr");
-      tr.appendChild(el("th", null, m));
-      chosen.forEach(function (s) {
-        var summary = index.runs[s].summaries[m];
-        var td = el("td", { "class": "num" }, summary ? summary.last : "");
-        if (summary) STATS.forEach(function (st) { td.setAttribute("data-" + st, summary[st]); });
-        tr.appendChild(td);
-      });
-      tbody.appendChild(tr);
-    });
-    table.appendChild(tbody);
-    stat.addEventListener("change", function () {
-      table.querySelectorAll("td[data-last]").forEach(function (td) {
-        td.textContent = td.getAttribute("data-" + stat.value);
-      });
-    });
-  }
-
-  function buildCharts(index, chosen) {
-    var box = document.getElementById("compare-charts");
-    var metrics = {};
-    chosen.forEach(function (s) {
-      index.runs[s].charts.forEach(function (m) {
-        if (index.specs[m]) metrics[m] = 1;  /* heatmaps are not overlaid */
-      });
-    });
-    var names = Object.keys(metrics).sort();
-    if (!names.length) box.appendChild(el("p", { "class": "empty" }, "These runs have no charted metrics."));
-    names.forEach(function (m) {
-      var fig = el("figure", { "class": "chart-card" });
-      var cap = el("figcaption");
-      cap.appendChild(el("span", { "class": "metric-name" }, m));
-      fig.appendChild(cap);
-      var container = el("div", { "class": "chart", "data-compare": m });
-      fig.appendChild(container);
-      var exp = el("p", { "class": "export" }, "Data: ");
-      var plotted = el("a", { href: "#", "class": "csv-plotted" }, "CSV as plotted, all runs");
-      plotted.addEventListener("click", function (event) {
-        event.preventDefault();
-        loadRuns(chosen).then(function () {
-          downloadCsv(overlayRows(chosen, m), ["series", "x", "y"], csvName("compare-" + m));
-        });
-      });
-      exp.appendChild(plotted);
-      var perRun = el("span", { "class": "per-run" });
-      exp.appendChild(perRun);
-      fig.appendChild(exp);
-      box.appendChild(fig);
-      /* data and rows are loaded and made only when the chart comes into view */
-      lazily(container, function () {
-        loadRuns(chosen).then(function () {
-          perRun.appendChild(document.createTextNode(" · every point, per run: "));
-          var first = true;
-          chosen.forEach(function (s) {
-            var chart = data("runs/" + s).charts[m];
-            if (!chart) return;
-            if (!first) perRun.appendChild(document.createTextNode(", "));
-            first = false;
-            perRun.appendChild(el("a", { href: "#", "class": "csv-full", "data-run": s, "data-metric": m },
-              index.runs[s].name + " (" + chart.points + ")"));
-          });
-          var rows = overlayRows(chosen, m);
-          overlayNote(fig, rows);
-          return embed(container, index.specs[m], rows);
-        }).catch(function (err) {
-          container.setAttribute("data-marks", "error");
-          container.textContent = "This chart could not be drawn: " + err.message;
-          console.error(err);
-        });
-      });
-    });
-  }
-
-  function buildImages(index, chosen) {
-    var box = document.getElementById("compare-images");
-    var names = {};
-    chosen.forEach(function (s) { index.runs[s].images.forEach(function (i) { names[i.name] = 1; }); });
-    var keys = Object.keys(names).sort();
-    if (!keys.length) { document.getElementById("compare-images-section").hidden = true; return; }
-    keys.forEach(function (name) {
-      box.appendChild(el("h3", null, name));
-      var row = el("div", { "class": "images side-by-side" });
-      chosen.forEach(function (s) {
-        index.runs[s].images.filter(function (i) { return i.name === name; }).forEach(function (i) {
-          var fig = el("figure");
-          fig.appendChild(el("img", { src: (i.src.indexOf("data:") === 0 ? "" : ROOT) + i.src, alt: name + " — " + runLabel(s), loading: "lazy" }));
-          fig.appendChild(el("figcaption", null, runLabel(s)));
-          row.appendChild(fig);
-        });
-      });
-      box.appendChild(row);
-    });
-  }
-
   /* ---- live pages (runreport serve): reload when the site changes, keeping the reader's
      place: scroll position, the runs picked, the stat shown, the runs highlighted in charts - */
 
@@ -697,17 +378,36 @@
     }, 2000);
   }
 
+  /* Page scripts register their setup here; it runs once the page is parsed (every script is
+     deferred, so every page script has registered by then), before live reloads start. */
+  var pages = {};
+
   function start() {
-    var page = body.getAttribute("data-page");
-    if (page === "run") drawRunCharts();
-    if (page === "experiment") setupRunTable();
-    if (page === "compare") setupCompare();
+    var setup = pages[body.getAttribute("data-page")];
+    if (setup) setup();
     if (body.hasAttribute("data-live")) {
       loadState();
       setupLive();
     }
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  window.RR = {
+    ROOT: ROOT,
+    STATS: STATS,
+    data: data,
+    runLabel: runLabel,
+    el: el,
+    loadRuns: loadRuns,
+    rowsOf: rowsOf,
+    embed: embed,
+    lazily: lazily,
+    overlayRows: overlayRows,
+    overlayNote: overlayNote,
+    downloadCsv: downloadCsv,
+    csvName: csvName,
+    page: function (name, setup) { pages[name] = setup; }
+  };
+
+  if (document.readyState === "complete") start();
+  else document.addEventListener("DOMContentLoaded", start);
 })();

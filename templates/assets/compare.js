@@ -1,0 +1,208 @@
+/* runreport: the compare page: the run picker, params, summaries, overlaid charts and images
+   of the runs in the URL (needs common.js). */
+(function () {
+  "use strict";
+
+  var RR = window.RR;
+  var ROOT = RR.ROOT, STATS = RR.STATS, data = RR.data, runLabel = RR.runLabel, el = RR.el;
+  var loadRuns = RR.loadRuns, rowsOf = RR.rowsOf, embed = RR.embed, lazily = RR.lazily;
+  var overlayRows = RR.overlayRows, overlayNote = RR.overlayNote;
+  var downloadCsv = RR.downloadCsv, csvName = RR.csvName;
+
+  function hashRuns() {
+    var m = /(?:^#|&)runs=([^&]*)/.exec(window.location.hash);
+    if (!m) return [];
+    return m[1].split(",").map(function (s) {
+      try { return decodeURIComponent(s); } catch (e) { return ""; }
+    }).filter(function (s) { return s !== ""; });
+  }
+
+  function setupCompare() {
+    var index = data("index");
+    if (!index) return;
+    var chosen = hashRuns().filter(function (s) { return index.runs[s]; });
+    buildPicker(index, chosen);
+    if (!chosen.length) {
+      document.getElementById("compare-charts").appendChild(
+        el("p", { "class": "empty" }, "Tick runs above (or use “Compare” on an experiment page) to compare them."));
+      return;
+    }
+    /* Tables and images come from the index; a chart loads the runs' data files only when
+       it comes near the viewport, so the first screen does not wait for a hundred of them. */
+    buildParams(index, chosen);
+    buildSummary(index, chosen);
+    buildCharts(index, chosen);
+    buildImages(index, chosen);
+  }
+
+  function buildPicker(index, chosen) {
+    var box = document.getElementById("run-picker");
+    var byExp = {};
+    Object.keys(index.runs).forEach(function (slug) {
+      var exp = index.runs[slug].experiment;
+      (byExp[exp] = byExp[exp] || []).push(slug);
+    });
+    Object.keys(byExp).sort().forEach(function (exp) {
+      var fs = el("fieldset");
+      fs.appendChild(el("legend", null, exp));
+      byExp[exp].forEach(function (slug) {
+        var label = el("label", { "class": "pick-run" });
+        var input = el("input", { type: "checkbox", value: slug });
+        input.checked = chosen.indexOf(slug) >= 0;
+        label.appendChild(input);
+        label.appendChild(document.createTextNode(" " + index.runs[slug].name));
+        fs.appendChild(label);
+      });
+      box.appendChild(fs);
+    });
+    box.addEventListener("change", function () {
+      var slugs = Array.prototype.map.call(box.querySelectorAll("input:checked"),
+        function (i) { return encodeURIComponent(i.value); });
+      window.location.hash = "runs=" + slugs.join(",");
+    });
+    window.addEventListener("hashchange", function () { window.location.reload(); });
+  }
+
+  function headerRow(table, first, chosen, index) {
+    var thead = el("thead");
+    var tr = el("tr");
+    tr.appendChild(el("th", null, first));
+    chosen.forEach(function (slug) {
+      var th = el("th");
+      var a = el("a", { href: ROOT + index.runs[slug].href }, index.runs[slug].name);
+      th.appendChild(a);
+      tr.appendChild(th);
+    });
+    thead.appendChild(tr);
+    table.appendChild(thead);
+  }
+
+  function buildParams(index, chosen) {
+    var table = document.getElementById("compare-params");
+    var names = {};
+    chosen.forEach(function (s) { Object.keys(index.runs[s].params).forEach(function (p) { names[p] = 1; }); });
+    headerRow(table, "parameter", chosen, index);
+    var tbody = el("tbody");
+    Object.keys(names).sort().forEach(function (p) {
+      var tr = el("tr");
+      var values = chosen.map(function (s) {
+        var v = index.runs[s].params[p];
+        return v === undefined ? "" : v;
+      });
+      var differs = values.some(function (v) { return v !== values[0]; });
+      if (!differs) tr.classList.add("same");
+      tr.appendChild(el("th", null, p));
+      values.forEach(function (v) { tr.appendChild(el("td", null, v)); });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    var only = document.getElementById("only-diff");
+    only.addEventListener("change", function () {
+      table.classList.toggle("only-diff", only.checked);
+    });
+  }
+
+  function buildSummary(index, chosen) {
+    var table = document.getElementById("compare-summary");
+    var stat = document.getElementById("compare-stat");
+    var names = {};
+    chosen.forEach(function (s) { Object.keys(index.runs[s].summaries).forEach(function (m) { names[m] = 1; }); });
+    headerRow(table, "metric", chosen, index);
+    var tbody = el("tbody");
+    Object.keys(names).sort().forEach(function (m) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, m));
+      chosen.forEach(function (s) {
+        var summary = index.runs[s].summaries[m];
+        var td = el("td", { "class": "num" }, summary ? summary.last : "");
+        if (summary) STATS.forEach(function (st) { td.setAttribute("data-" + st, summary[st]); });
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    stat.addEventListener("change", function () {
+      table.querySelectorAll("td[data-last]").forEach(function (td) {
+        td.textContent = td.getAttribute("data-" + stat.value);
+      });
+    });
+  }
+
+  function buildCharts(index, chosen) {
+    var box = document.getElementById("compare-charts");
+    var metrics = {};
+    chosen.forEach(function (s) {
+      index.runs[s].charts.forEach(function (m) {
+        if (index.specs[m]) metrics[m] = 1;  /* heatmaps are not overlaid */
+      });
+    });
+    var names = Object.keys(metrics).sort();
+    if (!names.length) box.appendChild(el("p", { "class": "empty" }, "These runs have no charted metrics."));
+    names.forEach(function (m) {
+      var fig = el("figure", { "class": "chart-card" });
+      var cap = el("figcaption");
+      cap.appendChild(el("span", { "class": "metric-name" }, m));
+      fig.appendChild(cap);
+      var container = el("div", { "class": "chart", "data-compare": m });
+      fig.appendChild(container);
+      var exp = el("p", { "class": "export" }, "Data: ");
+      var plotted = el("a", { href: "#", "class": "csv-plotted" }, "CSV as plotted, all runs");
+      plotted.addEventListener("click", function (event) {
+        event.preventDefault();
+        loadRuns(chosen).then(function () {
+          downloadCsv(overlayRows(chosen, m), ["series", "x", "y"], csvName("compare-" + m));
+        });
+      });
+      exp.appendChild(plotted);
+      var perRun = el("span", { "class": "per-run" });
+      exp.appendChild(perRun);
+      fig.appendChild(exp);
+      box.appendChild(fig);
+      /* data and rows are loaded and made only when the chart comes into view */
+      lazily(container, function () {
+        loadRuns(chosen).then(function () {
+          perRun.appendChild(document.createTextNode(" · every point, per run: "));
+          var first = true;
+          chosen.forEach(function (s) {
+            var chart = data("runs/" + s).charts[m];
+            if (!chart) return;
+            if (!first) perRun.appendChild(document.createTextNode(", "));
+            first = false;
+            perRun.appendChild(el("a", { href: "#", "class": "csv-full", "data-run": s, "data-metric": m },
+              index.runs[s].name + " (" + chart.points + ")"));
+          });
+          var rows = overlayRows(chosen, m);
+          overlayNote(fig, rows);
+          return embed(container, index.specs[m], rows);
+        }).catch(function (err) {
+          container.setAttribute("data-marks", "error");
+          container.textContent = "This chart could not be drawn: " + err.message;
+          console.error(err);
+        });
+      });
+    });
+  }
+
+  function buildImages(index, chosen) {
+    var box = document.getElementById("compare-images");
+    var names = {};
+    chosen.forEach(function (s) { index.runs[s].images.forEach(function (i) { names[i.name] = 1; }); });
+    var keys = Object.keys(names).sort();
+    if (!keys.length) { document.getElementById("compare-images-section").hidden = true; return; }
+    keys.forEach(function (name) {
+      box.appendChild(el("h3", null, name));
+      var row = el("div", { "class": "images side-by-side" });
+      chosen.forEach(function (s) {
+        index.runs[s].images.filter(function (i) { return i.name === name; }).forEach(function (i) {
+          var fig = el("figure");
+          fig.appendChild(el("img", { src: (i.src.indexOf("data:") === 0 ? "" : ROOT) + i.src, alt: name + " — " + runLabel(s), loading: "lazy" }));
+          fig.appendChild(el("figcaption", null, runLabel(s)));
+          row.appendChild(fig);
+        });
+      });
+      box.appendChild(row);
+    });
+  }
+
+  RR.page("compare", setupCompare);
+})();

@@ -1,0 +1,50 @@
+/* runreport: a run page's charts, its children's overlays and their CSV links (needs common.js). */
+(function () {
+  "use strict";
+
+  var RR = window.RR;
+  var ROOT = RR.ROOT, STATS = RR.STATS, data = RR.data, runLabel = RR.runLabel, el = RR.el;
+  var loadRuns = RR.loadRuns, rowsOf = RR.rowsOf, embed = RR.embed, lazily = RR.lazily;
+  var overlayRows = RR.overlayRows, overlayNote = RR.overlayNote;
+  var downloadCsv = RR.downloadCsv, csvName = RR.csvName;
+
+  function setupCsvLinks() {
+    document.querySelectorAll("a.csv-plotted").forEach(function (a) {
+      a.addEventListener("click", function (event) {
+        event.preventDefault();
+        var run = data("runs/" + a.getAttribute("data-run"));
+        var metric = a.getAttribute("data-metric");
+        var chart = run && run.charts[metric];
+        if (!chart) return;
+        var names = chart.v ? ["x", "y", "v"] : (chart.series ? ["series", "x", "y"] : ["x", "y"]);
+        downloadCsv(rowsOf(chart, null), names, csvName(runLabel(a.getAttribute("data-run")) + "-" + metric));
+      });
+    });
+  }
+
+  function drawRunCharts() {
+    setupCsvLinks();
+    document.querySelectorAll(".chart[data-metric]").forEach(function (container) {
+      var run = data("runs/" + container.getAttribute("data-run"));
+      var chart = run && run.charts[container.getAttribute("data-metric")];
+      if (!chart) return;
+      lazily(container, function () { embed(container, chart.spec, rowsOf(chart, null)); });
+    });
+    var overlays = document.querySelectorAll(".chart[data-overlay]");
+    if (!overlays.length) return;
+    var slugs = overlays[0].getAttribute("data-runs").split(",");
+    var index = data("index");
+    overlays.forEach(function (container) {
+      var metric = container.getAttribute("data-overlay");
+      lazily(container, function () {
+        loadRuns(slugs).then(function () {
+          var rows = overlayRows(slugs, metric);
+          overlayNote(container.parentNode, rows);
+          return embed(container, index.specs[metric], rows);
+        }).catch(function (err) { console.error(err); });
+      });
+    });
+  }
+
+  RR.page("run", drawRunCharts);
+})();
