@@ -10,7 +10,9 @@ from conftest import EXAMPLE_LOGS, invoke, write_run
 from htmlparse import parse_file
 from tests_helpers import data_file
 
+from runreport import build as build_module
 from runreport.build import BuildConfig, build_site
+from runreport.errors import ConfigError
 from runreport.summary import MAX_SUMMARY_CHARS, cell
 
 PIPE = re.compile(r"(?<!\\)\|")
@@ -109,6 +111,18 @@ def test_cells_are_escaped() -> None:
 def test_unknown_baseline_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     code, out = invoke("summary", str(EXAMPLE_LOGS), "--baseline", "no-such-run")
     assert code == 1 and "no run with that id or name" in out
+
+
+def test_a_baseline_naming_no_run_fails_before_any_page_is_rendered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[object] = []
+    monkeypatch.setattr(build_module, "write_pages", lambda *a, **k: rendered.append(a))
+    site = tmp_path / "site"
+    config = BuildConfig(inputs=(EXAMPLE_LOGS,), output=site, baseline="no-such-run")
+    with pytest.raises(ConfigError, match="--baseline 'no-such-run': no run"):
+        build_site(config)
+    assert rendered == [] and not (site / "index.html").exists()
 
 
 def test_images_are_png_and_svg(tmp_path: Path) -> None:
