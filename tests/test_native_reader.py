@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -245,3 +246,13 @@ def test_files_the_vectorised_reader_leaves_to_the_careful_one(tmp_path: Path) -
     with (cut / "metrics.jsonl").open("ab") as fh:
         fh.write(b'{"name": "ok", "va')
     assert fast_scalars(cut / "metrics.jsonl") is None
+
+
+def test_run_json_written_by_json_dump_with_nan(tmp_path: Path) -> None:
+    """A ``run.json`` written with Python's ``json.dump`` (bare NaN) is read, not skipped."""
+    folder = write_run(tmp_path, "r1", [{"kind": "scalar", "name": "loss", "value": 0.5}])
+    meta = {"format": 1, "id": "r1", "name": "r1", "experiment": "exp", "status": "Completed"}
+    (folder / "run.json").write_text(json.dumps({**meta, "params": {"lr": math.nan, "n": 3}}))
+    [run], problems = read(tmp_path)
+    assert problems.items == []
+    assert math.isnan(run.params["lr"]) and run.params["n"] == 3

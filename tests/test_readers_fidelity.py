@@ -484,3 +484,81 @@ def test_azure_schema_type_tables_are_charted_by_the_rules() -> None:
     assert table.columns["FPR (b)"] == (1.0, 0.4, 0.0)
     unknown = json_table("x", {"schema_type": "something_new", "data": {}})
     assert unknown is None
+
+
+# ------------------------------------------- NaN and Infinity as Python's json writes them
+def test_dvclive_sklearn_plots_with_an_infinite_threshold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scikit-learn puts an infinite threshold first in every ROC curve, and dvclive writes it
+    as a bare ``Infinity``: the plot is read, point for point as the file holds it."""
+    import dvclive
+
+    monkeypatch.chdir(tmp_path)
+    y_true = [0, 1, 1, 0, 1, 0, 1, 0, 1, 1]
+    y_score = [0.1, 0.8, 0.6, 0.4, 0.9, 0.3, 0.35, 0.7, 0.2, 0.65]
+    with dvclive.Live(dir="dvclive", save_dvc_exp=False, dvcyaml=None) as live:
+        live.log_metric("acc", 0.5)
+        live.log_sklearn_plot("roc", y_true, y_score)
+        live.log_sklearn_plot("precision_recall", y_true, y_score)
+    roc_file = tmp_path / "dvclive" / "plots" / "sklearn" / "roc.json"
+    assert '"threshold": Infinity' in roc_file.read_text()
+    [run], problems = read(tmp_path / "dvclive")
+    assert problems.items == []
+    written = json.loads(roc_file.read_text())["roc"]
+    roc = run.get_metrics()["roc"]
+    assert roc == {"fpr": [p["fpr"] for p in written], "tpr": [p["tpr"] for p in written]}
+    assert run.metric("roc").kind is Kind.TABLE  # type: ignore[union-attr]
+    pr = json.loads((roc_file.parent / "precision_recall.json").read_text())["precision_recall"]
+    assert run.get_metrics()["precision_recall"]["precision"] == [p["precision"] for p in pr]
+
+
+def test_azure_dump_with_nan_and_infinity(tmp_path: Path) -> None:
+    """``json.dump(run.get_metrics(), fh)`` writes NaN and Infinity bare: still a run."""
+    metrics = {"loss": [1.0, math.nan, 0.5], "best": math.inf, "worst": -math.inf, "acc": 0.9}
+    (tmp_path / "dump").mkdir()
+    with (tmp_path / "dump" / "run_metrics.json").open("w") as fh:
+        json.dump(metrics, fh)
+    assert "NaN" in (tmp_path / "dump" / "run_metrics.json").read_text()
+    [run], problems = read(tmp_path)
+    assert problems.items == [] and run.format == "azureml-metrics"
+    got = run.get_metrics()
+    assert _same(got["loss"], metrics["loss"])  # type: ignore[arg-type]
+    assert (got["best"], got["worst"], got["acc"]) == (math.inf, -math.inf, 0.9)
+
+
+def test_wandb_summary_with_nan_keeps_every_value(tmp_path: Path) -> None:
+    """W&B writes ``wandb-summary.json`` with Python's json, NaN and Infinity bare."""
+    files = tmp_path / "wandb" / "run-20240102_030405-abc123" / "files"
+    files.mkdir(parents=True)
+    summary = {"loss": math.nan, "acc": 0.91, "grad_max": math.inf, "_step": 3, "_runtime": 9}
+    (files / "wandb-summary.json").write_text(json.dumps(summary))
+    [run], problems = read(tmp_path / "wandb")
+    assert problems.items == []
+    got = run.get_metrics()
+    assert math.isnan(got["loss"]) and (got["acc"], got["grad_max"]) == (0.91, math.inf)
+
+
+def test_mlflow_tables_with_nan_and_infinity(mlflow_store: Any, tmp_path: Path) -> None:
+    """``log_table`` writes NaN and infinities as null (pandas' ``to_json``): read as MLflow's
+    own ``load_table`` reads them, as missing. ``log_dict`` writes them bare (``json.dump``): a
+    table logged that way keeps them."""
+    mlflow_store.set_tracking_uri(f"file://{tmp_path / 'mlruns'}")
+    mlflow_store.set_experiment("tables")  # not the experiment an earlier test left active
+    table = {"step": [0, 1, 2], "score": [0.5, math.nan, math.inf]}
+    rows = [list(r) for r in zip(table["step"], table["score"], strict=True)]
+    split = {"columns": ["step", "score"], "data": rows}
+    with mlflow_store.start_run() as active:
+        mlflow_store.log_table(table, artifact_file="scores.json")
+        mlflow_store.log_dict(split, "raw_scores.json")
+    run_dir = Path(active.info.artifact_uri.removeprefix("file://"))
+    assert "NaN" in (run_dir / "raw_scores.json").read_text()
+    runs, problems = read(tmp_path / "mlruns")
+    assert [p for p in problems.items if p.severity.value != "info"] == []
+    [run] = [r for r in runs if r.id == active.info.run_id]
+    got = run.get_metrics()
+    theirs = mlflow_store.load_table("scores.json", run_ids=[active.info.run_id])
+    assert got["scores"]["step"] == theirs["step"].tolist() == [0, 1, 2]
+    score = [math.nan if v is None else v for v in got["scores"]["score"]]
+    assert _same(score, theirs["score"].tolist())
+    assert _same(got["raw_scores"]["score"], table["score"])

@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import orjson
-
 from ..errors import Problems
 from ..model import Kind, Metric, Run, Status, Value
-from .base import cell, is_regular, open_regular, scan
+from .base import cell, is_regular, open_regular, parse_json, scan
 from .tables import json_table
 
 #: JSON files bigger than this are not opened while looking for dumps.
@@ -95,8 +93,8 @@ def _candidates(path: Path) -> Iterator[tuple[Path, Any, str]]:
             if os.lstat(file).st_size > MAX_DUMP_BYTES:
                 continue
             with open_regular(file) as fh:
-                data = orjson.loads(fh.read())
-        except (OSError, orjson.JSONDecodeError):
+                data = parse_json(fh.read())
+        except (OSError, ValueError):
             continue
         shape = _shape(data)
         if shape:

@@ -222,10 +222,20 @@ def read_json(path: Path, problems: Problems, what: str = "JSON") -> Any:
     if raw is None:
         return None
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        return parse_json(raw)
+    except ValueError as exc:
         problems.warn(path, None, f"unreadable {what} ({exc}); skipped")
         return None
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """JSON as producers write it: orjson's fast parse, and where orjson refuses what Python's
+    ``json.dump`` writes (bare ``NaN``, ``Infinity``, ``-Infinity``; integers past 64 bits),
+    :func:`loads_json`. Raises ``ValueError`` when it is not JSON either way."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return loads_json(raw)
 
 
 #: Most digits of an integer read as a number (Python's own limit for ``int(text)``); longer

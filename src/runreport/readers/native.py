@@ -21,6 +21,7 @@ from .base import (
     list_files,
     loads_json,
     open_regular,
+    parse_json,
     read_bytes,
 )
 
@@ -81,8 +82,8 @@ def _read_meta(path: Path, problems: Problems) -> dict[str, Any]:
     if data is None:
         return {}
     try:
-        meta = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        meta = parse_json(data)
+    except ValueError as exc:
         problems.error(path, None, f"unreadable run.json ({exc}); metrics still read")
         return {}
     if not isinstance(meta, dict):

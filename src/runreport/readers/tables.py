@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from ..errors import Problems
 from ..model import FileRef, Kind, Metric, Value, pylist
-from .base import open_regular
+from .base import open_regular, parse_json
 
 #: JSON artifacts bigger than this are not opened to look for tables.
 MAX_TABLE_JSON_BYTES = 5 * 1024 * 1024
@@ -108,8 +106,8 @@ def artifact_tables(artifacts: Iterable[FileRef], problems: Problems) -> tuple[M
             continue
         try:
             with open_regular(ref.path) as fh:
-                data = orjson.loads(fh.read(MAX_TABLE_JSON_BYTES + 1))
-        except (OSError, orjson.JSONDecodeError):
+                data = parse_json(fh.read(MAX_TABLE_JSON_BYTES + 1))
+        except (OSError, ValueError):
             continue  # not every JSON artifact is meant for us
         name = ref.rel.split("/", 1)[-1].removesuffix(".json")
         metric = json_table(name, data)
