@@ -67,6 +67,23 @@ def test_best_run_infers_direction_and_skips_nan(tmp_path: Path) -> None:
         runreport.best_run(runs, "mse", mode="lowest")
 
 
+def test_best_run_leaves_out_failed_and_canceled_runs(tmp_path: Path) -> None:
+    with runreport.start_run("sweep", tmp_path, name="done") as run:
+        run.log("mse", 0.3)
+    for name, end in (("crashed", "fail"), ("stopped", "cancel")):
+        active = runreport.start_run("sweep", tmp_path, name=name)
+        active.log("mse", 0.1)  # lower, but the run did not finish
+        getattr(active, end)() if end == "cancel" else active.fail("out of memory")
+    runs = runreport.load(tmp_path)
+    assert {r.status.value for r in runs} == {"Completed", "Failed", "Canceled"}
+    best = runreport.best_run(runs, "mse")
+    assert best is not None and best.name == "done"
+    counted = runreport.best_run(runs, "mse", include_failed=True)
+    assert counted is not None and counted.name in ("crashed", "stopped")
+    only_failed = [r for r in runs if r.name != "done"]
+    assert runreport.best_run(only_failed, "mse") is None
+
+
 def test_load_finds_runs_below_any_folder(tmp_path: Path) -> None:
     _sweep(tmp_path / "deep" / "er", {"x": [1.0]})
     assert [r.name for r in runreport.load(tmp_path)] == ["x"]

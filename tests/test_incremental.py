@@ -113,6 +113,7 @@ CHANGED_SETTINGS = {
     "refresh": 60,
     "stalled_after": 60.0,
     "live": True,
+    "include_failed": True,
 }
 
 

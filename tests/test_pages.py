@@ -92,6 +92,34 @@ def test_experiment_table_has_stats_best_marks_and_children(example_site: Path) 
     assert best_cells and all("★" in td.text for td in best_cells)
 
 
+def _finished_and_failed(logs: Path) -> Path:
+    for name, status, mse in (("done", "Completed", 0.3), ("crashed", "Failed", 0.1)):
+        write_run(logs, name, [{"kind": "scalar", "name": "mse", "value": mse}], status=status)
+    return logs
+
+
+def _best_rows(site: Path) -> list[str]:
+    doc = parse_file(next((site / "experiments").glob("*.html")))
+    rows = doc.find_all("table", id="run-table")[0].iter("tbody")[0].iter("tr")
+    return [
+        r.attrs["data-slug"].split("-")[0]
+        for r in rows
+        for td in r.find_all("td")
+        if "last" in td.attrs.get("data-best", "").split()
+    ]
+
+
+def test_failed_runs_are_not_best_unless_asked(tmp_path: Path) -> None:
+    logs = _finished_and_failed(tmp_path / "logs")
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    assert _best_rows(site) == ["done"]
+    hint = parse_file(next((site / "experiments").glob("*.html"))).find_all("p")
+    assert any("did not fail or get canceled" in p.text and "mse: lower" in p.text for p in hint)
+    build_site(BuildConfig(inputs=(logs,), output=site, include_failed=True))
+    assert _best_rows(site) == ["crashed"]
+
+
 def test_hostile_text_stays_text(tmp_path: Path) -> None:
     evil = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
     write_run(

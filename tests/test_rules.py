@@ -76,6 +76,25 @@ def test_readme_shows_the_rules_table() -> None:
         ("precision", "max"),
         ("cancer_recall", "max"),
         ("bleu-4", "max"),
+        # costs in time or memory: lower is better
+        ("train_runtime", "min"),
+        ("epoch_time", "min"),
+        ("step duration", "min"),
+        ("latency_ms", "min"),
+        ("eval/seconds", "min"),
+        ("gpu_memory", "min"),
+        ("time_per_step", "min"),
+        ("seconds_per_batch", "min"),
+        # rates: higher is better, though they name a time unit
+        ("train_samples_per_second", "max"),
+        ("eval_steps_per_second", "max"),
+        ("tokens_per_sec", "max"),
+        ("it per s", "max"),
+        ("throughput", "max"),
+        ("fps", "max"),
+        # words that only look like these
+        ("timestamp_count", "max"),
+        ("perplexity_ratio", "min"),
     ],
 )
 def test_goal_from_name(name: str, direction: str) -> None:

@@ -6,12 +6,14 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import EXAMPLE_LOGS, invoke, write_run
 from htmlparse import parse_file
 from tests_helpers import data_file
 
 from runreport import build as build_module
 from runreport.build import BuildConfig, build_site
+from runreport.cli import cli
 from runreport.errors import ConfigError
 from runreport.summary import MAX_SUMMARY_CHARS, cell
 
@@ -111,6 +113,23 @@ def test_cells_are_escaped() -> None:
 def test_unknown_baseline_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     code, out = invoke("summary", str(EXAMPLE_LOGS), "--baseline", "no-such-run")
     assert code == 1 and "no run with that id or name" in out
+
+
+def test_summary_and_best_leave_out_failed_runs(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    for name, status, mse in (("done", "Completed", 0.3), ("crashed", "Failed", 0.1)):
+        write_run(logs, name, [{"kind": "scalar", "name": "mse", "value": mse}], status=status)
+    code, text = invoke("summary", str(logs))
+    assert code == 0 and "(by its last value, Failed and Canceled runs left out)" in text
+    [best_row] = [r for r in text.splitlines() if r.startswith("| mse |")]
+    assert "| done |" in best_row
+    code, text = invoke("summary", str(logs), "--include-failed")
+    assert "| crashed |" in next(r for r in text.splitlines() if r.startswith("| mse |"))
+    result = CliRunner().invoke(cli, ["best", str(logs), "--metric", "mse"])
+    assert result.exit_code == 0 and result.stdout.split("\t")[1] == "done"
+    assert "1 Failed or Canceled runs with mse left out" in result.stderr
+    code, out = invoke("best", str(logs), "--metric", "mse", "--include-failed")
+    assert code == 0 and out.split("\t")[1] == "crashed"
 
 
 def test_a_baseline_naming_no_run_fails_before_any_page_is_rendered(

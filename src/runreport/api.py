@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import Problems
 from .model import Kind, Run
 from .readers import read_runs
-from .rules import goal
+from .rules import counts_for_best, goal
 from .stats import summarize, to_floats
 
 
@@ -35,13 +35,20 @@ def metric_stat(run: Run, metric: str, stat: str = "last") -> float:
 
 
 def best_run(
-    runs: Iterable[Run], metric: str, mode: str | None = None, stat: str = "last"
+    runs: Iterable[Run],
+    metric: str,
+    mode: str | None = None,
+    stat: str = "last",
+    *,
+    include_failed: bool = False,
 ) -> Run | None:
     """The run with the lowest (``mode="min"``) or highest (``"max"``) value of ``metric``.
 
     ``stat`` picks which value of a series counts: ``last`` (default), ``min`` or ``max``.
-    Without ``mode`` the direction is inferred from the name (loss, error, mse … → min).
-    Runs without the metric, or where it is NaN, are skipped; None when no run has it.
+    Without ``mode`` the direction is inferred from the name (loss, error, mse, runtime … →
+    min; accuracy, samples_per_second … → max: see :func:`runreport.rules.goal`).
+    Runs without the metric, or where it is NaN, are skipped, and so are Failed and Canceled
+    runs unless ``include_failed``; None when no run is left.
     """
     if stat not in ("last", "min", "max"):
         raise ValueError(f"stat must be 'last', 'min' or 'max', not {stat!r}")
@@ -49,6 +56,10 @@ def best_run(
     if direction not in ("min", "max"):
         raise ValueError(f"mode must be 'min' or 'max', not {mode!r}")
     sign = 1.0 if direction == "min" else -1.0
-    scored = [(sign * metric_stat(r, metric, stat), i, r) for i, r in enumerate(runs)]
+    scored = [
+        (sign * metric_stat(r, metric, stat), i, r)
+        for i, r in enumerate(runs)
+        if counts_for_best(r.status, include_failed)
+    ]
     scored = [s for s in scored if not math.isnan(s[0])]
     return min(scored, key=lambda s: (s[0], s[1]))[2] if scored else None

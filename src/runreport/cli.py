@@ -69,6 +69,11 @@ BASELINE = click.option(
 INCLUDE_DELETED = click.option(
     "--include-deleted", is_flag=True, help="Also read runs deleted in their tool (MLflow)."
 )
+INCLUDE_FAILED = click.option(
+    "--include-failed",
+    is_flag=True,
+    help="Let Failed and Canceled runs be the best run too (default: left out).",
+)
 
 
 @click.group()
@@ -90,6 +95,7 @@ def cli() -> None:
 @GOAL
 @click.option("--strict", is_flag=True, help="Exit with 1 when any input problem was reported.")
 @INCLUDE_DELETED
+@INCLUDE_FAILED
 @SITE_URL
 @click.option(
     "--summary",
@@ -148,6 +154,7 @@ def build(
     goals: dict[str, str],
     strict: bool,
     include_deleted: bool,
+    include_failed: bool,
     site_url: str | None,
     summary: Path | None,
     baseline: str | None,
@@ -175,6 +182,7 @@ def build(
         goals=goals,
         strict=strict,
         include_deleted=include_deleted,
+        include_failed=include_failed,
         site_url=site_url,
         summary=summary,
         baseline=baseline,
@@ -228,6 +236,7 @@ def build(
 @SITE_URL
 @BASELINE
 @INCLUDE_DELETED
+@INCLUDE_FAILED
 def summary(
     logdirs: tuple[Path, ...],
     output: Path | None,
@@ -236,6 +245,7 @@ def summary(
     site_url: str | None,
     baseline: str | None,
     include_deleted: bool,
+    include_failed: bool,
 ) -> None:
     """Write a Markdown summary of the runs below LOGDIR... (no site is built)."""
     from .build import BuildConfig, write_summary
@@ -246,6 +256,7 @@ def summary(
         title=title,
         goals=goals,
         include_deleted=include_deleted,
+        include_failed=include_failed,
         site_url=site_url,
         baseline=baseline,
     )
@@ -346,17 +357,34 @@ def _jsonable(value: Any) -> Any:
     show_default=True,
     help="Which value of a series counts.",
 )
-def best(logdirs: tuple[Path, ...], metric: str, mode: str | None, stat: str) -> None:
+@INCLUDE_FAILED
+def best(
+    logdirs: tuple[Path, ...], metric: str, mode: str | None, stat: str, include_failed: bool
+) -> None:
     """Print the best run by METRIC (direction inferred from the name unless --min/--max)."""
     from .api import best_run, metric_stat
     from .readers import read_runs
+    from .rules import counts_for_best
     from .views import fmt
 
     problems = Problems()
     runs = read_runs(logdirs, problems)
-    winner = best_run(runs, metric, mode, stat=stat)
+    winner = best_run(runs, metric, mode, stat=stat, include_failed=include_failed)
+    left_out = [
+        r
+        for r in runs
+        if not counts_for_best(r.status, include_failed)
+        and not math.isnan(metric_stat(r, metric, stat))
+    ]
+    if left_out:
+        click.echo(
+            f"({len(left_out)} Failed or Canceled runs with {metric} left out; "
+            "--include-failed counts them)",
+            err=True,
+        )
     if winner is None:
-        raise click.ClickException(f"no run has a numeric metric {metric!r}")
+        why = " but Failed or Canceled ones" if left_out else ""
+        raise click.ClickException(f"no run{why} has a numeric metric {metric!r}")
     value = metric_stat(winner, metric, stat)
     click.echo(
         f"{winner.experiment}\t{winner.name}\t{winner.id}\t{metric}={fmt(value)}\t{winner.path}"
@@ -375,6 +403,7 @@ def best(logdirs: tuple[Path, ...], metric: str, mode: str | None, stat: str) ->
 @click.option("--title", default="Run report", show_default=True, help="Site title.")
 @GOAL
 @INCLUDE_DELETED
+@INCLUDE_FAILED
 @STALLED_AFTER
 def serve(
     logdirs: tuple[Path, ...],
@@ -383,6 +412,7 @@ def serve(
     title: str,
     goals: dict[str, str],
     include_deleted: bool,
+    include_failed: bool,
     stalled_after: float,
 ) -> None:
     """Serve a live site of the runs below LOGDIR..., rebuilt as they change (Ctrl-C stops)."""
@@ -397,6 +427,7 @@ def serve(
         title=title,
         goals=goals,
         include_deleted=include_deleted,
+        include_failed=include_failed,
         stalled_after=stalled_after * 60,
         jobs=DEFAULT_JOBS,
     )

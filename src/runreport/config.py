@@ -20,6 +20,7 @@ class BuildConfig:
     goals: Mapping[str, str] = field(default_factory=dict)
     strict: bool = False
     include_deleted: bool = False
+    include_failed: bool = False  # Failed and Canceled runs may be "best" (the ★, the summary)
     site_url: str | None = None  # canonical links and the summary's links; the site stays relative
     summary: Path | None = None  # write the Markdown summary here
     baseline: str | None = None  # a run id or name, or a path to a run, for the summary's deltas
@@ -46,6 +47,7 @@ class BuildConfig:
             refresh=self.refresh,
             stalled_after=self.stalled_after,
             live=self.live,
+            include_failed=self.include_failed,
         )
 
 

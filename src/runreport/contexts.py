@@ -63,6 +63,7 @@ class PageSettings:
     refresh: int | None = None  # seconds between automatic reloads of every page
     stalled_after: float = 600.0  # seconds without a write after which a Running run is flagged
     live: bool = False  # served by ``runreport serve``: pages reload themselves when it changes
+    include_failed: bool = False  # Failed and Canceled runs may be "best" too
 
     def key(self) -> tuple[object, ...]:
         """Every field, for the page-reuse key."""
@@ -195,7 +196,7 @@ def site_context(
     for name in sorted(experiments):
         runs = _ordered(experiments[name])
         metric_names = tuple(sorted({n for v in runs for n in v.summaries}))
-        best = best_by_metric(runs, goals)
+        best = best_by_metric(runs, goals, include_failed=settings.include_failed)
         marks: dict[tuple[str, str], str] = {}  # (run slug, metric) -> "last min " ...
         for metric, stats in best.items():
             for s in STATS:

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from .model import Column, Kind, Metric
+from .model import Column, Kind, Metric, Status
 
 
 class Display(StrEnum):
@@ -224,21 +224,47 @@ def classify(metric: Metric) -> Presentation:
 _LOWER_IS_BETTER = frozenset(
     {"loss", "error", "err", "mse", "rmse", "mae", "mape", "perplexity", "ppl", "wer", "cer", "nll"}
 )
+#: Words naming a cost in time or memory: lower is better (``train_runtime``, ``epoch_time``).
+_COSTS = frozenset(
+    {"time", "runtime", "duration", "latency", "seconds", "secs", "ms", "memory", "mem"}
+)
+#: Time units that make ``X per Y`` a rate, where higher is better (``samples_per_second``).
+_PER_TIME = frozenset({"second", "seconds", "sec", "s", "minute", "minutes", "hour", "hours"})
+#: Words naming a rate: higher is better.
+_HIGHER_IS_BETTER = frozenset({"throughput", "fps", "qps"})
+
+#: Statuses whose runs never count as "best" unless asked (``--include-failed``): a run that
+#: stopped early can look best (its loss stopped falling at a lucky point, or never rose).
+LEFT_OUT_OF_BEST = frozenset({Status.FAILED, Status.CANCELED})
 
 
 def goal(name: str, overrides: dict[str, str] | None = None) -> str:
     """``"min"`` or ``"max"``: which way is better for metric ``name``.
 
-    An override wins; otherwise a name with a word such as loss, error, mse, rmse, mae,
-    perplexity, wer or cer (also as a suffix: ``val_loss``, ``nll_loss``) is lower-is-better.
+    An override wins. Otherwise a rate (``X per <time unit>``: ``samples_per_second``,
+    ``tokens_per_sec``; or throughput, fps, qps) is higher-is-better; a name with a word such as
+    loss, error, mse, rmse, mae, perplexity, wer or cer (also as a suffix: ``val_loss``,
+    ``nll_loss``), or a cost in time or memory (time, runtime, duration, latency, seconds,
+    memory; also ``time per step``) is lower-is-better; anything else higher-is-better.
     """
     if overrides and name in overrides:
         return overrides[name]
     words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+    if "per" in words:
+        cut = words.index("per")
+        if not _COSTS & set(words[:cut]) and _PER_TIME & set(words[cut + 1 :]):
+            return "max"
+    if _HIGHER_IS_BETTER & set(words):
+        return "max"
     for word in words:
-        if word in _LOWER_IS_BETTER or word.endswith(("loss", "error")):
+        if word in _LOWER_IS_BETTER or word.endswith(("loss", "error")) or word in _COSTS:
             return "min"
     return "max"
+
+
+def counts_for_best(status: Status, include_failed: bool = False) -> bool:
+    """Whether a run with ``status`` may be "best" (see :data:`LEFT_OUT_OF_BEST`)."""
+    return include_failed or status not in LEFT_OUT_OF_BEST
 
 
 def rules_markdown() -> str:

@@ -105,7 +105,8 @@ def _render(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> str:
                         "lower" if exp.goals.get(m) == "min" else "higher",
                     ]
                 )
-            lines += ["Best run per key metric (by its last value):", ""]
+            left_out = "" if ctx.settings.include_failed else ", Failed and Canceled runs left out"
+            lines += [f"Best run per key metric (by its last value{left_out}):", ""]
             lines += table(["metric", "best run", "last", "min", "max", "better"], best_rows)
             lines.append("")
             for m in metrics:

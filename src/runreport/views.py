@@ -14,7 +14,7 @@ import numpy as np
 
 from .model import Image, Kind, Metric, Run, Status, Value
 from .names import inert, safe_relpath, slug
-from .rules import Display, Presentation, classify, goal
+from .rules import Display, Presentation, classify, counts_for_best, goal
 from .stats import Summary, downsample, summarize, to_floats
 
 #: Rows of a table or text metric shown on a page (the count is stated when there are more).
@@ -252,11 +252,16 @@ def run_view(run: Run) -> RunView:
     )
 
 
-def best_by_metric(views: Sequence[RunView], goals: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """For each metric and stat (last/min/max), the slug of the best run."""
+def best_by_metric(
+    views: Sequence[RunView], goals: Mapping[str, str], *, include_failed: bool = False
+) -> dict[str, dict[str, str]]:
+    """For each metric and stat (last/min/max), the slug of the best run (Failed and Canceled
+    runs left out unless ``include_failed``: see :func:`runreport.rules.counts_for_best`)."""
     best: dict[str, dict[str, str]] = {}
     by_name: dict[str, list[tuple[Summary, str]]] = {}
     for v in views:
+        if not counts_for_best(v.run.status, include_failed):
+            continue
         for name, summary in v.summaries.items():
             by_name.setdefault(name, []).append((summary, v.slug))
     chosen = dict(goals)
