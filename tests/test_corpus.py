@@ -146,7 +146,7 @@ def test_tensorboard_cases() -> None:
 
 def test_wandb_cases() -> None:
     runs, _ = read(CORPUS / "wandb/nanogpt-shakespeare-char")
-    by_id = {r.id.split(":")[1]: r for r in runs}
+    by_id = {r.id.partition("#")[2]: r for r in runs}  # <folder>#<W&B run id>
     finished = by_id["kt2awly2"]
     assert finished.get_metrics()["val/loss"] == 4.92210054397583  # overfit: train 0.12
     assert finished.duration_seconds == 2556 and finished.params

@@ -188,8 +188,13 @@ def resolve_baseline(spec: str, views: Sequence[RunView], problems: Problems) ->
     if path.exists():
         runs = read_runs([path], problems)
         if runs:
-            same = next((v for v in views if v.run.id == runs[0].id), None)
-            return same or run_view(runs[0])
+            # read from its own folder, a run's id may be relative to that folder: the site's
+            # copy is the one with the same id, else the only one read from the same place
+            where = runs[0].path.resolve()
+            same = [v for v in views if v.run.id == runs[0].id] or [
+                v for v in views if v.run.path.resolve() == where
+            ]
+            return same[0] if len(same) == 1 else run_view(runs[0])
     raise ConfigError(f"--baseline {spec!r}: no run with that id or name, and no run at that path")
 
 

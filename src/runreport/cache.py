@@ -54,7 +54,13 @@ def fingerprint(unit: Unit) -> Fingerprint:
     """The identity of every regular file the unit's reader may read: the whole folder, or
     only its own files for readers whose subfolders are other runs (TensorBoard)."""
     folder = unit.folder.absolute()
-    digest = hashlib.sha1(f"{code_fingerprint()}\n{unit.reader.name}\n{folder}\n".encode())
+    # where the unit sits below its input names its runs (their ids and sources)
+    placed = unit.shown(unit.folder)
+    digest = hashlib.sha1(
+        f"{code_fingerprint()}\n{unit.reader.name}\n{folder}\n{placed}\n".encode(
+            "utf-8", "surrogatepass"
+        )
+    )
     if unit.reader.nested_runs:
         files = [Path(e.path) for e in scan(folder) if e.is_file(follow_symlinks=False)]
     else:

@@ -140,6 +140,9 @@ class Run:
     images: tuple[Image, ...] = ()
     logs: tuple[FileRef, ...] = ()
     outputs: tuple[FileRef, ...] = ()
+    #: Where the run was read from, relative to the LOGDIR given (with its name first when
+    #: several were given): what pages show, the same however the LOGDIR was typed.
+    source: str = ""
 
     @property
     def duration_seconds(self) -> float | None:

@@ -204,7 +204,8 @@ def copy_files(ctx: SiteContext, writer: SiteWriter) -> SiteContext:
                     f"runs/{v.slug}/files/{v.files[ref.rel]}", ref.path, MAX_OUTPUT_BYTES_COPIED
                 )
                 if why:
-                    failed.append(Problem(str(ref.path), None, why))
+                    where = f"{v.run.source}/{ref.rel}" if v.run.source else str(ref.path)
+                    failed.append(Problem(where, None, why))
     if not failed:
         return ctx
     problems = tuple(sorted((*ctx.problems, *failed), key=problem_order))

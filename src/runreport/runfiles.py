@@ -20,10 +20,10 @@ from . import cache as unit_cache
 from .cache import Fingerprint, UnitResult
 from .charts import load_shapes, spec_for
 from .encoding import compact
-from .errors import Problems
+from .errors import Problems, problem_order
 from .export import full_data
 from .model import Run
-from .readers import Unit
+from .readers import Unit, read_unit_runs
 from .readers.base import with_svg_data
 from .site import Staged, stage_file
 from .templating import environment
@@ -158,7 +158,11 @@ def _read_unit(
                 staged += 1
         written.append(files)
         views.append(replace(view, run=replace(run, metrics=())))
-    result = UnitResult(tuple(views), problems.sorted(), tuple(sections))
+    # problems as pages show them: their paths relative to the input, like the runs' sources
+    shown = sorted(
+        (replace(p, path=unit.shown(p.path)) for p in problems.sorted()), key=problem_order
+    )
+    result = UnitResult(tuple(views), tuple(shown), tuple(sections))
     if charts:
         if save:
             unit_cache.save(unit, fp, result)
@@ -175,7 +179,7 @@ def _guarded(unit: Unit, problems: Problems) -> Iterator[Run]:
     """The unit's runs; a reader that raises (a bug: readers report bad input) ends only its
     own folder, with the runs it gave so far kept and the error reported, never the build."""
     try:
-        yield from unit.reader.read(unit.folder, problems)
+        yield from read_unit_runs(unit, problems)
     except Exception as exc:
         problems.error(unit.folder, None, f"{unit.reader.name} reader failed: {exc!r}. {BUG}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC
 from functools import partial
@@ -57,12 +57,57 @@ class Unit:
     reader: Reader
     root: Path  # the input path it was found below (run names are made relative to it)
     depends: tuple[Path, ...] = ()  # files outside ``folder`` its read also uses
+    label: str = ""  # the input's name, put before the paths below it (see labels)
+
+    def shown(self, path: Path | str) -> str:
+        """``path`` as pages show it: relative to the input it was found below (a run that is
+        the input itself by the input's name), after the input's label; the same however the
+        input was typed (``cc``, ``./cc``, ``/home/me/cc``). A path outside stays as it is."""
+        base = self.root if self.root.is_dir() else self.root.parent
+        try:
+            rel = Path(path).relative_to(base).as_posix()
+        except ValueError:
+            return str(path)
+        if not self.label:
+            return rel
+        return self.label if rel == "." else f"{self.label}/{rel}"
+
+    def placed(self, run: Run) -> Run:
+        """``run`` with its id made relative to the input when the reader made it from the
+        run's path (``<path>`` or ``<path>#<key>``), the parent's likewise, and its source."""
+        path = str(run.path)
+
+        def relative(value: str | None) -> str | None:
+            head, sep, tail = (value or "").partition("#")
+            return f"{self.shown(run.path)}{sep}{tail}" if value and head == path else value
+
+        return replace(
+            run,
+            id=relative(run.id) or run.id,
+            parent_id=relative(run.parent_id),
+            source=self.shown(run.path),
+        )
+
+
+def labels(paths: Sequence[Path]) -> list[str]:
+    """Each input's label: its folder's name (a file's, the folder holding it), a repeated name
+    followed by ``-2``, ``-3``… in the order the inputs were given. Every path a page shows
+    starts with it, so ids stay the same when another input is added, and a problem's path
+    opens from where the build ran when the input was typed relative to it."""
+    out: list[str] = []
+    seen: Counter[str] = Counter()
+    for path in paths:
+        name = (path if path.is_dir() else path.parent).resolve().name or "root"
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
+    return out
 
 
 def discover(paths: Iterable[Path], problems: Problems) -> list[Unit]:
     """Every folder below ``paths`` that a reader claims, in a stable order."""
     units: list[Unit] = []
-    for root in paths:
+    roots = list(paths)
+    for root, label in zip(roots, labels(roots), strict=True):
         if not root.exists():
             problems.error(root, None, "no such file or folder")
             continue
@@ -71,10 +116,17 @@ def discover(paths: Iterable[Path], problems: Problems) -> list[Unit]:
             split = getattr(reader, "parts", None)
             parts = split(folder) if split is not None else None
             if parts is None:
-                units.append(Unit(folder, reader, root))
+                units.append(Unit(folder, reader, root, label=label))
             else:
-                units.extend(Unit(part, reader, root, depends) for part, depends in parts)
+                units.extend(Unit(part, reader, root, depends, label) for part, depends in parts)
     return units
+
+
+def read_unit_runs(unit: Unit, problems: Problems) -> Iterator[Run]:
+    """The runs the unit's reader reads from its folder, placed relative to their input (see
+    :meth:`Unit.placed`)."""
+    for run in unit.reader.read(unit.folder, problems):
+        yield unit.placed(run)
 
 
 T = TypeVar("T")
@@ -103,7 +155,8 @@ def assemble(
         if run.deleted and not include_deleted:
             continue
         if run.id in seen:
-            problems.warn(run.path, None, f"run id {run.id!r} seen twice; second copy skipped")
+            where = run.source or run.path
+            problems.warn(where, None, f"run id {run.id!r} seen twice; second copy skipped")
             continue
         seen.add(run.id)
         by_root.setdefault(root, []).append(item)
@@ -135,15 +188,23 @@ def read_runs(
     found = [
         (unit.root, run)
         for unit in discover(paths, problems)
-        for run in unit.reader.read(unit.folder, problems)
+        for run in read_unit_runs(unit, problems)
     ]
     return tuple(assemble(found, _same, _replaced, problems, include_deleted=include_deleted))
 
 
 def reread(run: Run) -> Run:
     """``run`` read again from its folder (a run no longer there stays as it was)."""
-    again = [r for r in read_runs([run.path], Problems()) if r.id == run.id]
-    return again[0] if again else run
+    again = read_runs([run.path], Problems())
+    # an id the reader made from the run's path is relative to the input, so read from the
+    # run's own folder it differs: the run is then the one at the same path (and key)
+    key = run.id.partition("#")[2]
+    found = [r for r in again if r.id == run.id] or [
+        r for r in again if r.path == run.path and r.id.partition("#")[2] == key
+    ]
+    if not found:
+        return run
+    return replace(found[0], id=run.id, parent_id=run.parent_id, source=run.source)
 
 
 install_waiting(partial(wait_for_completion, reread=reread))

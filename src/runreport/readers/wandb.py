@@ -92,7 +92,7 @@ class WandbReader:
         run_id = match.group("id") if match else path.name
         outputs = list_files(files, path)
         yield Run(
-            id=f"wandb:{run_id}:{path}",
+            id=f"{path}#{run_id}",  # the folder first: made relative to the LOGDIR
             name=str(meta.get("name") or run_id),
             experiment=str(meta.get("project") or path.parent.parent.name or "wandb"),
             status=Status.UNKNOWN,
