@@ -330,6 +330,21 @@ def test_lightning_layout(tmp_path: Path) -> None:
     assert [p.severity.value for p in problems.items] == ["info"]
 
 
+def test_lightning_version_with_only_its_hparams_is_a_run(tmp_path: Path) -> None:
+    """A job that died before the CSVLogger's first flush leaves ``hparams.yaml`` alone (as
+    Lightning's ``save_hparams_to_yaml`` writes it): a run with its params and no metrics."""
+    version = tmp_path / "lightning_logs" / "version_3"
+    version.mkdir(parents=True)
+    (version / "hparams.yaml").write_text("batch_size: 32\nlr: 0.01\nmodel: resnet18\n")
+    [run], problems = read(tmp_path)
+    assert run.format == "lightning-csv" and run.name == "version_3"
+    assert run.params == {"batch_size": 32, "lr": 0.01, "model": "resnet18"}
+    assert run.metrics == ()
+    assert [(p.severity.value, Path(p.path).name) for p in problems.items] == [
+        ("info", "version_3")
+    ]
+
+
 def _keras_csv(path: Path, epochs: list[dict[str, Any]], append: bool = False) -> None:
     """What Keras' CSVLogger writes: epoch first, then sorted keys; NA for missing values;
     a second fit with append=True adds rows without a header."""

@@ -193,7 +193,8 @@ def _columns(
 def _is_lightning_csv(path: Path) -> bool:
     metrics = path / "metrics.csv"
     if not is_regular(metrics):
-        return False
+        # a version whose job stopped before the logger's first flush: hparams.yaml alone
+        return path.name.startswith("version_") and is_regular(path / "hparams.yaml")
     if is_regular(path / "hparams.yaml") or is_regular(path / "meta_tags.csv"):
         return True
     try:
@@ -212,13 +213,19 @@ class LightningCsvReader:
     nested_runs: ClassVar[bool] = False
 
     def detect(self, path: Path) -> bool:
-        """A folder with ``metrics.csv`` beside ``hparams.yaml`` or with a ``step`` column."""
+        """A folder with ``metrics.csv`` beside ``hparams.yaml`` or with a ``step`` column, or a
+        ``version_N`` folder with ``hparams.yaml`` alone."""
         return _is_lightning_csv(path)
 
     def read(self, path: Path, problems: Problems) -> Iterator[Run]:
         """The one run in ``path``."""
         file = path / "metrics.csv"
-        header, rows = _read_csv(file, problems)
+        header: list[str] = []
+        rows: list[tuple[int, list[str]]] = []
+        if is_regular(file):
+            header, rows = _read_csv(file, problems)
+        else:
+            problems.info(path, None, "hparams.yaml alone: no metric was written (yet)")
         x = "step" if "step" in header else ("epoch" if "epoch" in header else None)
         skip = frozenset({"epoch", "step", "created_at"})
         metrics = _columns(file, header, rows, x, skip, problems)
