@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from conftest import write_run
@@ -188,3 +190,36 @@ def test_logs_are_cleaned_and_long_logs_cut(tmp_path: Path) -> None:
     assert "last part shown" in page.read_text()
     copied = list(site.rglob("stdout.txt"))
     assert copied and copied[0].stat().st_size > 300_000
+
+
+def test_recent_runs_are_the_last_active_with_file_times_for_untimed_formats(
+    tmp_path: Path,
+) -> None:
+    """Keras CSV logs record no times: their files' modification times place them among
+    runs that do, newest first, and their pages say where the time comes from."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name, year in (("old", 2020), ("new", 2023)):
+        (logs / name).mkdir()
+        (logs / name / f"{name}.csv").write_text("epoch,loss\n0,0.5\n1,0.4\n")
+        stamp = datetime(year, 6, 1, tzinfo=UTC).timestamp()
+        os.utime(logs / name / f"{name}.csv", (stamp, stamp))
+    write_run(
+        logs,
+        "timed",
+        [{"kind": "scalar", "name": "loss", "value": 0.3}],
+        start_time="2021-06-01T00:00:00Z",
+        end_time="2021-06-01T01:00:00Z",
+    )
+    stamp = datetime(2021, 6, 1, 1, tzinfo=UTC).timestamp()
+    for f in (logs / "timed").iterdir():
+        os.utime(f, (stamp, stamp))
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    doc = parse_file(site / "index.html")
+    recent = next(s for s in doc.find_all("section") if s.iter("h2")[0].text == "Recent runs")
+    rows = recent.iter("tbody")[0].iter("tr")
+    assert [r.find_all("td")[0].text for r in rows] == ["new", "timed", "old"]
+    assert rows[0].find_all("td")[-1].text == "2023-06-01 00:00:00 UTC"
+    page = next((site / "runs").glob("*new*.html")).read_text()
+    assert "Files last changed" in page and "this format records no times" in page

@@ -104,6 +104,13 @@ class SiteContext:
         """Whether pages reload themselves when ``runreport serve`` rebuilds."""
         return self.settings.live
 
+    def last_activity(self, v: RunView) -> datetime | None:
+        """When the run was last active: the later of the start and end its format recorded,
+        or, for a format that records no times, when its files last changed (so a site shows
+        file times only where there is nothing better)."""
+        times = [t for t in (v.run.end_time, v.run.start_time) if t is not None]
+        return max(times) if times else self.last_write.get(v.slug)
+
     def activity(self, v: RunView) -> Activity | None:
         """How a Running run is doing as of the build: None for runs that are not Running."""
         if v.run.status is not Status.RUNNING or self.built is None:

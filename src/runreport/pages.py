@@ -87,6 +87,19 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
     return {"runs": runs, "specs": specs}
 
 
+def _recent(ctx: SiteContext) -> list[RunView]:
+    """The :data:`RECENT_RUNS` runs last active (see :meth:`SiteContext.last_activity`), the
+    latest first; runs with no time at all come after every run with one."""
+    timed = [(t, v.slug, v) for v in ctx.runs.values() if (t := ctx.last_activity(v))]
+    untimed = sorted((v for v in ctx.runs.values() if not ctx.last_activity(v)), key=_by_slug)
+    latest = [v for _, _, v in sorted(timed, key=lambda item: item[:2], reverse=True)]
+    return (latest + untimed)[:RECENT_RUNS]
+
+
+def _by_slug(v: RunView) -> str:
+    return v.slug
+
+
 def _union(groups: Iterable[Iterable[str]]) -> list[str]:
     """Names in first-seen order across groups, each once."""
     return list(dict.fromkeys(name for group in groups for name in group))
@@ -128,13 +141,7 @@ def write_pages(
     page(
         "index.html",
         "index.html",
-        recent=sorted(
-            ctx.runs.values(),
-            key=lambda v: (v.run.start_time is None, v.run.start_time or 0, v.slug),
-            reverse=True,
-        )[:RECENT_RUNS]
-        if ctx.runs
-        else [],
+        recent=_recent(ctx),
     )
     for exp in ctx.experiments:
         page(f"experiments/{exp.slug}.html", "experiment.html", exp=exp)
