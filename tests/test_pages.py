@@ -220,6 +220,7 @@ def test_recent_runs_are_the_last_active_with_file_times_for_untimed_formats(
     recent = next(s for s in doc.find_all("section") if s.iter("h2")[0].text == "Recent runs")
     rows = recent.iter("tbody")[0].iter("tr")
     assert [r.find_all("td")[0].text for r in rows] == ["new", "timed", "old"]
-    assert rows[0].find_all("td")[-1].text == "2023-06-01 00:00:00 UTC"
+    assert rows[0].find_all("td")[-1].text == "2023-06-01 00:00:00 UTC (file time)"
+    assert rows[1].find_all("td")[-1].text == "2021-06-01 01:00:00 UTC"  # recorded: no mark
     page = next((site / "runs").glob("*new*.html")).read_text()
     assert "Files last changed" in page and "this format records no times" in page
