@@ -14,7 +14,6 @@ from typing import Any
 
 import altair as alt
 
-from . import follow
 from .charts import spec_for, with_data
 from .errors import Problems, RunreportError
 from .export import IMAGE_WIDTH_PX, overlay
@@ -43,7 +42,7 @@ def _runs(target: Target) -> list[Run]:
 
 def wait_for_completion(run: Run, **options: Any) -> Run:
     """``run.wait_for_completion(**options)``: see :func:`runreport.follow.wait_for_completion`."""
-    return follow.wait_for_completion(run, reread=reread, **options)
+    return run.wait_for_completion(**options)
 
 
 def _sized(spec: dict[str, Any]) -> alt.Chart:

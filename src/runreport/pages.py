@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +91,17 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
 def _recent(ctx: SiteContext) -> list[RunView]:
     """The :data:`RECENT_RUNS` runs last active (see :meth:`SiteContext.last_activity`), the
     latest first; runs with no time at all come after every run with one."""
-    timed = [(t, v.slug, v) for v in ctx.runs.values() if (t := ctx.last_activity(v))]
-    untimed = sorted((v for v in ctx.runs.values() if not ctx.last_activity(v)), key=_by_slug)
-    latest = [v for _, _, v in sorted(timed, key=lambda item: item[:2], reverse=True)]
-    return (latest + untimed)[:RECENT_RUNS]
-
-
-def _by_slug(v: RunView) -> str:
-    return v.slug
+    timed: list[tuple[datetime, str, RunView]] = []
+    untimed: list[RunView] = []
+    for v in ctx.runs.values():
+        when = ctx.last_activity(v)  # computed once per run
+        if when is None:
+            untimed.append(v)
+        else:
+            timed.append((when, v.slug, v))
+    timed.sort(key=lambda item: item[:2], reverse=True)
+    untimed.sort(key=lambda v: v.slug)
+    return ([v for _, _, v in timed] + untimed)[:RECENT_RUNS]
 
 
 def _union(groups: Iterable[Iterable[str]]) -> list[str]:

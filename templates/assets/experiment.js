@@ -4,10 +4,7 @@
   "use strict";
 
   var RR = window.RR;
-  var ROOT = RR.ROOT, STATS = RR.STATS, data = RR.data, runLabel = RR.runLabel, el = RR.el;
-  var loadRuns = RR.loadRuns, rowsOf = RR.rowsOf, embed = RR.embed, lazily = RR.lazily;
-  var overlayRows = RR.overlayRows, overlayNote = RR.overlayNote;
-  var downloadCsv = RR.downloadCsv, csvName = RR.csvName;
+  var ROOT = RR.ROOT, el = RR.el;
 
   function setupRunTable() {
     var table = document.getElementById("run-table");

@@ -3,10 +3,9 @@
   "use strict";
 
   var RR = window.RR;
-  var ROOT = RR.ROOT, STATS = RR.STATS, data = RR.data, runLabel = RR.runLabel, el = RR.el;
-  var loadRuns = RR.loadRuns, rowsOf = RR.rowsOf, embed = RR.embed, lazily = RR.lazily;
-  var overlayRows = RR.overlayRows, overlayNote = RR.overlayNote;
-  var downloadCsv = RR.downloadCsv, csvName = RR.csvName;
+  var data = RR.data, runLabel = RR.runLabel, loadRuns = RR.loadRuns, rowsOf = RR.rowsOf;
+  var embed = RR.embed, lazily = RR.lazily, overlayRows = RR.overlayRows;
+  var overlayNote = RR.overlayNote, downloadCsv = RR.downloadCsv, csvName = RR.csvName;
 
   function setupCsvLinks() {
     document.querySelectorAll("a.csv-plotted").forEach(function (a) {
