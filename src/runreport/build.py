@@ -177,8 +177,9 @@ def image_path(experiment: str, metric: str, ext: str) -> str:
 
 
 def resolve_baseline(spec: str, views: Sequence[RunView], problems: Problems) -> RunView:
-    """The baseline run: a run id or name among the runs read, or a path holding a run."""
-    for field_name in ("id", "name"):
+    """The baseline run: a run id or name (or name and short id, as lists show it) among the
+    runs read, or a path holding a run."""
+    for field_name in ("id", "title", "name"):
         found = [v for v in views if getattr(v.run, field_name) == spec]
         if len(found) == 1:
             return found[0]

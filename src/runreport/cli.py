@@ -387,7 +387,7 @@ def best(
         raise click.ClickException(f"no run{why} has a numeric metric {metric!r}")
     value = metric_stat(winner, metric, stat)
     click.echo(
-        f"{winner.experiment}\t{winner.name}\t{winner.id}\t{metric}={fmt(value)}\t{winner.path}"
+        f"{winner.experiment}\t{winner.title}\t{winner.id}\t{metric}={fmt(value)}\t{winner.path}"
     )
 
 

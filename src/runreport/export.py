@@ -110,7 +110,7 @@ def overlay(views: Iterable[RunView], metric: str) -> tuple[dict[str, Any], list
         series = chart.columns.get("series")
         xs, ys = chart.columns["x"].tolist(), chart.columns["y"].tolist()
         for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
-            label = v.run.name if series is None else f"{v.run.name} · {series[i]}"
+            label = v.run.title if series is None else f"{v.run.title} · {series[i]}"
             rows.append({"x": x, "y": None if y != y else y, "series": label})
     return chart_spec(shape_for("lines", points), *titles), rows
 

@@ -46,13 +46,13 @@ def wait_for_completion(
         if run.status is not Status.RUNNING:
             break
         if deadline is not None and time.monotonic() > deadline:
-            raise RunreportError(f"run {run.name!r} still Running after {timeout:g} s")
+            raise RunreportError(f"run {run.title!r} still Running after {timeout:g} s")
         time.sleep(interval)
         run = reread(run)
     if show_output:
         stream_logs([ref.path for ref in run.logs], offsets, stream)
     if raise_on_error and run.status is Status.FAILED:
-        raise RunreportError(f"run {run.name!r} failed: {run.error or 'no error text'}")
+        raise RunreportError(f"run {run.title!r} failed: {run.error or 'no error text'}")
     return run
 
 

@@ -143,6 +143,15 @@ class Run:
     #: Where the run was read from, relative to the LOGDIR given (with its name first when
     #: several were given): what pages show, the same however the LOGDIR was typed.
     source: str = ""
+    #: Shown beside the name when other runs of the experiment share it (a short id, or the
+    #: run's path when its id is its path); set when runs are assembled, empty otherwise.
+    short_id: str = ""
+
+    @property
+    def title(self) -> str:
+        """The name with the short id beside it when one is set: ``baseline · 3f2a1c7e``.
+        What lists, legends and summaries show, so runs sharing a name stay apart."""
+        return f"{self.name} · {self.short_id}" if self.short_id else self.name
 
     @property
     def duration_seconds(self) -> float | None:

@@ -67,7 +67,7 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
     points: dict[str, int] = {}
     for v in ctx.runs.values():
         runs[v.slug] = {
-            "name": v.run.name,
+            "name": v.run.title,
             "experiment": v.run.experiment,
             "status": v.run.status.value,
             "href": f"runs/{v.slug}.html",
@@ -165,10 +165,10 @@ def write_pages(
             page_key = content_key(
                 site_key,
                 unit,
-                v.run.name,
+                v.run.title,
                 parent.slug if parent else "",
-                parent.run.name if parent else "",
-                *(f"{keys[c.slug]}:{c.run.name}" for c in children),
+                parent.run.title if parent else "",
+                *(f"{keys[c.slug]}:{c.run.title}" for c in children),
                 *(current_identity(ref.path) or f"{ref.path}:missing" for ref in v.run.logs),
             )
         rel = f"runs/{v.slug}.html"

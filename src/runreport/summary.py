@@ -98,7 +98,7 @@ def _render(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> str:
                 best_rows.append(
                     [
                         cell(m),
-                        _link(best.run.name, _url(opts, f"runs/{best.slug}.html")),
+                        _link(best.run.title, _url(opts, f"runs/{best.slug}.html")),
                         cell(fmt(s.last)),
                         cell(fmt(s.min)),
                         cell(fmt(s.max)),
@@ -116,7 +116,7 @@ def _render(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> str:
         shown = exp.runs[:rows_per_table]
         rows = [
             [
-                _link(v.run.name, _url(opts, f"runs/{v.slug}.html")),
+                _link(v.run.title, _url(opts, f"runs/{v.slug}.html")),
                 cell(v.run.status.value),
                 cell(duration(v.run.duration_seconds) or " "),
             ]
@@ -144,7 +144,7 @@ def _baseline(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> li
     metrics = [m for m in key_metrics([base, *others]) if m in base.summaries]
     goals = exp.goals if exp else {}
     lines = [
-        f"## Against the baseline {_link(base.run.name, _url(opts, f'runs/{base.slug}.html'))}",
+        f"## Against the baseline {_link(base.run.title, _url(opts, f'runs/{base.slug}.html'))}",
         "",
     ]
     rows = []
@@ -156,7 +156,7 @@ def _baseline(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> li
             change, verdict = _delta(value, ref, goals.get(m, "max"))
             rows.append(
                 [
-                    _link(v.run.name, _url(opts, f"runs/{v.slug}.html")),
+                    _link(v.run.title, _url(opts, f"runs/{v.slug}.html")),
                     cell(m),
                     cell(fmt(value)),
                     cell(fmt(ref)),

@@ -220,13 +220,16 @@ def _replaced(_old: Run, new: Run) -> Run:
 
 #: Longest path shown beside a name that other runs of its experiment share.
 MAX_DISAMBIGUATOR_CHARS = 48
+#: Characters of a tool's run id shown beside a shared name (as ``git`` shortens hashes).
+SHORT_ID_CHARS = 8
 
 
 def _distinct_names(runs: list[Run], root: Path) -> list[Run]:
-    """Runs of one experiment that share a name are told apart by their path below ``root``:
-    a run named after its own folder is named by that path (as TensorBoard names its runs),
-    any other keeps its name with the path after it (``baseline (runs/3)``), so the name the
-    user gave is never lost; naive times are taken as UTC."""
+    """Runs of one experiment that share a name are told apart, the name the user gave kept:
+    a run named after its own folder is named by its path below ``root`` (as TensorBoard
+    names its runs); any other gets a short id shown beside its name (:attr:`Run.short_id`):
+    the tool's own id (MLflow's run id, W&B's) shortened, or the run's path when its id is
+    made from it. Naive times are taken as UTC."""
     counts = Counter((r.experiment, r.name) for r in runs)
     out = []
     for r in runs:
@@ -240,15 +243,41 @@ def _distinct_names(runs: list[Run], root: Path) -> list[Run]:
                 rel = r.path.relative_to(root if root.is_dir() else root.parent).as_posix()
             except ValueError:
                 rel = str(r.path)
-            if rel not in (".", r.name):
-                if rel == r.name or rel.endswith(f"/{r.name}"):
-                    r = replace(r, name=rel)
-                else:
-                    if len(rel) > MAX_DISAMBIGUATOR_CHARS:
-                        rel = f"…{rel[-(MAX_DISAMBIGUATOR_CHARS - 1) :]}"
-                    r = replace(r, name=f"{r.name} ({rel})")
+            if rel not in (".", r.name) and (rel == r.name or rel.endswith(f"/{r.name}")):
+                r = replace(r, name=rel)
+            else:
+                r = replace(r, short_id=_short_id(r))
         out.append(r)
-    return out
+    return _unique_short_ids(out)
+
+
+def _short_id(run: Run) -> str:
+    """What tells ``run`` apart from runs sharing its name: the key after ``#`` of an id made
+    from the run's path (W&B's run id), the path itself when that is the whole id, else the
+    start of the tool's id."""
+    head, sep, key = run.id.partition("#")
+    if sep and key and head == run.source:
+        return _tail(key)
+    if run.source and run.id == run.source:
+        return _tail(run.source.partition("/")[2] or run.source)
+    return run.id[:SHORT_ID_CHARS]
+
+
+def _tail(text: str) -> str:
+    """``text``, its end kept when it is longer than :data:`MAX_DISAMBIGUATOR_CHARS`."""
+    if len(text) > MAX_DISAMBIGUATOR_CHARS:
+        return f"…{text[-(MAX_DISAMBIGUATOR_CHARS - 1) :]}"
+    return text
+
+
+def _unique_short_ids(runs: list[Run]) -> list[Run]:
+    """Short ids that still collide within a name show the whole id."""
+    counts = Counter((r.experiment, r.name, r.short_id) for r in runs if r.short_id)
+    return [
+        replace(r, short_id=r.id) if r.short_id and counts[(r.experiment, r.name, r.short_id)] > 1
+        else r
+        for r in runs
+    ]
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, Reader]]:

@@ -30,7 +30,7 @@ from .base import (
     series,
     walk_files,
 )
-from .tables import artifact_tables, merge_dotted_tables
+from .tables import Stamps, artifact_tables, merge_dotted_tables
 
 #: Sub-folders of an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
 RESERVED_FOLDERS = frozenset({"tags", "datasets", "traces", "models"})
@@ -201,7 +201,7 @@ class MlflowReader:
             return None
         tags = {k: (read_text(p, problems) or "") for k, p in _key_files(folder / "tags")}
         params = {k: (read_text(p, problems) or "") for k, p in _key_files(folder / "params")}
-        metrics = _metrics(folder / "metrics", problems)
+        metrics, times = _metrics(folder / "metrics", problems)
         run_id = str(meta.get("run_id") or meta.get("run_uuid") or folder.name)
         name = str(tags.get("mlflow.runName") or meta.get("run_name") or meta.get("name") or run_id)
         artifacts = list_files(folder / "artifacts", folder)
@@ -223,7 +223,7 @@ class MlflowReader:
             params=params,
             **from_tags(tags),
             deleted=exp_deleted or meta.get("lifecycle_stage") == "deleted",
-            metrics=tuple(merge_dotted_tables(metrics)) + tables,
+            metrics=tuple(merge_dotted_tables(metrics, times)) + tables,
             images=images,
             outputs=artifacts,
         )
@@ -260,14 +260,25 @@ def _image_name(ref: FileRef) -> str:
     return ref.rel.removeprefix("artifacts/")
 
 
-def _metrics(root: Path, problems: Problems) -> list[Metric]:
-    """Every metric file of a run: all of them parsed in one vectorised pass when each is
-    well formed (whole lines, no blank ones), else file by file."""
+#: Each metric's timestamps (milliseconds), in the order of its values.
+Times = dict[str, Stamps]
+
+
+def _metrics(root: Path, problems: Problems) -> tuple[list[Metric], Times]:
+    """Every metric file of a run, with each one's timestamps: all of them parsed in one
+    vectorised pass when each is well formed (whole lines, no blank ones), else file by file."""
     files = [(key, path, read_bytes(path, problems)) for key, path in _key_files(root)]
     batch = _fast_metrics([(key, data) for key, _, data in files])
     if batch is not None:
         return batch
-    return [m for key, path, data in files if (m := _metric_file(key, path, data, problems))]
+    metrics: list[Metric] = []
+    times: Times = {}
+    for key, path, data in files:
+        got = _metric_file(key, path, data, problems)
+        if got is not None:
+            metrics.append(got[0])
+            times[key] = got[1]
+    return metrics, times
 
 
 _METRIC_SCHEMA = {
@@ -279,7 +290,7 @@ _METRIC_SCHEMA = {
 }
 
 
-def _fast_metrics(files: list[tuple[str, bytes | None]]) -> list[Metric] | None:
+def _fast_metrics(files: list[tuple[str, bytes | None]]) -> tuple[list[Metric], Times] | None:
     """Metric files of whole lines (each ends with a newline, none is blank), read with polars
     as one table and cut apart by their line counts (one parse for a whole run); None when any
     file or line needs a closer look (then a file is read line by line, each problem
@@ -305,15 +316,20 @@ def _fast_metrics(files: list[tuple[str, bytes | None]]) -> list[Metric] | None:
         return None
     steps = frame["step"].fill_null(0).to_numpy()  # the 2-field form has no step: MLflow reads 0
     values = frame["value"].to_numpy()
-    out = []
+    stamps = frame["ts"].to_numpy()
+    out: list[Metric] = []
+    times: Times = {}
     start = 0
     for (key, _), count in zip(files, counts, strict=True):
         out.append(series(key, steps[start : start + count], values[start : start + count]))
+        times[key] = stamps[start : start + count]
         start += count
-    return out
+    return out, times
 
 
-def _metric_file(key: str, path: Path, data: bytes | None, problems: Problems) -> Metric | None:
+def _metric_file(
+    key: str, path: Path, data: bytes | None, problems: Problems
+) -> tuple[Metric, Stamps] | None:
     """One metric file: ``timestamp value [step [dataset digest]]`` per line."""
     if data is None:
         return None
@@ -326,9 +342,10 @@ def _metric_file(key: str, path: Path, data: bytes | None, problems: Problems) -
         lines.pop()
     fast = _fast_metrics([(key, data[: data.rfind(b"\n") + 1])])
     if fast is not None:
-        return fast[0]
+        return fast[0][0], fast[1][key]
     steps: list[int | None] = []
     values: list[float | int | None] = []
+    stamps: list[int] = []
     for number, raw in enumerate(lines, start=1):
         parts = raw.decode("utf-8", errors="replace").split()
         if len(parts) not in (2, 3, 4, 5, 6):
@@ -340,7 +357,7 @@ def _metric_file(key: str, path: Path, data: bytes | None, problems: Problems) -
                 )
             continue
         try:
-            int(parts[0])  # the timestamp: checked, not shown
+            stamp = int(parts[0])
             value = float(parts[1])
             step = int(parts[2]) if len(parts) >= 3 else 0
         except ValueError:
@@ -348,6 +365,7 @@ def _metric_file(key: str, path: Path, data: bytes | None, problems: Problems) -
             continue
         values.append(value)
         steps.append(step)
+        stamps.append(stamp)
     if not values:
         return None
-    return series(key, list(steps), list(values))
+    return series(key, list(steps), list(values)), stamps

@@ -56,8 +56,9 @@ class MlflowSqliteReader:
             )
         }
         metrics: dict[str, dict[str, tuple[list[int | None], list[float | int | None]]]] = {}
-        for run_uuid, key, value, step, is_nan in con.execute(
-            "SELECT run_uuid, key, value, step, is_nan FROM metrics "
+        times: dict[str, dict[str, list[int]]] = {}
+        for run_uuid, key, value, step, is_nan, stamp in con.execute(
+            "SELECT run_uuid, key, value, step, is_nan, timestamp FROM metrics "
             "ORDER BY run_uuid, key, timestamp, step, rowid"
         ):
             v = math.nan if is_nan else float(value)
@@ -68,6 +69,7 @@ class MlflowSqliteReader:
             steps, values = metrics.setdefault(run_uuid, {}).setdefault(key, ([], []))
             steps.append(step)
             values.append(v)
+            times.setdefault(run_uuid, {}).setdefault(key, []).append(stamp)
         params: dict[str, dict[str, str]] = {}
         for run_uuid, key, value in con.execute("SELECT run_uuid, key, value FROM params"):
             params.setdefault(run_uuid, {})[key] = value
@@ -97,7 +99,7 @@ class MlflowSqliteReader:
                 params=params.get(run_uuid, {}),
                 **from_tags(run_tags),
                 deleted=stage == "deleted" or exp_stage == "deleted",
-                metrics=tuple(merge_dotted_tables(run_metrics))
+                metrics=tuple(merge_dotted_tables(run_metrics, times.get(run_uuid, {})))
                 + artifact_tables(artifacts, problems),
                 outputs=artifacts,
             )

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..errors import Problems
 from ..model import FileRef, Kind, Metric, Value, pylist
 from .base import open_regular, parse_json
@@ -116,31 +118,46 @@ def artifact_tables(artifacts: Iterable[FileRef], problems: Problems) -> tuple[M
     return tuple(out)
 
 
-def merge_dotted_tables(metrics: Sequence[Metric]) -> list[Metric]:
-    """Metrics ``t.a``, ``t.b``… logged together at one step, row by row, become table ``t``.
+#: One metric's timestamps, in the order of its values.
+Stamps = Sequence[int] | np.ndarray
 
-    That is how Azure's MLflow migration logs ``log_row``/``log_table``: every row at the same
-    step. A real series (``val.acc`` over epochs) moves its step and is left alone.
+
+def merge_dotted_tables(metrics: Sequence[Metric], times: Mapping[str, Stamps]) -> list[Metric]:
+    """The metrics, each under the name it was logged with, and a table ``t`` for metrics
+    ``t.a``, ``t.b``… that are proven to have been logged as rows: one ``log_metrics`` call
+    per row, as Azure's MLflow migration logs ``log_row``/``log_table``.
+
+    The proof is in what MLflow stores: two or more such metrics with the same number of
+    points (more than one), all at one step, and each row's points with one timestamp (one
+    ``log_metrics`` call stamps every metric it logs alike). Metrics logged one
+    ``log_metric`` call at a time (``train.loss`` then ``train.acc`` in a loop) are stamped
+    apart and stay series; so does a series that moves its step (``val.acc`` over epochs).
+    A table never takes the name of a metric that was logged.
     """
     groups: dict[str, list[Metric]] = {}
     for m in metrics:
         prefix, dot, _ = m.name.rpartition(".")
         if dot and prefix:
             groups.setdefault(prefix, []).append(m)
-    merged: dict[str, Metric] = {}
-    for prefix, members in groups.items():
-        if len(members) < 2:
-            continue
-        lengths = {m.length for m in members}
-        steps = {tuple(pylist(m.columns.get("step", ()))) for m in members}
-        if len(lengths) != 1 or len(steps) != 1:
-            continue
-        [step] = steps
-        if len(set(step)) != 1 or lengths == {1}:
+    logged = {m.name for m in metrics}
+    tables = []
+    for prefix, members in sorted(groups.items()):
+        if len(members) < 2 or prefix in logged or not _one_row_each(members, times):
             continue
         columns = {m.name[len(prefix) + 1 :]: m.columns["value"] for m in members}
-        merged[prefix] = Metric(prefix, Kind.TABLE, columns, calls=members[0].calls)
-    taken = {m.name for prefix in merged for m in groups[prefix]}
-    out = [m for m in metrics if m.name not in taken]
-    out.extend(merged[p] for p in sorted(merged))
-    return out
+        tables.append(Metric(prefix, Kind.TABLE, columns, calls=members[0].calls))
+    return [*metrics, *tables]
+
+
+def _one_row_each(members: Sequence[Metric], times: Mapping[str, Stamps]) -> bool:
+    """Whether ``members`` were logged together row by row (see :func:`merge_dotted_tables`)."""
+    lengths = {m.length for m in members}
+    if len(lengths) != 1 or lengths == {1}:
+        return False
+    steps = {tuple(pylist(m.columns.get("step", ()))) for m in members}
+    if len(steps) != 1 or len(set(next(iter(steps)))) != 1:
+        return False
+    if any(m.name not in times for m in members):
+        return False
+    first = np.asarray(times[members[0].name])
+    return all(np.array_equal(first, np.asarray(times[m.name])) for m in members[1:])
