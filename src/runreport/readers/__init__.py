@@ -274,7 +274,8 @@ def _unique_short_ids(runs: list[Run]) -> list[Run]:
     """Short ids that still collide within a name show the whole id."""
     counts = Counter((r.experiment, r.name, r.short_id) for r in runs if r.short_id)
     return [
-        replace(r, short_id=r.id) if r.short_id and counts[(r.experiment, r.name, r.short_id)] > 1
+        replace(r, short_id=r.id)
+        if r.short_id and counts[(r.experiment, r.name, r.short_id)] > 1
         else r
         for r in runs
     ]

@@ -8,34 +8,11 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from google.protobuf import (
-    descriptor_pb2,
-    descriptor_pool,
-    message_factory,
-)
+from google.protobuf import descriptor_pb2
 
-_F = descriptor_pb2.FieldDescriptorProto
+from ..protodesc import F, add_message, message_classes
+
 _DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 9: "<i8", 19: "<f2", 10: "?"}
-
-
-def _message(
-    pkg: descriptor_pb2.FileDescriptorProto,
-    name: str,
-    fields: list[tuple[str, int, int, str | None, bool, int | None]],
-) -> descriptor_pb2.DescriptorProto:
-    msg = pkg.message_type.add(name=name)
-    for fname, number, ftype, type_name, repeated, oneof in fields:
-        f = msg.field.add(
-            name=fname,
-            number=number,
-            type=ftype,
-            label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL,
-        )
-        if type_name:
-            f.type_name = type_name
-        if oneof is not None:
-            f.oneof_index = oneof
-    return msg
 
 
 @cache
@@ -45,16 +22,16 @@ def classes() -> dict[str, Any]:
         name="runreport_tb.proto", package="rrtb", syntax="proto3"
     )
     msg, dbl, i64, i32, flt, s, b, boolean = (
-        _F.TYPE_MESSAGE,
-        _F.TYPE_DOUBLE,
-        _F.TYPE_INT64,
-        _F.TYPE_INT32,
-        _F.TYPE_FLOAT,
-        _F.TYPE_STRING,
-        _F.TYPE_BYTES,
-        _F.TYPE_BOOL,
+        F.TYPE_MESSAGE,
+        F.TYPE_DOUBLE,
+        F.TYPE_INT64,
+        F.TYPE_INT32,
+        F.TYPE_FLOAT,
+        F.TYPE_STRING,
+        F.TYPE_BYTES,
+        F.TYPE_BOOL,
     )
-    event = _message(
+    event = add_message(
         fd,
         "Event",
         [
@@ -66,8 +43,8 @@ def classes() -> dict[str, Any]:
         ],
     )
     event.oneof_decl.add(name="what")
-    _message(fd, "Summary", [("value", 1, msg, ".rrtb.Value", True, None)])
-    value = _message(
+    add_message(fd, "Summary", [("value", 1, msg, ".rrtb.Value", True, None)])
+    value = add_message(
         fd,
         "Value",
         [
@@ -82,7 +59,7 @@ def classes() -> dict[str, Any]:
         ],
     )
     value.oneof_decl.add(name="value")
-    _message(
+    add_message(
         fd,
         "Image",
         [
@@ -91,7 +68,7 @@ def classes() -> dict[str, Any]:
             ("encoded_image_string", 4, b, None, False, None),
         ],
     )
-    _message(
+    add_message(
         fd,
         "SummaryMetadata",
         [
@@ -100,12 +77,12 @@ def classes() -> dict[str, Any]:
             ("data_class", 4, i32, None, False, None),
         ],
     )
-    _message(
+    add_message(
         fd,
         "PluginData",
         [("plugin_name", 1, s, None, False, None), ("content", 2, b, None, False, None)],
     )
-    _message(
+    add_message(
         fd,
         "TensorProto",
         [
@@ -121,20 +98,20 @@ def classes() -> dict[str, Any]:
             ("half_val", 13, i32, None, True, None),
         ],
     )
-    _message(fd, "Shape", [("dim", 2, msg, ".rrtb.Dim", True, None)])
-    _message(fd, "Dim", [("size", 1, i64, None, False, None)])
+    add_message(fd, "Shape", [("dim", 2, msg, ".rrtb.Dim", True, None)])
+    add_message(fd, "Dim", [("size", 1, i64, None, False, None)])
     # hparams: HParamsPluginData{session_start_info=3{hparams=1 map<string, Value>}}; the map is
     # read as repeated entries and google.protobuf.Value by its number/string/bool fields.
-    _message(
+    add_message(
         fd, "HParamsPluginData", [("session_start_info", 3, msg, ".rrtb.SessionStart", False, None)]
     )
-    _message(fd, "SessionStart", [("hparams", 1, msg, ".rrtb.HEntry", True, None)])
-    _message(
+    add_message(fd, "SessionStart", [("hparams", 1, msg, ".rrtb.HEntry", True, None)])
+    add_message(
         fd,
         "HEntry",
         [("key", 1, s, None, False, None), ("value", 2, msg, ".rrtb.HValue", False, None)],
     )
-    hvalue = _message(
+    hvalue = add_message(
         fd,
         "HValue",
         [
@@ -144,12 +121,7 @@ def classes() -> dict[str, Any]:
         ],
     )
     hvalue.oneof_decl.add(name="kind")
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(fd)
-    return {
-        name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"rrtb.{name}"))
-        for name in ("Event", "HParamsPluginData")
-    }
+    return message_classes(fd, "Event", "HParamsPluginData")
 
 
 def tensor_values(tensor: Any) -> list[Any]:
