@@ -201,8 +201,9 @@ def test_tensorboardx_files_match_the_tensorboard_loader(tmp_path: Path) -> None
     assert _values(run, "notes")[1] == ["hello <b>world</b>"]
     assert [i.name for i in run.images] == ["sample"]
     assert run.images[0].data is not None and run.images[0].data.startswith(b"\x89PNG")
-    hparams_run = next(r for r in runs if r.path != logdir)  # add_hparams writes a sub-run
-    assert hparams_run.params == {"lr": 0.1, "opt": "adam"}
+    # add_hparams writes a folder below the run: joined to it, as the HParams dashboard shows
+    assert len(runs) == 1 and run.params == {"lr": 0.1, "opt": "adam"}
+    assert run.get_metrics()["hparam/acc"] == 0.5
 
 
 def test_tensor_scalars_as_tf2_writes_them(tmp_path: Path) -> None:
