@@ -420,3 +420,43 @@ def test_every_export_link_downloads(browser: Any, example_site: Path) -> None:
         "compare csv-full",
     }
     assert sum(kinds.values()) >= 80
+
+
+DRAWN_TEXTS = """el => {
+  const out = [];
+  const walk = mark => (mark.items || []).forEach(item => {
+    if (mark.marktype === "text" && item.text !== undefined) out.push(String(item.text));
+    (item.items || []).forEach(walk);
+  });
+  walk(el.rrView.scenegraph().root);
+  return out;
+}"""
+
+
+def test_histograms_draw_bands_and_the_histogram_chosen_with_the_slider(
+    browser: Any, tmp_path: Path
+) -> None:
+    from tensorboardX import SummaryWriter
+
+    rng = np.random.default_rng(3)
+    with SummaryWriter(str(tmp_path / "logs" / "run")) as w:
+        for step in range(0, 100, 10):
+            w.add_histogram("weights", rng.normal(step / 10, 1.0, 300), step)
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=site))
+    [run_page] = list((site / "runs").glob("*.html"))
+    page = _open(browser, run_page.as_uri())
+    chart = page.locator(".chart").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.hasAttribute('data-marks')", arg=chart.element_handle())
+    assert int(chart.get_attribute("data-marks") or 0) > 0
+    texts = chart.evaluate(DRAWN_TEXTS)
+    assert "step 90" in texts  # the last histogram, as TensorBoard opens on it
+    slider = page.get_by_role("slider", name="Histogram shown, first to last")
+    slider.focus()
+    slider.press("Home")  # from the keyboard, to the first histogram
+    page.wait_for_function("el => el.rrView.signal('at') === 0", arg=chart.element_handle())
+    page.wait_for_function(
+        f"el => ({DRAWN_TEXTS})(el).includes('step 0')", arg=chart.element_handle()
+    )
+    page.close()

@@ -21,8 +21,34 @@ def test_every_shape_is_valid_vega_lite_with_data(shape: str) -> None:
     rows = [{"x": 0, "y": 1.0, "series": "r1"}, {"x": 1, "y": None, "series": "r1"}]
     alt.Chart.from_dict(charts.with_data(spec, rows), validate=True)
     assert spec["data"] == {"name": charts.DATA_NAME}
-    fields = {ch.get("field") for ch in spec["encoding"].values() if isinstance(ch, dict)}
-    assert fields <= {"x", "y", "series", None}
+    fields, derived = _fields(spec)
+    # only the fixed data fields, and what the spec's own transforms compute from them
+    assert fields <= {"x", "y", "v", "series", None} | derived
+
+
+def _fields(node: object) -> tuple[set[str | None], set[str]]:
+    """Every field an encoding of ``node`` (at any depth) reads, and every field a transform
+    of it makes (``as``)."""
+    fields: set[str | None] = set()
+    derived: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "encoding" and isinstance(value, dict):
+                for ch in value.values():
+                    for c in ch if isinstance(ch, list) else [ch]:
+                        if isinstance(c, dict):
+                            fields.add(c.get("field"))
+            elif key == "as" and isinstance(value, str):
+                derived.add(value)
+            f, d = _fields(value)
+            fields |= f
+            derived |= d
+    elif isinstance(node, list):
+        for item in node:
+            f, d = _fields(item)
+            fields |= f
+            derived |= d
+    return fields, derived
 
 
 def test_chart_spec_is_made_once_per_shape_and_titles_and_with_data_copies() -> None:

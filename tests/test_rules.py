@@ -41,6 +41,19 @@ CASES = [
     (m(Kind.SCALAR, value=("converged",)), Display.TEXT, None, ("value",)),
     (m(Kind.SCALAR, step=(1, 2), value=("a", "b")), Display.TEXT, "step", ("value",)),
     (m(Kind.LIST, value=("a", "b")), Display.TEXT, None, ("value",)),
+    (m(Kind.TEXT, step=(1, 2), value=("**a**", "b")), Display.MARKDOWN, "step", ("value",)),
+    (
+        m(
+            Kind.HISTOGRAM,
+            step=(0, 0, 1),
+            left=(0.0, 1.0, 0.0),
+            right=(1.0, 2.0, 2.0),
+            count=(1, 2, 3),
+        ),
+        Display.DISTRIBUTION,
+        "step",
+        ("count",),
+    ),
 ]
 
 

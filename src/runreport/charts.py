@@ -33,7 +33,9 @@ MAX_TITLE_CHARS = 120
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 DATA_NAME = "data"
-SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap")
+SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap", "distribution")
+#: Shapes drawn as they are, whatever their number of points.
+_FIXED = ("heatmap", "distribution")
 
 
 def vega_lite_version() -> str:
@@ -92,7 +94,7 @@ def _made() -> dict[str, Any]:
     major, minor, *_ = alt.SCHEMA_VERSION.lstrip("v").split(".")
     return {
         "vega_lite": f"{major}.{minor}",
-        "shapes": {name: _heatmap() if name == "heatmap" else _line(name) for name in SHAPES},
+        "shapes": {name: _MAKERS.get(name, _line)(name) for name in SHAPES},
     }
 
 
@@ -135,7 +137,7 @@ def _line(name: str) -> dict[str, Any]:
     return spec
 
 
-def _heatmap() -> dict[str, Any]:
+def _heatmap(_name: str = "heatmap") -> dict[str, Any]:
     """Confusion-matrix cells: x = predicted, y = actual, colour and label = count (``v``)."""
     import altair as alt
 
@@ -162,6 +164,92 @@ def _heatmap() -> dict[str, Any]:
     spec.pop("config", None)
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return spec
+
+
+def _distribution(_name: str = "distribution") -> dict[str, Any]:
+    """Histograms over steps (see :func:`runreport.views.distribution`): above, the percentile
+    bands (``y`` to ``v``, darker inside) and the median over ``x`` = step; below, the buckets
+    of one histogram, chosen with a slider (``at``, from the first histogram to the last)."""
+    import altair as alt
+
+    data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
+    at = alt.param(
+        name="at",
+        value=1,
+        bind=alt.binding_range(min=0, max=1, step=0.0001, name="Histogram shown, first to last "),
+    )
+    is_band = "indexof(datum.series, '@') != 0"
+    x = alt.X("x:Q", title="x", scale=alt.Scale(zero=False))
+    bands = (
+        alt.Chart()
+        .mark_area(color="#4c78a8")
+        .encode(
+            x=x,
+            y=alt.Y("y:Q", title="y", scale=alt.Scale(zero=False)),
+            y2="v:Q",
+            opacity=alt.Opacity(
+                "series:N",
+                title="percentiles",
+                sort=["min-max", "7-93%", "16-84%", "31-69%"],
+                scale=alt.Scale(range=[0.15, 0.3, 0.45, 0.6]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title="percentiles"),
+                alt.Tooltip("x:Q", title="x"),
+                alt.Tooltip("y:Q", title="from"),
+                alt.Tooltip("v:Q", title="to"),
+            ],
+        )
+        .transform_filter(f"{is_band} && datum.series != 'median'")
+    )
+    median = (
+        alt.Chart()
+        .mark_line(color="#1f3f66", strokeWidth=1.4)
+        .encode(
+            x=x,
+            y="y:Q",
+            tooltip=[alt.Tooltip("x:Q", title="x"), alt.Tooltip("y:Q", title="median")],
+        )
+        .transform_filter("datum.series == 'median'")
+    )
+    over_steps = alt.layer(bands, median).properties(width="container", height=CHART_HEIGHT_PX)
+    chosen = (
+        alt.Chart()
+        .transform_filter(f"!({is_band})")
+        .transform_calculate(
+            k="toNumber(slice(split(datum.series, ':')[0], 1))",
+            step="toNumber(split(datum.series, ':')[1])",
+        )
+        .transform_joinaggregate(last="max(k)")
+        .transform_filter("datum.k == round(at * datum.last)")
+    )
+    bars = chosen.mark_rect(color="#4c78a8", stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("x:Q", title="value", scale=alt.Scale(zero=False)),
+        x2="v:Q",
+        y=alt.Y("y:Q", title="count"),
+        tooltip=[
+            alt.Tooltip("step:Q", title="step"),
+            alt.Tooltip("x:Q", title="from"),
+            alt.Tooltip("v:Q", title="to"),
+            alt.Tooltip("y:Q", title="count"),
+        ],
+    )
+    label = (
+        chosen.transform_aggregate(step="min(step)")
+        .transform_calculate(label="'step ' + datum.step")
+        .mark_text(align="left", baseline="top", x=4, y=2, fontWeight="bold")
+        .encode(text=alt.Text("label:N"))
+    )
+    at_step = alt.layer(bars, label).properties(width="container", height=CHART_HEIGHT_PX // 2)
+    chart = alt.vconcat(over_steps, at_step, data=data).add_params(at)
+    spec: dict[str, Any] = chart.to_dict(validate=True)
+    spec.pop("config", None)
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+_MAKERS = {"heatmap": _heatmap, "distribution": _distribution}
 
 
 def _title(text: str) -> str:
@@ -202,22 +290,33 @@ def chart_spec(shape: str, x_title: str, y_title: str) -> ChartSpec:
     made_by = (shape, x_title, y_title)
     x_title, y_title = _title(x_title), _title(y_title)
     spec = copy.deepcopy(_shape(shape))
-    enc = spec["encoding"]
-    enc["x"]["title"] = x_title
-    enc["y"]["title"] = y_title
+    if shape == "distribution":  # x is the step above, the value (named y_title) below
+        over_steps, at_step = spec["vconcat"]
+        for layer in over_steps["layer"]:
+            _set_titles(layer["encoding"], x_title, y_title)
+        at_step["layer"][0]["encoding"]["x"]["title"] = y_title
+    else:
+        _set_titles(spec["encoding"], x_title, y_title)
+    return ChartSpec(spec, made_by)
+
+
+def _set_titles(enc: dict[str, Any], x_title: str, y_title: str) -> None:
+    """The x and y titles of an encoding, its tooltips' included."""
+    for axis, title in (("x", x_title), ("y", y_title)):
+        if "title" in enc.get(axis, {}):
+            enc[axis]["title"] = title
     for tip in enc.get("tooltip", ()):
         if tip["field"] == "x":
             tip["title"] = x_title
-        elif tip["field"] == "y":
+        elif tip["field"] == "y" and tip.get("title") == "y":
             tip["title"] = y_title
-    return ChartSpec(spec, made_by)
 
 
 def shape_for(shape: str, points: int) -> str:
     """The name in :data:`SHAPES` of a display's ``shape`` (see
     :class:`runreport.rules.DisplayKind`) drawn with at most ``points`` points per series:
     lines of few points get point marks too."""
-    if shape == "heatmap":
+    if shape in _FIXED:
         return shape
     return f"{shape}_points" if points <= MAX_POINTS_WITH_MARKERS else shape
 

@@ -23,6 +23,16 @@ def pylist(column: Column) -> list[Any]:
     return column.tolist() if isinstance(column, np.ndarray) else list(column)
 
 
+def evenly(n: int, most: int) -> list[int]:
+    """Indices of ``n`` items, at most ``most`` of them evenly spaced, first and last kept
+    (which images, histograms… of a long run are shown)."""
+    if n <= most:
+        return list(range(n))
+    if most <= 1:
+        return [n - 1]
+    return sorted({round(i * (n - 1) / (most - 1)) for i in range(most)})
+
+
 class Kind(StrEnum):
     """How a value was logged (the left column of the chart-format rules)."""
 
@@ -32,6 +42,9 @@ class Kind(StrEnum):
     TABLE = "table"  # run.log_table(name, {column: [values]})
     IMAGE = "image"  # run.log_image(name, path|plot)
     MATRIX = "matrix"  # a confusion matrix: columns actual, predicted, count (long form)
+    TEXT = "text"  # text summaries written as Markdown (TensorBoard's text plugin): step, value
+    HISTOGRAM = "histogram"  # histograms over steps: columns step, left, right, count (a
+    # row per bucket, the buckets of one histogram together, histograms in logging order)
 
 
 class Status(StrEnum):

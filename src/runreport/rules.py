@@ -23,7 +23,9 @@ class Display(StrEnum):
     MULTI = "multi-line chart"
     TABLE = "table"
     HEATMAP = "heatmap"
+    DISTRIBUTION = "distribution chart"
     TEXT = "text"
+    MARKDOWN = "text as Markdown"
     IMAGE = "image"
 
     @property
@@ -50,10 +52,12 @@ class DisplayKind:
     partial."""
 
     #: How its values are kept: ``"series"`` (numbers summarised and plotted as lines),
-    #: ``"cells"`` (a matrix of counts), ``"rows"`` (a table of text), ``""`` (nothing).
+    #: ``"cells"`` (a matrix of counts), ``"buckets"`` (histograms over steps), ``"rows"``
+    #: (a table of text), ``""`` (nothing).
     values: str
     #: The chart shape it is drawn with (:data:`runreport.charts.SHAPES`: ``"line"``, one
-    #: series; ``"lines"``, several; ``"heatmap"``), or None when it is not a chart.
+    #: series; ``"lines"``, several; ``"heatmap"``; ``"distribution"``), or None when it is
+    #: not a chart.
     shape: str | None = None
     #: Whether the same metric of several runs is drawn in one chart.
     overlaid: bool = False
@@ -66,7 +70,9 @@ KINDS: dict[Display, DisplayKind] = {
     Display.MULTI: DisplayKind("series", "lines", overlaid=True),
     Display.TABLE: DisplayKind("rows"),
     Display.HEATMAP: DisplayKind("cells", "heatmap"),
+    Display.DISTRIBUTION: DisplayKind("buckets", "distribution"),
     Display.TEXT: DisplayKind("rows"),
+    Display.MARKDOWN: DisplayKind("rows"),
     Display.IMAGE: DisplayKind(""),
 }
 
@@ -137,10 +143,24 @@ RULES: tuple[Rule, ...] = (
         "cells of actual by predicted, coloured by count, with the counts written in",
     ),
     Rule(
+        "histograms over steps (TensorBoard `add_histogram`, TF2 `tf.summary.histogram`)",
+        "`writer.add_histogram('weights', w, step)`",
+        Display.DISTRIBUTION,
+        "percentile bands over steps, as TensorBoard's Distributions tab computes them, "
+        "and the histogram at a step chosen with a slider",
+    ),
+    Rule(
         "text (`log` of a string, once or repeatedly)",
         "`run.log('note', 'converged')`",
         Display.TEXT,
         "the text, with its step when logged repeatedly",
+    ),
+    Rule(
+        "a text summary (TensorBoard `add_text`, TF2 `tf.summary.text`)",
+        "`writer.add_text('notes', '**lr** halved', step)`",
+        Display.MARKDOWN,
+        "each step's text rendered as Markdown, as TensorBoard does, sanitised (no scripts, "
+        "styles or images)",
     ),
     Rule(
         "an image (`log_image`)",
@@ -210,6 +230,10 @@ def classify(metric: Metric) -> Presentation:
         return Presentation(Display.IMAGE)
     if metric.kind is Kind.MATRIX:
         return Presentation(Display.HEATMAP, x="predicted", ys=("actual",))
+    if metric.kind is Kind.TEXT:
+        return Presentation(Display.MARKDOWN, x="step" if "step" in cols else None, ys=("value",))
+    if metric.kind is Kind.HISTOGRAM:
+        return Presentation(Display.DISTRIBUTION, x="step", ys=("count",))
     present = [c for c, cells in cols.items() if not _is_empty(cells)]
     numeric = [c for c in present if is_numeric(cols[c])]
     if len(numeric) != len(present) or not numeric:

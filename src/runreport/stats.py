@@ -101,3 +101,39 @@ def downsample(y: FloatArray, n_out: int = MAX_POINTS_PER_SERIES) -> npt.NDArray
         keep = fin_idx.astype(np.int64)
     gap_starts = np.flatnonzero(~finite & np.concatenate(([True], finite[:-1])))
     return np.union1d(keep, gap_starts.astype(np.int64))
+
+
+#: The percentiles of TensorBoard's Distributions tab, in basis points: min, the normal
+#: distribution's -2, -1.5, -1 and -0.5 sigma, the median, +0.5 sigma... and the max
+#: (``tensorboard/plugins/distribution/compressor.py``, ``NORMAL_HISTOGRAM_BPS``).
+NORMAL_HISTOGRAM_BPS = (0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000)
+
+
+def compress_histogram(lefts: FloatArray, rights: FloatArray, counts: FloatArray) -> list[float]:
+    """The values at :data:`NORMAL_HISTOGRAM_BPS` of one histogram's buckets, interpolated
+    within buckets exactly as TensorBoard's ``compress_histogram`` does (so the bands match
+    its Distributions tab). No buckets: zeros, as there."""
+    bps = NORMAL_HISTOGRAM_BPS
+    if not len(counts):
+        return [0.0] * len(bps)
+    lo, hi = float(lefts[0]), float(rights[-1])
+    weights = (counts * bps[-1] / (counts.sum() or 1.0)).cumsum()
+    out: list[float] = []
+    j = 0
+    while j < len(bps):
+        i = int(np.searchsorted(weights, bps[j], side="right"))
+        while i < len(weights):
+            cumsum = float(weights[i])
+            prev = float(weights[i - 1]) if i > 0 else 0.0
+            if cumsum == prev:
+                i += 1
+                continue
+            left = lo if not i or not prev else max(float(rights[i - 1]), lo)
+            right = min(float(rights[i]), hi)
+            out.append(left + (bps[j] - prev) * (right - left) / (cumsum - prev))
+            j += 1
+            break
+        else:
+            break
+    out += [hi] * (len(bps) - j)
+    return out

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jinja2
 import markdown
+import markupsafe
 import nh3
 
 from . import __version__
@@ -63,6 +64,7 @@ def environment(cached: bool = True) -> jinja2.Environment:
     env.filters["when"] = when
     env.filters["duration"] = duration
     env.filters["slugify"] = slug
+    env.filters["markdown"] = lambda text: markupsafe.Markup(render_markdown(str(text)))
     env.filters["is_active"] = lambda rel: inert(rel) != rel  # copied as text (names.inert)
     env.globals["version"] = __version__
     env.globals["csp"] = CSP

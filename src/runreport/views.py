@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from .model import Image, Kind, Metric, Run, Status, Value
+from .model import Image, Kind, Metric, Run, Status, Value, evenly
 from .names import inert, safe_relpath, slug
 from .rules import Display, Presentation, classify, counts_for_best, goal
-from .stats import Summary, downsample, summarize, to_floats
+from .stats import Summary, compress_histogram, downsample, summarize, to_floats
 
 #: Rows of a table or text metric shown on a page (the count is stated when there are more).
 MAX_TABLE_ROWS = 1000
@@ -175,8 +175,14 @@ def metric_view(metric: Metric) -> MetricView:
         }
         heatmap = ChartData(pres.display.kind.shape or "", "predicted", "actual", n, cells)
         return MetricView(metric.name, metric.kind, pres, None, n, 0, heatmap, n, (), ())
+    if values == "buckets":
+        chart = distribution(metric, pres.display.kind.shape or "")
+        plotted = len(chart.columns["x"])
+        return MetricView(
+            metric.name, metric.kind, pres, None, metric.calls, 0, chart, plotted, (), ()
+        )
     columns = tuple(c for c in cols if c in pres.ys or c == pres.x) or tuple(cols)
-    if pres.display is Display.TEXT and pres.x:
+    if pres.display in (Display.TEXT, Display.MARKDOWN) and pres.x:
         columns = (pres.x, *pres.ys)
     rows = tuple(tuple(fmt(cols[c][i]) for c in columns) for i in range(min(n, MAX_TABLE_ROWS)))
     return MetricView(metric.name, metric.kind, pres, None, n, 0, None, 0, columns, rows)
@@ -208,6 +214,56 @@ def _chart(
     if multi:
         columns["series"] = series
     return ChartData(shape, x_title, y_title, per_series, columns)
+
+
+#: Histograms of one metric drawn bar by bar (evenly spaced, the last included); the bands
+#: over steps are made from every histogram.
+MAX_HISTOGRAMS_DRAWN = 200
+#: The bands of a distribution chart, by the indices of their edges in
+#: :data:`~runreport.stats.NORMAL_HISTOGRAM_BPS`, widest first; the median is index 4.
+BANDS = (("min-max", 0, 8), ("7-93%", 1, 7), ("16-84%", 2, 6), ("31-69%", 3, 5))
+
+
+def distribution(metric: Metric, shape: str) -> ChartData:
+    """A histogram metric's chart: each band (``series`` its name) as ``x`` = step, ``y`` and
+    ``v`` its edges, the median as ``y`` = ``v``, all from every histogram (past the point
+    budget, from evenly spaced ones); then the buckets of the histograms drawn one at a time,
+    ``series`` = ``@<index>:<step>``, ``x`` and ``v`` the bucket's edges, ``y`` its count."""
+    cols = metric.columns
+    steps = np.asarray(cols["step"])
+    lefts, rights, counts = (to_floats(cols[c]) for c in ("left", "right", "count"))
+    cuts = np.flatnonzero(np.diff(steps) != 0) + 1 if len(steps) else np.array([], int)
+    starts = [0, *cuts.tolist()]
+    ends = [*cuts.tolist(), len(steps)]
+    shots = [(int(steps[a]), a, b) for a, b in zip(starts, ends, strict=True) if b > a]
+    kept = evenly(len(shots), 2000)
+    pct = [
+        compress_histogram(lefts[a:b], rights[a:b], counts[a:b])
+        for _, a, b in (shots[k] for k in kept)
+    ]
+    at = [float(shots[k][0]) for k in kept]
+    x: list[float] = []
+    y: list[float] = []
+    v: list[float] = []
+    series: list[str] = []
+    for label, lo, hi in (*BANDS, ("median", 4, 4)):
+        x += at
+        y += [p[lo] for p in pct]
+        v += [p[hi] for p in pct]
+        series += [label] * len(pct)
+    for index, k in enumerate(evenly(len(shots), MAX_HISTOGRAMS_DRAWN)):
+        step, a, b = shots[k]
+        x += lefts[a:b].tolist()
+        y += counts[a:b].tolist()
+        v += rights[a:b].tolist()
+        series += [f"@{index}:{step}"] * (b - a)
+    columns: dict[str, Any] = {
+        "x": np.array(x, dtype=np.float64),
+        "y": np.array(y, dtype=np.float64),
+        "v": [None if not math.isfinite(e) else e for e in v],
+        "series": series,
+    }
+    return ChartData(shape, "step", metric.name, len(pct), columns)
 
 
 def run_view(run: Run) -> RunView:

@@ -21,14 +21,47 @@ from typing import ClassVar
 import numpy as np
 
 from ...errors import Problems
-from ...model import Column, Image, Kind, Metric, Run, Status, Value
+from ...model import Column, Image, Kind, Metric, Run, Status, Value, evenly
 from ..base import series
 from .events import Decoder
 from .joins import attached, attached_to_a_run, depends, event_files
 from .records import records
 
-#: Images kept per tag (the last ones logged).
-MAX_IMAGES_PER_TAG = 5
+#: Images shown per tag, at most (evenly spaced over the steps, the last one included)...
+MAX_IMAGES_PER_TAG = 50
+#: ... and the bytes of images one run puts into the site, at most: past it, fewer per tag.
+MAX_IMAGE_BYTES_PER_RUN = 32 << 20
+
+
+def _pick_images(
+    images: Mapping[str, list[tuple[int, bytes]]], path: Path, problems: Problems
+) -> tuple[Image, ...]:
+    """The images shown: per tag at most :data:`MAX_IMAGES_PER_TAG`, evenly spaced over the
+    steps with the last included, fewer while the run's images take more than
+    :data:`MAX_IMAGE_BYTES_PER_RUN` (the number left out reported)."""
+    per_tag = MAX_IMAGES_PER_TAG
+    while True:
+        chosen = {
+            tag: [shots[i] for i in evenly(len(shots), per_tag)] for tag, shots in images.items()
+        }
+        size = sum(len(png) for shots in chosen.values() for _, png in shots)
+        if size <= MAX_IMAGE_BYTES_PER_RUN or per_tag == 1:
+            break
+        per_tag = max(1, per_tag // 2)
+    logged = sum(len(shots) for shots in images.values())
+    shown = sum(len(shots) for shots in chosen.values())
+    if shown < logged:
+        problems.info(
+            path,
+            None,
+            f"{shown} of {logged} images shown: at most {per_tag} per tag, evenly spaced over "
+            f"the steps with the last, within {MAX_IMAGE_BYTES_PER_RUN >> 20} MB per run",
+        )
+    return tuple(
+        Image(tag, path / f"{tag}@{step}.png", f"step {step}", data=png)
+        for tag, shots in chosen.items()
+        for step, png in shots
+    )
 
 
 def _decode(files: list[Path], problems: Problems) -> Decoder:
@@ -39,6 +72,17 @@ def _decode(files: list[Path], problems: Problems) -> Decoder:
             decoder.add(payload)
         decoder.flush()
     return decoder
+
+
+def histograms(name: str, shots: list[tuple[int, list[float], list[float], list[float]]]) -> Metric:
+    """One tag's histograms as one metric (see :attr:`Kind.HISTOGRAM`)."""
+    columns: dict[str, Column] = {
+        "step": np.array([step for step, lefts, _, _ in shots for _ in lefts], dtype=np.int64),
+        "left": np.array([v for _, lefts, _, _ in shots for v in lefts], dtype=np.float64),
+        "right": np.array([v for _, _, rights, _ in shots for v in rights], dtype=np.float64),
+        "count": np.array([v for _, _, _, counts in shots for v in counts], dtype=np.float64),
+    }
+    return Metric(name, Kind.HISTOGRAM, columns, calls=len(shots))
 
 
 def scalars_table(name: str, keys: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Metric:
@@ -94,9 +138,10 @@ class TensorBoardReader:
         walls = decoder.walls
         metrics: list[Metric] = [series(tag, st, v) for tag, (st, v) in scalars.items()]
         metrics += [
-            Metric(tag, Kind.SCALAR, {"step": tuple(s), "value": tuple(v)}, calls=len(v))
+            Metric(tag, Kind.TEXT, {"step": tuple(s), "value": tuple(v)}, calls=len(v))
             for tag, (s, v) in texts.items()
         ]
+        metrics += [histograms(tag, shots) for tag, shots in decoder.histograms.items()]
         keyed: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
         for joined in attached(path):
             part = _decode(event_files(joined.folder), problems)
@@ -113,11 +158,16 @@ class TensorBoardReader:
             for tag, keys in keyed.items()
         ]
         times = (min(walls), max(walls)) if walls else None
-        run_images = tuple(
-            Image(tag, path / f"{tag}@{step}.png", data=png)
-            for tag, shots in images.items()
-            for step, png in shots[-MAX_IMAGES_PER_TAG:]
-        )
+        metrics += [
+            Metric(
+                tag,
+                Kind.TABLE,
+                {"recall": tuple(recall), "precision": tuple(precision)},
+                calls=calls,
+            )
+            for tag, (calls, recall, precision) in decoder.pr_curves.items()
+        ]
+        run_images = _pick_images(images, path, problems)
         yield Run(
             id=str(path),
             name=path.name,

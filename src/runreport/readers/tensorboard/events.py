@@ -38,6 +38,10 @@ class Decoder:
         self.one_by_one: dict[str, tuple[list[int], list[int], list[float]]] = {}
         self.texts: dict[str, tuple[list[Value], list[Value]]] = {}
         self.images: dict[str, list[tuple[int, bytes]]] = {}
+        # per tag: (step, bucket left edges, right edges, counts) per histogram, in order
+        self.histograms: dict[str, list[tuple[int, list[float], list[float], list[float]]]] = {}
+        # per tag: the number logged, and the last curve's recall and precision
+        self.pr_curves: dict[str, tuple[int, list[float], list[float]]] = {}
         self.params: dict[str, Any] = {}
         self.walls: list[float] = []
 
@@ -123,6 +127,8 @@ def _value(value: Any, step: int, order: int, into: Decoder) -> None:
         scalar = value.simple_value
     elif kind == "image":
         into.images.setdefault(tag, []).append((step, value.image.encoded_image_string))
+    elif kind == "histo":
+        into.histograms.setdefault(tag, []).append((step, *_histo_buckets(value.histo)))
     elif kind == "tensor":
         if plugin == "scalars" or (not plugin and value.metadata.data_class == 1):
             got = tensor_values(value.tensor)
@@ -133,6 +139,19 @@ def _value(value: Any, step: int, order: int, into: Decoder) -> None:
             text_steps, texts = into.texts.setdefault(tag.removesuffix("/text_summary"), ([], []))
             text_steps.append(step)
             texts.append("\n".join(str(v) for v in got))
+        elif plugin == "histograms":
+            got = tensor_values(value.tensor)
+            if len(got) % 3 == 0 and all(isinstance(v, (int, float)) for v in got):
+                into.histograms.setdefault(tag, []).append(
+                    (
+                        step,
+                        [float(v) for v in got[0::3]],
+                        [float(v) for v in got[1::3]],
+                        [float(v) for v in got[2::3]],
+                    )
+                )
+        elif plugin == "pr_curves":
+            _pr_curve(tag.removesuffix("/pr_curves"), value.tensor, into)
         elif plugin == "images":
             got = list(value.tensor.string_val)
             for png in got[2:]:
@@ -145,6 +164,36 @@ def _value(value: Any, step: int, order: int, into: Decoder) -> None:
     if plugin == "hparams" and tag.endswith("session_start_info"):
         # tensorboardX writes these with metadata only; TF writes an empty tensor beside it
         _hparams(value.metadata.plugin_data.content, into.params, into.problems, into.file)
+
+
+def _pr_curve(tag: str, tensor: Any, into: Decoder) -> None:
+    """A precision-recall curve: the pr_curves plugin's ``[6, thresholds]`` tensor (true and
+    false positives, true and false negatives, precision, recall); the last one logged is
+    kept."""
+    got = tensor_values(tensor)
+    n = len(got) // 6
+    if not n or len(got) != 6 * n or not all(isinstance(v, (int, float)) for v in got):
+        into.problems.warn(into.file, None, f"PR curve {tag!r}: not a [6, N] tensor; skipped")
+        return
+    calls = into.pr_curves.get(tag, (0, [], []))[0] + 1
+    into.pr_curves[tag] = (
+        calls,
+        [float(v) for v in got[5 * n :]],
+        [float(v) for v in got[4 * n : 5 * n]],
+    )
+
+
+def _histo_buckets(histo: Any) -> tuple[list[float], list[float], list[float]]:
+    """A ``HistogramProto``'s buckets as TensorBoard migrates them (``data_compat``): empty
+    buckets at either end dropped, the outermost edges (±DBL_MAX) replaced by the min and max
+    seen; left edges, right edges and counts."""
+    counts = list(histo.bucket)
+    start = next((i for i, c in enumerate(counts) if c > 0), len(counts))
+    end = next((i for i in reversed(range(len(counts))) if counts[i] > 0), -1)
+    if start > end:
+        return [], [], []
+    inner = list(histo.bucket_limit[start:end])
+    return [histo.min, *inner], [*inner, histo.max], counts[start : end + 1]
 
 
 def _hparams(content: bytes, params: dict[str, Any], problems: Problems, file: Path) -> None:

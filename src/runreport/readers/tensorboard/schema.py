@@ -53,7 +53,7 @@ def classes() -> dict[str, Any]:
             ("metadata", 9, msg, ".rrtb.SummaryMetadata", False, None),
             ("simple_value", 2, flt, None, False, 0),
             ("image", 4, msg, ".rrtb.Image", False, 0),
-            ("histo", 5, b, None, False, 0),
+            ("histo", 5, msg, ".rrtb.Histogram", False, 0),
             ("audio", 6, b, None, False, 0),
             ("tensor", 8, msg, ".rrtb.TensorProto", False, 0),
         ],
@@ -66,6 +66,17 @@ def classes() -> dict[str, Any]:
             ("height", 1, i32, None, False, None),
             ("width", 2, i32, None, False, None),
             ("encoded_image_string", 4, b, None, False, None),
+        ],
+    )
+    add_message(
+        fd,
+        "Histogram",
+        [
+            ("min", 1, dbl, None, False, None),
+            ("max", 2, dbl, None, False, None),
+            ("num", 3, dbl, None, False, None),
+            ("bucket_limit", 6, dbl, None, True, None),
+            ("bucket", 7, dbl, None, True, None),
         ],
     )
     add_message(
