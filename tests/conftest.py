@@ -149,3 +149,30 @@ def hostile_logs(tmp_path: Path) -> Path:
     (link_run / "metrics.jsonl").symlink_to(secret)
     (link_run / "run.json").symlink_to(secret)
     return logs
+
+
+#: The producing libraries (mlflow, pandas, sqlalchemy, dvc) warn about their own deprecations.
+PRODUCER_WARNINGS = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::UserWarning"),
+]
+
+
+@pytest.fixture
+def mlflow_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The ``mlflow`` module, with the working folder in ``tmp_path`` and the file store
+    allowed (the test extra installs mlflow: a missing install fails)."""
+    import mlflow
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    return mlflow
+
+
+def mlflow_uri(tmp_path: Path, store: str) -> str:
+    """The tracking URI of an MLflow ``store`` (``file`` or ``sqlite``) in ``tmp_path``, by
+    absolute path (mlflow caches a SQL store per URI, across tests)."""
+    if store == "file":
+        return f"file://{tmp_path / 'mlruns'}"
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"

@@ -92,6 +92,8 @@ def test_lightning_cases() -> None:
     aos, _ = read(CORPUS / "lightning-csv/ml-aos-train-val-interleaved")
     steps, _ = _metric(aos[0], "val_loss")
     assert steps and all(isinstance(s, int) for s in steps)
+    epoch_steps, epochs = _metric(aos[0], "epoch")  # a series over the step, kept
+    assert len(epochs) == len(epoch_steps) > 1 and epochs[-1] >= epochs[0]  # type: ignore[operator]
 
 
 def test_keras_cases() -> None:
@@ -116,6 +118,7 @@ def test_huggingface_cases() -> None:
     [mistral], _ = read(CORPUS / "hf-trainer-state/mistral-translator-llamafactory")
     assert mistral.properties["state file"] == "trainer_state.json"  # not checkpoint-500
     assert len(_metric(mistral, "loss")[1]) == 866
+    assert len(_metric(mistral, "epoch")[1]) >= 866  # the epoch of every entry, over the step
     [whisper], _ = read(CORPUS / "hf-trainer-state/whisper-ja-wer-last-checkpoint")
     assert whisper.status is Status.COMPLETED
     assert whisper.properties["best_model_checkpoint"].startswith("/storage/")

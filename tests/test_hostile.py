@@ -252,7 +252,7 @@ def test_an_empty_azure_dump_is_a_run_that_says_it_has_no_data(tmp_path: Path) -
         parse_file(p).iter("h1")[0].text_parts[0].strip(): p.read_text()
         for p in (site / "runs").glob("*.html")
     }
-    assert set(pages) == {"run_metrics", "hd_metrics", "HD_0", "HD_1"}
+    assert set(pages) == {"run_metrics", "HD_0", "HD_1"}
     for name in ("run_metrics", "HD_0"):
         assert "No metrics or images were found for this run" in pages[name]
     assert "No metrics or images" not in pages["HD_1"]

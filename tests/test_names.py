@@ -9,25 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import invoke, read
+from conftest import PRODUCER_WARNINGS, invoke, mlflow_uri, read
 
 from runreport.model import Run, Status
 from runreport.readers import _distinct_names
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-    pytest.mark.filterwarnings("ignore::UserWarning"),
-]
-
-
-@pytest.fixture
-def mlflow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    import mlflow as client
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
-    return client
+pytestmark = PRODUCER_WARNINGS
 
 
 def _rerun_baseline(mlflow: Any, uri: str) -> list[str]:
@@ -43,12 +30,9 @@ def _rerun_baseline(mlflow: Any, uri: str) -> list[str]:
 
 
 @pytest.mark.parametrize("store", ["file", "sqlite"])
-def test_mlflow_runs_sharing_a_name_keep_it(mlflow: Any, tmp_path: Path, store: str) -> None:
-    uri = (
-        f"file://{tmp_path / 'mlruns'}"
-        if store == "file"
-        else f"sqlite:///{tmp_path / 'mlflow.db'}"
-    )
+def test_mlflow_runs_sharing_a_name_keep_it(mlflow_store: Any, tmp_path: Path, store: str) -> None:
+    mlflow = mlflow_store
+    uri = mlflow_uri(tmp_path, store)
     ids = _rerun_baseline(mlflow, uri)
     runs, _ = read(tmp_path)
     by_id = {r.id: r for r in runs}
@@ -112,12 +96,9 @@ def test_short_ids_for_ids_made_from_paths_and_keys(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("store", ["file", "sqlite"])
-def test_dotted_metrics_keep_their_names(mlflow: Any, tmp_path: Path, store: str) -> None:
-    mlflow.set_tracking_uri(
-        f"file://{tmp_path / 'mlruns'}"
-        if store == "file"
-        else f"sqlite:///{tmp_path / 'mlflow.db'}"
-    )
+def test_dotted_metrics_keep_their_names(mlflow_store: Any, tmp_path: Path, store: str) -> None:
+    mlflow = mlflow_store
+    mlflow.set_tracking_urimlflow_uri(tmp_path, store)
     mlflow.set_experiment("dots")
     with mlflow.start_run(run_name="loop") as loop:
         for i in range(4):  # one log_metric call per metric, no step: MLflow stores step 0

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import read
+from conftest import PRODUCER_WARNINGS, read
 
 import runreport
 from runreport.errors import Problems
@@ -21,12 +21,7 @@ from runreport.model import Kind, Run, Status
 from runreport.readers import discover
 from runreport.readers.mlflow import MlflowReader
 
-# the producing libraries (mlflow, pandas, sqlalchemy, dvc) warn about their own deprecations
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-    pytest.mark.filterwarnings("ignore::UserWarning"),
-]
+pytestmark = PRODUCER_WARNINGS
 
 DOUBLE_MAX = 1.7976931348623157e308
 LOSS = [1.0, 0.5, float("nan"), 0.25, float("inf"), 0.125, float("-inf")]
@@ -46,15 +41,6 @@ def _values(run: Run, name: str) -> tuple[list[Any], list[Any]]:
 
 
 # ---------------------------------------------------------------------------------- MLflow
-@pytest.fixture
-def mlflow_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    import mlflow  # the test extra installs it (tests/run.sh); a missing install fails
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
-    return mlflow
-
-
 def _log_mlflow_runs(mlflow: Any) -> dict[str, str]:
     mlflow.set_experiment("démo-exp")
     ids = {}
@@ -327,6 +313,7 @@ def test_lightning_layout(tmp_path: Path) -> None:
     assert steps == [49, 99] and values[0] == 0.68 and math.isnan(values[1])
     assert _values(run, "val_loss") == ([99], [0.55])
     assert _values(run, "lr-Adam") == ([0], [0.001])
+    assert _values(run, "epoch") == ([49, 99, 99, 99], [0, 0, 0, 0])  # as its TB logger has it
     assert run.params == {"lr": 0.001, "betas": "[0.9, 0.999]"}
     assert [p.severity.value for p in problems.items] == ["info"]
 
@@ -412,7 +399,8 @@ def test_huggingface_layout(tmp_path: Path) -> None:
     metrics = run.get_metrics()
     assert metrics["train_runtime"] == 12.3 and metrics["eval_samples"] == 872
     assert metrics["eval_loss"] == 0.41  # the series, not all_results' final value
-    assert "epoch" not in metrics
+    # the epoch is a series over the step, every entry's (as the Trainer's TensorBoard callback)
+    assert _values(run, "epoch") == ([0, 10, 20, 20, 20], [0.0, 0.5, 1.0, 1.0, 1.0])
 
 
 # ---------------------------------------------------------------------------------- Azure ML
@@ -429,7 +417,11 @@ def test_azure_get_metrics_dumps(tmp_path: Path) -> None:
     }
     (tmp_path / "single").mkdir()
     (tmp_path / "single" / "run_metrics.json").write_text(json.dumps(single))
-    recursive = {"HD_1_0": {"mse": 0.3, "loss": [1.0, 0.5]}, "HD_1_1": {"mse": 0.2}}
+    recursive = {
+        "HD_1": {"best_child_mse": 0.2},  # get_metrics(recursive=True) of a HyperDrive run
+        "HD_1_0": {"mse": 0.3, "loss": [1.0, 0.5]},
+        "HD_1_1": {"mse": 0.2},
+    }
     (tmp_path / "sweep").mkdir()
     (tmp_path / "sweep" / "hd_metrics.json").write_text(json.dumps(recursive))
     runs, problems = read(tmp_path, include_deleted=True)
@@ -440,11 +432,19 @@ def test_azure_get_metrics_dumps(tmp_path: Path) -> None:
         k: single[k] for k in ("accuracy", "Sigmoid", "Cosine Wave")
     }
     assert by_name["run_metrics"].metric("cm").kind is Kind.MATRIX  # type: ignore[union-attr]
-    parent = by_name["hd_metrics"]
+    parent = by_name["HD_1"]  # the run whose id the others extend: no run named after the file
+    assert "hd_metrics" not in by_name and parent.parent_id is None
     assert by_name["HD_1_0"].parent_id == parent.id == by_name["HD_1_1"].parent_id
     assert by_name["HD_1_0"].get_metrics() == recursive["HD_1_0"]
     best = runreport.best_run([by_name["HD_1_0"], by_name["HD_1_1"]], "mse")
     assert best is not None and best.name == "HD_1_1"
+
+
+def test_azure_children_sit_under_the_id_they_extend() -> None:
+    from runreport.readers.azureml import parent_keys
+
+    keys = ["HD_x", "HD_x_0", "HD_x_10", "HD_x_0_1", "pipeline-step"]
+    assert parent_keys(keys) == {"HD_x_0": "HD_x", "HD_x_10": "HD_x", "HD_x_0_1": "HD_x_0"}
 
 
 def test_unknown_json_is_not_taken_for_a_dump(tmp_path: Path) -> None:

@@ -118,6 +118,29 @@ class FileRef:
     size: int
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset a run used (MLflow's ``log_input``), as MLflow's run page shows it."""
+
+    name: str
+    digest: str = ""
+    source: str = ""  # where it came from, as logged (a URI, a table name)
+    source_type: str = ""
+    context: str = ""  # what the run used it for ("training", "eval")
+    columns: tuple[str, ...] = ()  # from its schema
+    rows: int | None = None  # from its profile
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """A model a run logged (MLflow's ``log_model``): its files are among the run's outputs."""
+
+    name: str
+    id: str = ""
+    flavors: tuple[str, ...] = ()  # from its ``MLmodel`` file
+    files: int = 0
+
+
 #: How :meth:`Run.wait_for_completion` waits: set by :mod:`runreport.readers`, which reads
 #: a run again (every run read from disk came through it), so the model imports nothing above it.
 _waiting: list[Callable[..., Run]] = []
@@ -153,6 +176,8 @@ class Run:
     images: tuple[Image, ...] = ()
     logs: tuple[FileRef, ...] = ()
     outputs: tuple[FileRef, ...] = ()
+    datasets: tuple[Dataset, ...] = ()
+    models: tuple[LoggedModel, ...] = ()
     #: Where the run was read from, relative to the LOGDIR given (with its name first when
     #: several were given): what pages show, the same however the LOGDIR was typed.
     source: str = ""

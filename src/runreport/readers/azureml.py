@@ -2,7 +2,8 @@
 
 The shapes are Azure's own: a scalar logged once is the value, a series or ``log_list`` a list,
 ``log_row``/``log_table`` a ``{column: [values]}`` object. A recursive dump
-``{run_id: {metric: …}}`` becomes a parent run (named after the file) with one child per id.
+``{run_id: {metric: …}}`` (``recursive=True``: the run and its descendants) becomes a run per
+id, each child under the id it extends (``HD_x_0`` under ``HD_x``).
 """
 
 from __future__ import annotations
@@ -126,6 +127,18 @@ def metrics_of(data: dict[str, Any]) -> tuple[Metric, ...]:
     return tuple(out)
 
 
+def parent_keys(keys: list[str]) -> dict[str, str]:
+    """Each run id's parent among ``keys``: the longest other id it extends with ``_`` (Azure
+    names a HyperDrive run's children ``HD_x_0``, ``HD_x_1``… after it, and a pipeline's
+    steps likewise). Ids with none are top-level runs."""
+    out: dict[str, str] = {}
+    for key in keys:
+        found = [p for p in keys if p != key and key.startswith(f"{p}_")]
+        if found:
+            out[key] = max(found, key=len)
+    return out
+
+
 class AzureMlDumpReader:
     """Reads JSON files holding what Azure ML's ``run.get_metrics()`` returned."""
 
@@ -165,6 +178,12 @@ class AzureMlDumpReader:
             if shape in ("run", "empty"):
                 yield run(str(file), file.stem, None, metrics_of(data))
                 continue
-            yield run(str(file), file.stem, None, ())
+            parents = parent_keys([str(k) for k in data])
             for run_id, metrics in data.items():
-                yield run(f"{file}#{run_id}", str(run_id), str(file), metrics_of(metrics))
+                parent = parents.get(str(run_id))
+                yield run(
+                    f"{file}#{run_id}",
+                    str(run_id),
+                    f"{file}#{parent}" if parent is not None else None,
+                    metrics_of(metrics),
+                )

@@ -227,7 +227,8 @@ class LightningCsvReader:
         else:
             problems.info(path, None, "hparams.yaml alone: no metric was written (yet)")
         x = "step" if "step" in header else ("epoch" if "epoch" in header else None)
-        skip = frozenset({"epoch", "step", "created_at"})
+        # epoch over step is a series, as Lightning's TensorBoard logger writes it
+        skip = frozenset({x or "step", "created_at"})
         metrics = _columns(file, header, rows, x, skip, problems)
         params: dict[str, Any] = {}
         if is_regular(path / "hparams.yaml"):

@@ -165,7 +165,8 @@ def _series(
         if not isinstance(step, (int, float)) or isinstance(step, bool):
             step = fallback
         for key, value in entry.items():
-            if key in _AXES or isinstance(value, bool) or not isinstance(value, (int, float)):
+            # the epoch is a series over the step (as the Trainer's TensorBoard callback logs it)
+            if key == "step" or isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
             steps, values = points.setdefault(key, ([], []))
             steps.append(step)

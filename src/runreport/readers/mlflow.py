@@ -17,6 +17,7 @@ import yaml
 
 from ..errors import Problems
 from ..model import FileRef, Image, Metric, Run, Status
+from . import mlflow_inputs
 from .base import (
     from_millis,
     is_plain_dir,
@@ -30,6 +31,7 @@ from .base import (
     series,
     walk_files,
 )
+from .mlflow_inputs import artifact_models
 from .tables import Stamps, artifact_tables, merge_dotted_tables
 
 #: Sub-folders of an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
@@ -135,7 +137,7 @@ class MlflowReader:
             if exp is None or "experiment_id" not in exp:
                 return None
             parts.extend(
-                (run, (meta_file,))
+                (run, (meta_file, *mlflow_inputs.linked_files(run)))
                 for run in _subdirs(child)
                 if run.name not in RESERVED_FOLDERS and is_regular(run / "meta.yaml")
             )
@@ -210,7 +212,14 @@ class MlflowReader:
             for ref in artifacts
             if ref.rel.lower().endswith(_IMAGE_SUFFIXES) and "+compressed" not in ref.rel
         )
-        tables = artifact_tables(artifacts, problems)
+        models, model_folders = artifact_models(artifacts, problems)
+        tables = artifact_tables(
+            [r for r in artifacts if r.rel.rpartition("/")[0] not in model_folders]
+            if model_folders
+            else artifacts,
+            problems,
+        )
+        datasets, logged, model_files = mlflow_inputs.file_store(folder, problems)
         return Run(
             id=run_id,
             name=name,
@@ -225,7 +234,9 @@ class MlflowReader:
             deleted=exp_deleted or meta.get("lifecycle_stage") == "deleted",
             metrics=tuple(merge_dotted_tables(metrics, times)) + tables,
             images=images,
-            outputs=artifacts,
+            outputs=artifacts + model_files,
+            datasets=datasets,
+            models=models + logged,
         )
 
 

@@ -11,12 +11,12 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import unquote, urlparse
 
 from ..errors import Problems
 from ..model import Run
 from .base import from_millis, is_plain_dir, is_regular, list_files, series
 from .mlflow import from_tags, status_of
+from .mlflow_inputs import artifact_models, local_folder, sqlite_store
 from .tables import artifact_tables, merge_dotted_tables
 
 #: MLflow stores infinities clamped to the largest double.
@@ -76,6 +76,7 @@ class MlflowSqliteReader:
         tags: dict[str, dict[str, str]] = {}
         for run_uuid, key, value in con.execute("SELECT run_uuid, key, value FROM tags"):
             tags.setdefault(run_uuid, {})[key] = value or ""
+        datasets, logged_models = sqlite_store(con, db.parent, problems)
         for run_uuid, name, status, start, end, stage, exp_id, artifact_uri in con.execute(
             "SELECT run_uuid, name, status, start_time, end_time, lifecycle_stage, experiment_id,"
             " artifact_uri FROM runs ORDER BY start_time, run_uuid"
@@ -87,6 +88,8 @@ class MlflowSqliteReader:
             ]
             artifacts_dir = _artifact_dir(db.parent, artifact_uri, str(exp_id), run_uuid)
             artifacts = list_files(artifacts_dir, artifacts_dir.parent) if artifacts_dir else ()
+            models, model_folders = artifact_models(artifacts, problems)
+            logged = logged_models.get(run_uuid, [])
             yield Run(
                 id=run_uuid,
                 name=run_tags.get("mlflow.runName") or name or run_uuid,
@@ -100,20 +103,22 @@ class MlflowSqliteReader:
                 **from_tags(run_tags),
                 deleted=stage == "deleted" or exp_stage == "deleted",
                 metrics=tuple(merge_dotted_tables(run_metrics, times.get(run_uuid, {})))
-                + artifact_tables(artifacts, problems),
-                outputs=artifacts,
+                + artifact_tables(
+                    [r for r in artifacts if r.rel.rpartition("/")[0] not in model_folders],
+                    problems,
+                ),
+                outputs=artifacts + tuple(f for _, files in logged for f in files),
+                datasets=tuple(datasets.get(run_uuid, ())),
+                models=models + tuple(model for model, _ in logged),
             )
 
 
 def _artifact_dir(root: Path, uri: object, exp_id: str, run_id: str) -> Path | None:
-    """The local artifact folder of a run in a SQLite store, if it is on this machine."""
-    candidates = []
-    if isinstance(uri, str) and uri:
-        parsed = urlparse(uri)
-        if parsed.scheme == "file":
-            candidates.append(Path(unquote(parsed.path)))
-        elif not parsed.scheme:
-            candidates.append(root / uri)
+    """The local artifact folder of a run in a SQLite store: where its ``artifact_uri`` says
+    when that is inside the store's folder (never elsewhere on the machine), else MLflow's
+    default places beside the database."""
+    named = local_folder(root, uri)
+    candidates = [named] if named is not None else []
     candidates += [
         root / "mlruns" / exp_id / run_id / "artifacts",
         root / "mlartifacts" / exp_id / run_id / "artifacts",
