@@ -98,7 +98,7 @@ def test_short_ids_for_ids_made_from_paths_and_keys(tmp_path: Path) -> None:
 @pytest.mark.parametrize("store", ["file", "sqlite"])
 def test_dotted_metrics_keep_their_names(mlflow_store: Any, tmp_path: Path, store: str) -> None:
     mlflow = mlflow_store
-    mlflow.set_tracking_urimlflow_uri(tmp_path, store)
+    mlflow.set_tracking_uri(mlflow_uri(tmp_path, store))
     mlflow.set_experiment("dots")
     with mlflow.start_run(run_name="loop") as loop:
         for i in range(4):  # one log_metric call per metric, no step: MLflow stores step 0
