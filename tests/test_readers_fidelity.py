@@ -282,6 +282,27 @@ def test_dvclive_folder_matches_its_files(tmp_path: Path, monkeypatch: pytest.Mo
     )
     assert cells == {("0", "0"): 2, ("0", "1"): 0, ("1", "0"): 1, ("1", "1"): 2}
     assert [i.name for i in run.images] == ["sample.png"]
+    assert run.start_time is None  # DVCLive wrote no time: the run page says when files changed
+
+
+def test_dvclive_first_and_last_record_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import dvclive
+
+    monkeypatch.chdir(tmp_path)
+    before = time.time()
+    with dvclive.Live(dir="dvclive", save_dvc_exp=False, dvcyaml=None) as live:
+        for value in [1.0, 0.5]:
+            live.log_metric("loss", value, timestamp=True)
+            live.next_step()
+            time.sleep(0.01)
+    after = time.time()
+    [run], _ = read(tmp_path / "dvclive")
+    assert run.start_time is not None and run.end_time is not None
+    assert before - 0.001 <= run.start_time.timestamp() < run.end_time.timestamp() <= after
 
 
 # ------------------------------------------------------- Lightning, Keras, HF: their layouts

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from ..errors import Problems
 from ..model import Image, Metric, Run, Status, Value
 from .base import (
+    from_millis,
     is_plain_dir,
     is_regular,
     list_files,
@@ -55,8 +56,10 @@ class DvcLiveReader:
         """The one run in ``path``."""
         plots = path / "plots"
         metrics: list[Metric] = []
+        stamps: list[float] = []  # the first and last timestamp of each file that has them
         for tsv in (f for f in walk_files(plots / "metrics") if f.suffix == ".tsv"):
-            m = _tsv(tsv, tsv.relative_to(plots / "metrics").as_posix()[:-4], problems)
+            name = tsv.relative_to(plots / "metrics").as_posix()[:-4]
+            m = _tsv(tsv, name, problems, stamps)
             if m is not None:
                 metrics.append(m)
         have = {m.name for m in metrics}
@@ -81,6 +84,10 @@ class DvcLiveReader:
             status=Status.UNKNOWN,
             format=self.name,
             path=path,
+            # the first and last record times, where DVCLive wrote them (timestamp=True, system
+            # metrics, dvclive before 2.0)
+            start_time=from_millis(min(stamps)) if stamps else None,
+            end_time=from_millis(max(stamps)) if stamps else None,
             params=params,
             metrics=tuple(metrics),
             images=images,
@@ -88,7 +95,9 @@ class DvcLiveReader:
         )
 
 
-def _tsv(file: Path, name: str, problems: Problems) -> Metric | None:
+def _tsv(file: Path, name: str, problems: Problems, stamps: list[float]) -> Metric | None:
+    """One metric's TSV file, by its header (``timestamp`` in ms, ``step``, the value last);
+    the first and last timestamps are added to ``stamps``."""
     text = read_text(file, problems, limit=512 << 20)
     if not text:
         return None
@@ -127,6 +136,11 @@ def _tsv(file: Path, name: str, problems: Problems) -> Metric | None:
         values.append(value)
     if not values:
         return None
+    if "timestamp" in header:
+        ti = header.index("timestamp")
+        times = [t for _, row in rows[1:] if len(row) > ti and (t := number(row[ti])) is not None]
+        if times:
+            stamps += [float(min(times)), float(max(times))]
     return series(name, steps if si is not None and None not in steps else None, values)
 
 
