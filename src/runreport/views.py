@@ -178,9 +178,8 @@ def metric_view(metric: Metric) -> MetricView:
     if values == "buckets":
         chart = distribution(metric, pres.display.kind.shape or "")
         plotted = len(chart.columns["x"])
-        return MetricView(
-            metric.name, metric.kind, pres, None, metric.calls, 0, chart, plotted, (), ()
-        )
+        # count: the rows of its CSV (a bucket each); the chart says how many histograms
+        return MetricView(metric.name, metric.kind, pres, None, n, 0, chart, plotted, (), ())
     columns = tuple(c for c in cols if c in pres.ys or c == pres.x) or tuple(cols)
     if pres.display in (Display.TEXT, Display.MARKDOWN) and pres.x:
         columns = (pres.x, *pres.ys)
