@@ -161,3 +161,18 @@ def test_no_mutated_log_escapes_the_reader(wandb_logs: Path, tmp_path: Path) -> 
             (work / log.name).write_bytes(mutate(original, rng))
             for run in WandbReader().read(work, Problems()):
                 run_view(run)
+
+
+def test_a_run_of_the_legacy_python_backend(tmp_path: Path) -> None:
+    """wandb before 0.18 wrote the log from Python (keys in ``key``, dicts as one JSON value):
+    a run written by wandb 0.16.6 (tests/data/wandb-0.16.6/SOURCE.md)."""
+    data = Path(__file__).parent / "data" / "wandb-0.16.6" / "wandb"
+    runs, problems = _runs(data)
+    assert problems == []
+    run = runs[Status.COMPLETED]
+    assert (run.name, run.experiment) == ("old-backend", "legacy")
+    assert run.properties["group"] == "g" and run.properties["job type"] == "train"
+    assert run.params == {"lr": 0.1, "opt.name": "sgd"} and set(run.tags) == {"t"}
+    got = run.get_metrics()
+    assert got["loss"] == [1.0, 0.5, 1 / 3, 0.25, 0.2] and got["nested.a"] == [0, 1, 2, 3, 4]
+    assert math.isnan(got["nan"]) and got["inf"] == math.inf and got["best"] == 0.5
