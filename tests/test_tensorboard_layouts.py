@@ -16,7 +16,7 @@ from runreport.readers.tensorboard import TensorBoardReader
 from runreport.readers.tensorboard import events as tb_events
 
 pytest.importorskip("tensorboard")
-from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
+from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
 
 
 def _write(path: Path, events: list[bytes]) -> None:
@@ -141,3 +141,64 @@ def test_batches_take_most_records(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     _write(folder / "events.out.tfevents.1.host", events)
     [run] = TensorBoardReader().read(folder, Problems())
     assert run.metrics[0].length == 4999 and len(decoded) < 10
+
+
+def _tf2_scalar(tag: str, value: float, step: int, wall: float) -> bytes:
+    """A scalar as TF2's ``tf.summary.scalar`` (and Keras) writes it: a float32 tensor of
+    shape ``[]`` with its 4 bytes in ``tensor_content``, the scalars plugin's metadata
+    (tensorflow/core/summary/summary_file_writer.cc)."""
+    meta = summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"), data_class=1
+    )
+    tensor = tensor_pb2.TensorProto(
+        dtype=1,
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(),
+        tensor_content=np.float32(value).tobytes(),
+    )
+    value_pb = summary_pb2.Summary.Value(tag=tag, metadata=meta, tensor=tensor)
+    return event_pb2.Event(
+        wall_time=wall, step=step, summary=summary_pb2.Summary(value=[value_pb])
+    ).SerializeToString()
+
+
+@pytest.mark.parametrize("layout", ["add_scalar", "tf2"])
+def test_producer_layouts_are_batched_and_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    """One scalar per event with tags of different lengths, steps across varint widths and
+    real wall times (tensorboardX's add_scalar itself), or TF2's tensors: decoded in
+    batches, exactly as one by one."""
+    from tensorboardX import SummaryWriter
+
+    tags = ["loss", "val/loss", "train/accuracy", "lr-Adam", "a", "layer_10/weight_norm"]
+    rng = np.random.default_rng(5)
+    folder = tmp_path / "run"
+    steps = [*range(300), *range(16_380, 16_400), 2**40]
+    if layout == "add_scalar":
+        with SummaryWriter(str(folder)) as w:
+            for step in steps:
+                for tag in tags:
+                    w.add_scalar(tag, float(rng.normal()), step, walltime=1.7e9 + step * 0.137)
+    else:
+        folder.mkdir()
+        events = [
+            _tf2_scalar(tag, float(rng.normal()), step, 1.7e9 + step * 0.137 + i * 1e-4)
+            for step in steps
+            for i, tag in enumerate(tags)
+        ]
+        _write(folder / "events.out.tfevents.1.host", events)
+    decoded: list[int] = []
+    original = tb_events.Decoder._one
+
+    def counting(self: Any, order: int, payload: bytes) -> None:
+        decoded.append(order)
+        original(self, order, payload)
+
+    with monkeypatch.context() as m:
+        m.setattr(tb_events.Decoder, "_one", counting)
+        [run] = TensorBoardReader().read(folder, Problems())
+    assert {m.name for m in run.metrics} == set(tags)
+    assert all(m.length == len(steps) for m in run.metrics)
+    assert len(decoded) < 20  # the file's first event, and the odd record
+    one_by_one, _ = _read(folder, monkeypatch, batched=False)
+    assert _facts(run) == _facts(one_by_one)

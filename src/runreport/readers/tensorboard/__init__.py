@@ -5,10 +5,11 @@ the data) and every CRC is checked. The payloads are decoded by the ``protobuf``
 a minimal schema built through protobuf's descriptor API: only the fields runreport shows, wire
 compatible with TensorBoard's ``Event`` (unknown fields are skipped by protobuf itself).
 
-Most records of real event files are simple scalars whose bytes differ from record to record
-only in the time, the step and the values. Those are decoded in batches with numpy, by layout
-(:class:`.batch.Layout`, made from one record and checked against protobuf's decoding of it); every
-other record goes through protobuf, and both give the same series in record order (tested).
+Most records of real event files are scalars whose bytes differ from record to record only
+in the time, the step, the numbers and the tags. Those are decoded in batches with numpy, by
+family (:mod:`.batch`: one scalar per event as ``add_scalar`` writes, TF2's scalar tensors,
+several values per event); every other record goes through protobuf, and both give the same
+series in record order (tested).
 """
 
 from __future__ import annotations

@@ -12,14 +12,22 @@ import numpy as np
 
 from ...errors import Problems
 from ...model import Value
-from .batch import Layout
-from .schema import classes, tensor_values
+from .batch import Family, Layout, shapes
+from .schema import classes, is_scalar_tensor, tensor_values
 
 #: Records decoded together (grouped by layout), at most: a bound on the memory a batch takes.
 BATCH_RECORDS = 1 << 16
 BATCH_BYTES = 64 << 20
 #: Fewer records than this of one length are decoded one by one.
 MIN_LAYOUT_RECORDS = 4
+#: Records of one length that are no scalar record, at most, before the rest of them are
+#: decoded one by one (histograms, images, texts: each record its own layout).
+MAX_LAYOUT_FAILURES = 8
+#: New groups of one family whose tags are checked per batch, at most (the rest wait).
+MAX_GROUP_CHECKS = 4096
+
+
+_UNSEEN: Any = ("unseen",)  # a group whose tags are not known yet
 
 
 class Decoder:
@@ -32,7 +40,9 @@ class Decoder:
         self.count = 0  # records added so far (their order)
         self.pending: dict[int, list[tuple[int, bytes]]] = {}
         self.pending_bytes = 0
-        self.layouts: dict[int, Layout] = {}  # by record length: the last one seen
+        self.families: dict[int, list[Family]] = {}  # by record length
+        # the tags of the records of a family with given fixed bytes (None: not scalars)
+        self.tags: dict[tuple[Family, bytes], tuple[str, ...] | None] = {}
         # per tag: chunks of (order, step, value) arrays; order = record * 2**32 + position
         self.chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         self.one_by_one: dict[str, tuple[list[int], list[int], list[float]]] = {}
@@ -63,22 +73,101 @@ class Decoder:
                 self._one(order, payload)
 
     def _batch(self, length: int, items: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+        """Decode the scalar records among ``items`` (all of one length) by family; the
+        others are returned, to be decoded one by one."""
         rows = np.frombuffer(b"".join(p for _, p in items), dtype=np.uint8).reshape(-1, length)
-        layout = self.layouts.get(length)
-        if layout is None or not layout.matches(rows[:1])[0]:
-            found = Layout.of(items[0][1])
-            if found is None:
-                return items
-            layout = self.layouts[length] = found
-        ok = layout.matches(rows)
-        orders = np.fromiter((o for o, _ in items), dtype=np.int64, count=len(items))[ok]
-        wall, steps, values = layout.decode(rows[ok])
+        orders = np.fromiter((o for o, _ in items), dtype=np.int64, count=len(items))
+        shape = shapes(rows)
+        pending = np.arange(len(items))
+        leftover: list[int] = []
+        for family in self.families.get(length, ()):
+            pending, bad = self._family(family, rows, orders, shape, items, pending)
+            leftover += bad
+        fails = 0
+        while len(pending) and fails < MAX_LAYOUT_FAILURES:
+            head = int(pending[0])
+            layout = Layout.of(items[head][1])
+            if layout is None or layout.family in self.families.get(length, ()):
+                leftover.append(head)
+                pending = pending[1:]
+                fails += 1
+                continue
+            family = layout.family
+            self.families.setdefault(length, []).append(family)
+            self.tags[(family, rows[head][family.fixed].tobytes())] = layout.tags
+            pending, bad = self._family(family, rows, orders, shape, items, pending)
+            leftover += bad
+        leftover += pending.tolist()
+        return [items[i] for i in sorted(leftover)]
+
+    def _family(
+        self,
+        family: Family,
+        rows: np.ndarray,
+        orders: np.ndarray,
+        shape: np.ndarray,
+        items: list[tuple[int, bytes]],
+        pending: np.ndarray,
+    ) -> tuple[np.ndarray, list[int]]:
+        """Decode the pending rows of ``family``: those of its shape, grouped by their fixed
+        bytes, each group's tags read from one of its records (checked). Returns the rows
+        still pending, and those of a group found to be no scalar record (one by one)."""
+        mine = shape[pending] == family.shape
+        candidates = pending[mine]
+        if not len(candidates):
+            return pending, []
+        fixed = family.fixed
+        sub = rows[candidates]
+        ok = family.well_formed(sub)
+        keys = np.ascontiguousarray(sub[:, fixed]).view(np.dtype((np.void, int(fixed.sum()))))
+        uniq, first, inverse = np.unique(keys.ravel(), return_index=True, return_inverse=True)
+        status = np.zeros(len(uniq), dtype=np.int8)  # 1: decoded here, -1: not scalars
+        group_tags: list[tuple[str, ...] | None] = []
+        checks = 0
+        for u, key in enumerate(uniq):
+            tags = self.tags.get((family, key.tobytes()), _UNSEEN)
+            if tags is _UNSEEN and ok[first[u]] and checks < MAX_GROUP_CHECKS:
+                checks += 1
+                layout = Layout.of(items[int(candidates[first[u]])][1])
+                if layout is None:
+                    tags = None
+                elif layout.family == family:
+                    tags = layout.tags
+                if tags is not _UNSEEN:
+                    self.tags[(family, key.tobytes())] = tags
+            group_tags.append(tags if tags is not _UNSEEN else None)
+            status[u] = 0 if tags is _UNSEEN else (1 if tags is not None else -1)
+        take = ok & (status[inverse] == 1)
+        bad = candidates[ok & (status[inverse] == -1)].tolist()
+        if take.any():
+            self._decoded(family, sub[take], orders[candidates[take]], inverse[take], group_tags)
+        done = np.zeros(len(rows), dtype=bool)
+        done[candidates[take]] = True
+        done[bad] = True
+        return pending[~done[pending]], bad
+
+    def _decoded(
+        self,
+        family: Family,
+        rows: np.ndarray,
+        orders: np.ndarray,
+        groups: np.ndarray,
+        group_tags: list[tuple[str, ...] | None],
+    ) -> None:
+        """Add the series of rows of ``family`` (each in group ``groups[i]``) to each tag's."""
+        wall, steps, values = family.decode(rows)
         seen = wall[wall != 0]
         if len(seen):
             self.walls += [float(seen.min()), float(seen.max())]
-        for position, (tag, column) in enumerate(values):
-            self.chunks.setdefault(tag, []).append(((orders << 32) + position, steps, column))
-        return [item for item, good in zip(items, ok.tolist(), strict=True) if not good]
+        by_group = np.argsort(groups, kind="stable")
+        cuts = np.flatnonzero(np.diff(groups[by_group])) + 1
+        for part in np.split(by_group, cuts):
+            tags = group_tags[int(groups[part[0]])]
+            assert tags is not None
+            for position, tag in enumerate(tags):
+                self.chunks.setdefault(tag, []).append(
+                    ((orders[part] << 32) + position, steps[part], values[position][part])
+                )
 
     def _one(self, order: int, payload: bytes) -> None:
         event = classes()["Event"]()
@@ -130,7 +219,7 @@ def _value(value: Any, step: int, order: int, into: Decoder) -> None:
     elif kind == "histo":
         into.histograms.setdefault(tag, []).append((step, *_histo_buckets(value.histo)))
     elif kind == "tensor":
-        if plugin == "scalars" or (not plugin and value.metadata.data_class == 1):
+        if is_scalar_tensor(value):
             got = tensor_values(value.tensor)
             if got and isinstance(got[0], (int, float)):
                 scalar = float(got[0])

@@ -135,6 +135,13 @@ def classes() -> dict[str, Any]:
     return message_classes(fd, "Event", "HParamsPluginData")
 
 
+def is_scalar_tensor(value: Any) -> bool:
+    """Whether a ``Summary.Value`` holding a tensor is a scalar: the scalars plugin's, or one
+    without a plugin that says it is a scalar (``data_class`` 1)."""
+    plugin = value.metadata.plugin_data.plugin_name
+    return bool(plugin == "scalars" or (not plugin and value.metadata.data_class == 1))
+
+
 def tensor_values(tensor: Any) -> list[Any]:
     """The values of a TensorProto, whichever field holds them."""
     if tensor.tensor_content:
