@@ -202,3 +202,36 @@ def test_producer_layouts_are_batched_and_exact(
     assert len(decoded) < 20  # the file's first event, and the odd record
     one_by_one, _ = _read(folder, monkeypatch, batched=False)
     assert _facts(run) == _facts(one_by_one)
+
+
+def test_framing_by_predicted_lengths_stops_where_the_pattern_breaks(tmp_path: Path) -> None:
+    """Records framed from the pattern their lengths repeat are the records framed one by one,
+    through changes of pattern (a new tag, a wider step, a text) and a torn end."""
+    from runreport.readers.tensorboard import records as tb_records
+
+    rng = random.Random(11)
+    events = []
+    for step in range(3000):
+        tags = ["loss", "acc"] if step < 1000 else ["loss", "acc", "val/loss"]
+        for tag in tags:
+            events.append(
+                event_pb2.Event(
+                    wall_time=1e9 + step,
+                    step=step,
+                    summary=summary_pb2.Summary(
+                        value=[summary_pb2.Summary.Value(tag=tag, simple_value=rng.random())]
+                    ),
+                ).SerializeToString()
+            )
+        if step % 777 == 0:
+            events.append(event_pb2.Event(step=step, file_version="x" * step).SerializeToString())
+    path = tmp_path / "events.out.tfevents.1.host"
+    _write(path, events)
+    data = path.read_bytes()[:-7]  # torn
+    path.write_bytes(data)
+    framed = [
+        data[o : o + n]
+        for chunk in tb_records.frames(path, Problems())
+        for o, n in zip(chunk.offsets.tolist(), chunk.lengths.tolist(), strict=True)
+    ]
+    assert framed == events[:-1]

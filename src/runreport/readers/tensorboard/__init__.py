@@ -26,7 +26,7 @@ from ...model import Column, Image, Kind, Metric, Run, Status, Value, evenly
 from ..base import series
 from .events import Decoder
 from .joins import attached, attached_to_a_run, depends, event_files
-from .records import records
+from .records import frames
 
 #: Images shown per tag, at most (evenly spaced over the steps, the last one included)...
 MAX_IMAGES_PER_TAG = 50
@@ -69,9 +69,8 @@ def _decode(files: list[Path], problems: Problems) -> Decoder:
     decoder = Decoder(problems)
     for file in files:
         decoder.file = file
-        for payload in records(file, problems):
-            decoder.add(payload)
-        decoder.flush()
+        for chunk in frames(file, problems):
+            decoder.add(chunk)
     return decoder
 
 

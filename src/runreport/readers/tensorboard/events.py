@@ -13,11 +13,13 @@ import numpy as np
 from ...errors import Problems
 from ...model import Value
 from .batch import Family, Layout, shapes
+from .records import Frames
 from .schema import classes, is_scalar_tensor, tensor_values
 
 #: Records decoded together (grouped by layout), at most: a bound on the memory a batch takes.
 BATCH_RECORDS = 1 << 16
-BATCH_BYTES = 64 << 20
+#: Records longer than this are decoded one by one (scalar records are far shorter).
+MAX_BATCH_LENGTH = 4096
 #: Fewer records than this of one length are decoded one by one.
 MIN_LAYOUT_RECORDS = 4
 #: Records of one length that are no scalar record, at most, before the rest of them are
@@ -38,8 +40,6 @@ class Decoder:
         self.problems = problems
         self.file = Path()
         self.count = 0  # records added so far (their order)
-        self.pending: dict[int, list[tuple[int, bytes]]] = {}
-        self.pending_bytes = 0
         self.families: dict[int, list[Family]] = {}  # by record length
         # the tags of the records of a family with given fixed bytes (None: not scalars)
         self.tags: dict[tuple[Family, bytes], tuple[str, ...] | None] = {}
@@ -55,38 +55,42 @@ class Decoder:
         self.params: dict[str, Any] = {}
         self.walls: list[float] = []
 
-    def add(self, payload: bytes) -> None:
-        self.pending.setdefault(len(payload), []).append((self.count, payload))
-        self.count += 1
-        self.pending_bytes += len(payload)
-        if self.count % BATCH_RECORDS == 0 or self.pending_bytes > BATCH_BYTES:
-            self.flush()
+    def add(self, chunk: Frames) -> None:
+        """Decode the records of a chunk (in slices of at most :data:`BATCH_RECORDS`): the
+        scalar ones of each length in batches, the rest one by one, in record order."""
+        for start in range(0, len(chunk.offsets), BATCH_RECORDS):
+            part = slice(start, start + BATCH_RECORDS)
+            offsets, lengths = chunk.offsets[part], chunk.lengths[part]
+            orders = self.count + np.arange(len(offsets), dtype=np.int64)
+            self.count += len(offsets)
+            rest: list[np.ndarray] = []
+            by_length = np.argsort(lengths, kind="stable")
+            cuts = np.flatnonzero(np.diff(lengths[by_length])) + 1
+            for index in np.split(by_length, cuts):
+                length = int(lengths[index[0]])
+                if len(index) < MIN_LAYOUT_RECORDS or length > MAX_BATCH_LENGTH:
+                    rest.append(index)
+                    continue
+                rows = Frames(chunk.data, offsets, lengths).rows(index, length)
+                rest.append(index[self._batch(length, rows, orders[index])])
+            left = np.sort(np.concatenate(rest)) if rest else np.array([], dtype=np.int64)
+            for i in left.tolist():
+                o, size = int(offsets[i]), int(lengths[i])
+                self._one(int(orders[i]), chunk.data[o : o + size])
 
-    def flush(self) -> None:
-        """Decode the records added since the last flush."""
-        pending, self.pending, self.pending_bytes = self.pending, {}, 0
-        for length, items in pending.items():
-            rest = items
-            if len(items) >= MIN_LAYOUT_RECORDS:
-                rest = self._batch(length, items)
-            for order, payload in rest:
-                self._one(order, payload)
-
-    def _batch(self, length: int, items: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
-        """Decode the scalar records among ``items`` (all of one length) by family; the
-        others are returned, to be decoded one by one."""
-        rows = np.frombuffer(b"".join(p for _, p in items), dtype=np.uint8).reshape(-1, length)
-        orders = np.fromiter((o for o, _ in items), dtype=np.int64, count=len(items))
+    def _batch(self, length: int, rows: np.ndarray, orders: np.ndarray) -> np.ndarray:
+        """Decode the scalar records among ``rows`` (records of one length) by family;
+        returns the indices of the others, to be decoded one by one."""
         shape = shapes(rows)
-        pending = np.arange(len(items))
+        pending = np.arange(len(rows))
         leftover: list[int] = []
         for family in self.families.get(length, ()):
-            pending, bad = self._family(family, rows, orders, shape, items, pending)
+            pending, bad = self._family(family, rows, orders, shape, pending)
             leftover += bad
         fails = 0
         while len(pending) and fails < MAX_LAYOUT_FAILURES:
             head = int(pending[0])
-            layout = Layout.of(items[head][1])
+            layout = Layout.of(rows[head].tobytes())
             if layout is None or layout.family in self.families.get(length, ()):
                 leftover.append(head)
                 pending = pending[1:]
@@ -95,10 +99,9 @@ class Decoder:
             family = layout.family
             self.families.setdefault(length, []).append(family)
             self.tags[(family, rows[head][family.fixed].tobytes())] = layout.tags
-            pending, bad = self._family(family, rows, orders, shape, items, pending)
+            pending, bad = self._family(family, rows, orders, shape, pending)
             leftover += bad
-        leftover += pending.tolist()
-        return [items[i] for i in sorted(leftover)]
+        return np.array(sorted(leftover + pending.tolist()), dtype=np.int64)
 
     def _family(
         self,
@@ -106,7 +109,6 @@ class Decoder:
         rows: np.ndarray,
         orders: np.ndarray,
         shape: np.ndarray,
-        items: list[tuple[int, bytes]],
         pending: np.ndarray,
     ) -> tuple[np.ndarray, list[int]]:
         """Decode the pending rows of ``family``: those of its shape, grouped by their fixed
@@ -128,7 +130,7 @@ class Decoder:
             tags = self.tags.get((family, key.tobytes()), _UNSEEN)
             if tags is _UNSEEN and ok[first[u]] and checks < MAX_GROUP_CHECKS:
                 checks += 1
-                layout = Layout.of(items[int(candidates[first[u]])][1])
+                layout = Layout.of(rows[int(candidates[first[u]])].tobytes())
                 if layout is None:
                     tags = None
                 elif layout.family == family:

@@ -1,13 +1,20 @@
 """TFRecord framing of TensorBoard event files: length, masked CRC-32C of the length, data,
-masked CRC-32C of the data; every CRC is checked."""
+masked CRC-32C of the data; every CRC is checked.
+
+A file is read in large chunks. The records of a chunk are found by one pass over their
+lengths, and their CRCs checked at once: with numpy, column by column over all the records of
+one length (CRC-32C by table), for the short records that most are; with ``google_crc32c``
+one by one for the long ones (images, histograms)."""
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import google_crc32c
+import numpy as np
 
 from ...errors import Problems
 from ..base import open_regular
@@ -17,6 +24,8 @@ from ..base import open_regular
 MAX_RECORD_BYTES = 256 << 20
 #: Bytes read from an event file at a time (more when a record is longer).
 READ_CHUNK_BYTES = 16 << 20
+#: Records up to this long have their CRC checked with numpy, all of one length at once.
+MAX_VECTOR_CRC_BYTES = 512
 
 
 def _masked_crc(data: bytes) -> int:
@@ -24,56 +33,212 @@ def _masked_crc(data: bytes) -> int:
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
+def _table() -> np.ndarray:
+    """CRC-32C's byte table (the reflected Castagnoli polynomial)."""
+    table = np.arange(256, dtype=np.uint32)
+    for _ in range(8):
+        table = np.where(table & 1, (table >> 1) ^ np.uint32(0x82F63B78), table >> 1)
+    return table.astype(np.uint32)
+
+
+_TABLE = _table()
+
+
+def masked_crcs(rows: np.ndarray) -> np.ndarray:
+    """The masked CRC-32C of each row of ``rows`` (bytes, one record per row) at once."""
+    crc = np.full(len(rows), 0xFFFFFFFF, dtype=np.uint32)
+    for i in range(rows.shape[1]):
+        crc = _TABLE[(crc ^ rows[:, i]) & 0xFF] ^ (crc >> 8)
+    crc ^= np.uint32(0xFFFFFFFF)
+    rotated = (crc >> np.uint32(15)) | (crc << np.uint32(17))
+    return (rotated.astype(np.uint64) + 0xA282EAD8).astype(np.uint32)
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The records of one chunk of a file: ``data`` holds them, each at ``offsets[i]`` and
+    ``lengths[i]`` bytes long (``rows`` gathers the records of one length as a 2-D array)."""
+
+    data: bytes
+    offsets: np.ndarray
+    lengths: np.ndarray
+
+    def rows(self, index: np.ndarray, length: int) -> np.ndarray:
+        """The records ``index`` (all ``length`` bytes long), one per row."""
+        buf = np.frombuffer(self.data, dtype=np.uint8)
+        gathered: np.ndarray = buf[self.offsets[index][:, None] + np.arange(length)]
+        return gathered
+
+
 _HEADER = struct.Struct("<QI")
+_LENGTH = struct.Struct("<Q")
 _FOOTER = struct.Struct("<I")
 
 
-def records(path: Path, problems: Problems) -> Iterator[bytes]:
-    """The payloads of a TFRecord file, read in large chunks; stops at a torn or corrupt
-    record (reported)."""
+def frames(path: Path, problems: Problems) -> Iterator[Frames]:
+    """The records of a TFRecord file, chunk by chunk; stops at a torn or corrupt record
+    (reported)."""
     try:
         fh = open_regular(path)
     except OSError as exc:
         problems.warn(path, None, f"not read ({exc.strerror or exc})")
         return
-    header, footer = _HEADER.unpack_from, _FOOTER.unpack_from
-    good_headers: set[bytes] = set()  # a length's header CRC is checked once
     with fh:
         buf, index = b"", 0
         while True:
             chunk = fh.read(max(READ_CHUNK_BYTES, len(buf)))
             buf += chunk
-            pos, end = 0, len(buf)
-            while pos + 12 <= end:
-                length, length_crc = header(buf, pos)
-                head = buf[pos : pos + 12]
-                if head not in good_headers:
-                    if _masked_crc(head[:8]) != length_crc:
-                        index += 1
-                        problems.warn(
-                            path, None, f"record {index}: length CRC mismatch; rest skipped"
-                        )
-                        return
-                    if length > MAX_RECORD_BYTES:
-                        index += 1
-                        problems.warn(
-                            path, None, f"record {index} claims {length:,} bytes; rest skipped"
-                        )
-                        return
-                    good_headers.add(head)
-                stop = pos + 12 + length
-                if stop + 4 > end:
-                    break  # the record goes on in the next chunk
-                index += 1
-                payload = buf[pos + 12 : stop]
-                if _masked_crc(payload) != footer(buf, stop)[0]:
-                    problems.warn(path, None, f"record {index}: data CRC mismatch; rest skipped")
-                    return
-                yield payload
-                pos = stop + 4
-            buf = buf[pos:]
+            offsets, lengths, used = _scan(buf)
+            good, why = _checked(buf, offsets, lengths)
+            if good:
+                yield Frames(buf, offsets[:good], lengths[:good])
+            if why:
+                problems.warn(path, None, f"record {index + good + 1}{why}; rest skipped")
+                return
+            index += good
+            buf = buf[used:]
             if not chunk:
                 if buf:
-                    cut = f"record {index + 1} is cut off (still being written?)"
-                    problems.info(path, None, cut)
+                    why = _torn(buf)
+                    if why:
+                        problems.warn(path, None, f"record {index + 1}{why}; rest skipped")
+                    else:
+                        cut = f"record {index + 1} is cut off (still being written?)"
+                        problems.info(path, None, cut)
                 return
+            if len(offsets) == 0 and len(buf) >= 12 and _torn(buf):
+                problems.warn(path, None, f"record {index + 1}{_torn(buf)}; rest skipped")
+                return
+
+
+#: Records framed one by one before the lengths' period is looked for, and the longest
+#: period looked for (a training loop logging N tags per step repeats N lengths).
+_WARMUP_RECORDS = 64
+_MAX_PERIOD = 512
+#: Records predicted (and checked) at once from the period.
+_PREDICTED = 1 << 15
+
+
+def _scan(buf: bytes) -> tuple[np.ndarray, np.ndarray, int]:
+    """The offsets and lengths of the whole records at the start of ``buf`` (found by their
+    length fields alone: :func:`_checked` checks them), and the bytes they take. Stops before
+    a record claiming more than :data:`MAX_RECORD_BYTES`.
+
+    Real files repeat a pattern of lengths (the tags a loop logs each step): once the last
+    lengths repeat with some period, the next records are predicted from it and the length
+    fields at the predicted offsets checked with numpy, thousands at a time; where a
+    prediction fails, records are framed one by one again."""
+    data = np.frombuffer(buf, dtype=np.uint8)
+    lengths: list[int] = []
+    pos, end = 0, len(buf)
+    while True:
+        pos = _walk(buf, pos, lengths, _WARMUP_RECORDS)
+        if pos + 12 > end or not lengths or _stopped(buf, pos):
+            break
+        period = _period(lengths)
+        if period is None:
+            continue
+        pattern = np.array(lengths[-period:], dtype=np.int64)
+        got = _predicted(data, pos, pattern)
+        if not len(got):
+            continue
+        lengths += got.tolist()
+        pos += int((got + 16).sum())
+    sizes = np.array(lengths, dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes + 16)[:-1])) + 12 if len(sizes) else sizes
+    return offsets.astype(np.int64), sizes, pos
+
+
+def _walk(buf: bytes, pos: int, lengths: list[int], most: int) -> int:
+    """Frame up to ``most`` records one by one from ``pos``; the position after them."""
+    end = len(buf)
+    unpack = _LENGTH.unpack_from
+    for _ in range(most):
+        if pos + 12 > end:
+            break
+        (length,) = unpack(buf, pos)
+        stop = pos + 16 + length
+        if length > MAX_RECORD_BYTES or stop > end:
+            break
+        lengths.append(length)
+        pos = stop
+    return pos
+
+
+def _stopped(buf: bytes, pos: int) -> bool:
+    """Whether the record at ``pos`` cannot be framed (too long, or not whole)."""
+    (length,) = _LENGTH.unpack_from(buf, pos)
+    return bool(length > MAX_RECORD_BYTES or pos + 16 + length > len(buf))
+
+
+def _period(lengths: list[int]) -> int | None:
+    """The shortest period with which the last lengths repeat (seen twice), if any."""
+    tail = lengths[-2 * _MAX_PERIOD :]
+    for p in range(1, min(_MAX_PERIOD, len(tail) // 2) + 1):
+        if tail[-p:] == tail[-2 * p : -p]:
+            return p
+    return None
+
+
+def _predicted(data: np.ndarray, pos: int, pattern: np.ndarray) -> np.ndarray:
+    """The lengths of the records from ``pos`` on that follow ``pattern`` (repeated), as far
+    as the length fields at the predicted offsets agree and the records are whole."""
+    reps = -(-_PREDICTED // len(pattern))
+    sizes = np.tile(pattern, reps)
+    starts = pos + np.concatenate(([0], np.cumsum(sizes + 16)[:-1]))
+    whole = starts + sizes + 16 <= len(data)
+    count = int(np.argmin(whole)) if not whole.all() else len(sizes)
+    if not count:
+        return sizes[:0]
+    heads = data[starts[:count, None] + np.arange(8)].copy().view("<u8").ravel()
+    agree = heads == sizes[:count].astype(np.uint64)
+    good = int(np.argmin(agree)) if not agree.all() else count
+    return sizes[:good]
+
+
+def _checked(buf: bytes, offsets: np.ndarray, lengths: np.ndarray) -> tuple[int, str]:
+    """How many of the records are good (every CRC right, in order), and what is wrong with
+    the first bad one ('' when all are good)."""
+    n = len(offsets)
+    if not n:
+        return 0, ""
+    data = np.frombuffer(buf, dtype=np.uint8)
+    stored = data[(offsets - 4)[:, None] + np.arange(4)].copy().view("<u4").ravel()
+    heads = masked_crcs(data[(offsets - 12)[:, None] + np.arange(8)])
+    first_bad_head = int(np.argmin(heads == stored)) if not (heads == stored).all() else n
+    good_data = np.ones(n, dtype=bool)
+    ends = data[(offsets + lengths)[:, None] + np.arange(4)].copy().view("<u4").ravel()
+    short = lengths <= MAX_VECTOR_CRC_BYTES
+    for length in np.unique(lengths[short]).tolist():
+        index = np.flatnonzero(lengths == length)
+        rows = data[offsets[index][:, None] + np.arange(length)]
+        good_data[index] = masked_crcs(rows) == ends[index]
+    for i in np.flatnonzero(~short).tolist():
+        o, size = int(offsets[i]), int(lengths[i])
+        good_data[i] = _masked_crc(buf[o : o + size]) == int(ends[i])
+    first_bad_data = int(np.argmin(good_data)) if not good_data.all() else n
+    if first_bad_head <= first_bad_data and first_bad_head < n:
+        return first_bad_head, ": length CRC mismatch"
+    if first_bad_data < n:
+        return first_bad_data, ": data CRC mismatch"
+    return n, ""
+
+
+def _torn(buf: bytes) -> str:
+    """What is wrong with the record at the start of ``buf`` that is not whole: a bad length
+    CRC or an impossible length ('' when it is only cut off)."""
+    if len(buf) < 12:
+        return ""
+    length, length_crc = _HEADER.unpack_from(buf, 0)
+    if _masked_crc(buf[:8]) != length_crc:
+        return ": length CRC mismatch"
+    if length > MAX_RECORD_BYTES:
+        return f" claims {length:,} bytes"
+    return ""
+
+
+def records(path: Path, problems: Problems) -> Iterator[bytes]:
+    """The payloads of a TFRecord file, one by one (see :func:`frames`)."""
+    for chunk in frames(path, problems):
+        for o, size in zip(chunk.offsets.tolist(), chunk.lengths.tolist(), strict=True):
+            yield chunk.data[o : o + size]
