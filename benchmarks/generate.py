@@ -1,5 +1,7 @@
 """Seeded benchmark data: the same runs written as runreport JSONL, an MLflow store and
-TensorBoard event files (python benchmarks/generate.py --scale small --out DIR)."""
+TensorBoard event files in the layouts producers write (python benchmarks/generate.py --scale
+small --out DIR). :func:`check_producers` checks that what is written here is, byte for byte,
+what the producer libraries write for the same values."""
 
 from __future__ import annotations
 
@@ -32,7 +34,17 @@ SCALES = {
     "large": Scale(1_000, 20, 1_000),
     "long": Scale(5, 5, 1_000_000),
 }
-FORMATS = ("native", "mlflow", "tensorboard")
+#: TensorBoard layouts, as producers write them (each its own folder and benchmark row):
+#: ``tensorboard``: one scalar per event, real wall times (PyTorch's and tensorboardX's
+#: ``SummaryWriter.add_scalar``, Lightning's TensorBoard logger, which calls it per metric);
+#: ``tensorboard_tf2``: scalar tensors with 4 raw bytes in ``tensor_content`` (TF2's
+#: ``tf.summary.scalar``, Keras); ``tensorboard_merged``: every metric of a step in one event
+#: (TF1 merged summaries).
+TB_LAYOUTS = ("tensorboard", "tensorboard_tf2", "tensorboard_merged")
+FORMATS = ("native", "mlflow", *TB_LAYOUTS)
+#: Wall time of a run's first event, and seconds per step (as a real training loop's).
+WALL0 = 1_767_225_600.0
+SECONDS_PER_STEP = 0.137
 
 
 def series(seed: int, steps: int) -> np.ndarray:
@@ -42,8 +54,30 @@ def series(seed: int, steps: int) -> np.ndarray:
     return 2.0 * np.exp(-x / max(steps / 5, 1)) + 0.05 * rng.standard_normal(steps) + 0.1
 
 
+#: Metric names as training scripts log them: tags of different lengths.
+_BASE_NAMES = (
+    "train/loss",
+    "val/loss",
+    "train/accuracy",
+    "val/acc",
+    "lr-Adam",
+    "epoch",
+    "grad_norm",
+    "train/f1_score",
+    "val/perplexity",
+    "throughput/samples_per_second",
+)
+
+
 def _names(scale: Scale) -> list[str]:
-    return [f"metric_{m:02d}" for m in range(scale.metrics)]
+    """The metrics' names: the usual ones, then per-layer statistics (``layer_3/weight_norm``)."""
+    names = list(_BASE_NAMES[: scale.metrics])
+    stats = ("weight_norm", "grad_norm", "update_ratio", "mean", "std")
+    i = 0
+    while len(names) < scale.metrics:
+        names.append(f"layer_{i // len(stats)}/{stats[i % len(stats)]}")
+        i += 1
+    return names
 
 
 def write_native(root: Path, scale: Scale, first_run: int = 0) -> None:
@@ -81,6 +115,13 @@ def write_native(root: Path, scale: Scale, first_run: int = 0) -> None:
             fh.write(b"".join(chunk))
 
 
+def mlflow_lines(timestamps: np.ndarray, values: list[float]) -> str:
+    """A metric file of MLflow's file store: ``timestamp value step`` per line, steps from 0."""
+    return "".join(
+        f"{t} {v!r} {s}\n" for s, (t, v) in enumerate(zip(timestamps.tolist(), values, strict=True))
+    )
+
+
 def write_mlflow(root: Path, scale: Scale) -> None:
     """An MLflow file store, as MLflow writes it (meta.yaml, metrics/<key>: 'ts value step')."""
     exp = root / "mlruns" / "1"
@@ -91,7 +132,6 @@ def write_mlflow(root: Path, scale: Scale) -> None:
         "name: bench\nworkspace: default\n"
     )
     ts = np.arange(scale.steps, dtype=np.int64) + 1_767_225_600_000
-    steps = np.arange(scale.steps)
     for r in range(scale.runs):
         run_id = f"b{r:031x}"  # hex, as MLflow's: never all digits (YAML would read an int)
         run = exp / run_id
@@ -107,9 +147,9 @@ def write_mlflow(root: Path, scale: Scale) -> None:
         )
         (run / "params" / "lr").write_text(str(10 ** -(1 + r % 4)))
         for i, m in enumerate(_names(scale)):
-            v = series(r * 1000 + i, scale.steps)
-            lines = [f"{t} {val!r} {s}\n" for t, val, s in zip(ts, v.tolist(), steps, strict=True)]
-            (run / "metrics" / m).write_text("".join(lines))
+            path = run / "metrics" / m
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(mlflow_lines(ts, series(r * 1000 + i, scale.steps).tolist()))
 
 
 def _masked_crc(data: bytes) -> int:
@@ -130,39 +170,123 @@ def _record(data: bytes) -> bytes:
     )
 
 
-def write_tensorboard(root: Path, scale: Scale) -> None:
-    """One event file per run, scalars as ``simple_value`` (as PyTorch and tensorboardX write)."""
-    from tensorboard.compat.proto import event_pb2, summary_pb2
+def tb_events(layout: str, names: list[str], values: list[list[float]], steps: int) -> list[bytes]:
+    """A run's events (serialized, without framing) in ``layout`` (see :data:`TB_LAYOUTS`):
+    what the producer writes for these values, checked by :func:`check_producers`."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
+
+    value_pb = summary_pb2.Summary.Value
+    meta = summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"), data_class=1
+    )
+    out = []
+    for step in range(steps):
+        wall = WALL0 + step * SECONDS_PER_STEP
+        if layout == "tensorboard_merged":
+            summary = summary_pb2.Summary(
+                value=[
+                    value_pb(tag=n, simple_value=v[step])
+                    for n, v in zip(names, values, strict=True)
+                ]
+            )
+            out.append(event_pb2.Event(wall_time=wall, step=step, summary=summary))
+            continue
+        for i, (name, v) in enumerate(zip(names, values, strict=True)):
+            if layout == "tensorboard":
+                value = value_pb(tag=name, simple_value=v[step])
+            else:  # TF2: tensorflow/core/summary/summary_file_writer.cc (TF is not installed)
+                tensor = tensor_pb2.TensorProto(
+                    dtype=1,
+                    tensor_shape=tensor_shape_pb2.TensorShapeProto(),
+                    tensor_content=struct.pack("<f", v[step]),
+                )
+                value = value_pb(tag=name, metadata=meta, tensor=tensor)
+            out.append(
+                event_pb2.Event(
+                    wall_time=wall + i * 1e-4,
+                    step=step,
+                    summary=summary_pb2.Summary(value=[value]),
+                )
+            )
+    return [e.SerializeToString() for e in out]
+
+
+def write_tensorboard(root: Path, scale: Scale, layout: str = "tensorboard") -> None:
+    """One event file per run in ``layout``, after the file-version event every writer puts
+    first."""
+    from tensorboard.compat.proto import event_pb2
 
     for r in range(scale.runs):
         run = root / f"run-{r:04d}"
         run.mkdir(parents=True, exist_ok=True)
         values = [series(r * 1000 + i, scale.steps).tolist() for i in range(scale.metrics)]
-        names = _names(scale)
-        first = event_pb2.Event(wall_time=1_767_225_600.0, file_version="brain.Event:2")
-        out = [_record(first.SerializeToString())]
+        first = event_pb2.Event(wall_time=WALL0, file_version="brain.Event:2")
+        events = [first.SerializeToString(), *tb_events(layout, _names(scale), values, scale.steps)]
+        (run / "events.out.tfevents.1767225600.bench").write_bytes(
+            b"".join(_record(e) for e in events)
+        )
+
+
+def check_producers(work: Path) -> list[str]:
+    """Where this generator's files differ from what the producers write for the same values
+    (empty: none): tensorboardX's ``SummaryWriter.add_scalar`` (given each ``walltime``) for
+    the add_scalar layout, every record after the file-version event, framing included; and
+    mlflow's client (given each ``timestamp``) for the metric files of an MLflow store."""
+    import os
+
+    scale = Scale(1, 3, 300)
+    names = _names(scale)
+    values = [series(i, scale.steps).tolist() for i in range(scale.metrics)]
+    problems = []
+    from tensorboardX import SummaryWriter
+
+    theirs = work / "tbx"
+    with SummaryWriter(str(theirs)) as w:
         for step in range(scale.steps):
-            summary = summary_pb2.Summary(
-                value=[
-                    summary_pb2.Summary.Value(tag=names[i], simple_value=values[i][step])
-                    for i in range(scale.metrics)
-                ]
+            for i, name in enumerate(names):
+                wall = WALL0 + step * SECONDS_PER_STEP + i * 1e-4
+                w.add_scalar(name, values[i][step], step, walltime=wall)
+    [their_file] = list(theirs.glob("events.out.tfevents.*"))
+    their_bytes = their_file.read_bytes()
+    first_len = struct.unpack("<Q", their_bytes[:8])[0]
+    ours = b"".join(_record(e) for e in tb_events("tensorboard", names, values, scale.steps))
+    if their_bytes[16 + first_len :] != ours:
+        problems.append("tensorboard: add_scalar records differ from tensorboardX's")
+    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    import mlflow
+
+    store = work / "mlruns"
+    client = mlflow.tracking.MlflowClient(f"file://{store}")
+    exp = client.create_experiment("check")
+    run = client.create_run(exp)
+    ts = np.arange(scale.steps, dtype=np.int64) + 1_767_225_600_000
+    for i, name in enumerate(names):
+        for step in range(scale.steps):
+            client.log_metric(
+                run.info.run_id, name, values[i][step], timestamp=int(ts[step]), step=step
             )
-            event = event_pb2.Event(wall_time=1_767_225_600.0 + step, step=step, summary=summary)
-            out.append(_record(event.SerializeToString()))
-        (run / "events.out.tfevents.1767225600.bench").write_bytes(b"".join(out))
+    for i, name in enumerate(names):
+        path = store / exp / run.info.run_id / "metrics" / name
+        if path.read_text() != mlflow_lines(ts, values[i]):
+            problems.append(f"mlflow: metric file {name} differs from mlflow's")
+    return problems
 
 
 def generate(scale_name: str, out: Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
     """Write the data for a scale (once: reused when its marker file exists)."""
     scale = SCALES[scale_name]
     root = out / scale_name
-    paths = {"native": root / "native", "mlflow": root / "mlflow", "tensorboard": root / "tb"}
-    writers = {"native": write_native, "mlflow": write_mlflow, "tensorboard": write_tensorboard}
+    paths = {"native": root / "native", "mlflow": root / "mlflow"}
+    paths.update({layout: root / layout.replace("tensorboard", "tb") for layout in TB_LAYOUTS})
     for fmt in formats:
         marker = paths[fmt] / ".complete"
         if not marker.exists():
-            writers[fmt](paths[fmt], scale)
+            if fmt == "native":
+                write_native(paths[fmt], scale)
+            elif fmt == "mlflow":
+                write_mlflow(paths[fmt], scale)
+            else:
+                write_tensorboard(paths[fmt], scale, fmt)
             marker.write_text(f"{scale}\n")
     return paths
 

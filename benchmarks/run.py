@@ -25,7 +25,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import SCALES, generate, write_native  # noqa: E402
+from generate import SCALES, TB_LAYOUTS, check_producers, generate, write_native  # noqa: E402
 
 from runreport.encoding import decode_column  # noqa: E402
 
@@ -34,6 +34,13 @@ from runreport.encoding import decode_column  # noqa: E402
 #: for every page: reading a series of n points costs n * n / 25,000 line parses. On scales
 #: with longer series, the baseline reads one series only and is compared by points/second.
 MLFLOW_PAGE = 25_000
+
+#: How each TensorBoard layout's row is named (see generate.TB_LAYOUTS).
+TB_ROW_NAMES = {
+    "tensorboard": "add_scalar (one scalar per event)",
+    "tensorboard_tf2": "TF2/Keras (scalar tensors)",
+    "tensorboard_merged": "merged (every metric per event)",
+}
 
 TARGETS = {
     "native_vs_floor": 2.0,  # cold build from JSONL: at most 2x the parse floor
@@ -56,20 +63,27 @@ def child(*args: str) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def forget(cache: Path, site: Path) -> None:
+def forget(cache: Path, site: Path, *, everything: bool = False) -> None:
     """Forget everything a build could reuse: the site, the parse cache and the site keys
-    (the Vega bundle, chart shapes and compiled templates stay: made once per installation)."""
+    (the Vega bundle, chart shapes and compiled templates stay: made once per installation);
+    with ``everything``, the whole cache folder too, as on a fresh CI runner."""
     for path in (site, cache / "units", cache / "sites"):
         shutil.rmtree(path, ignore_errors=True)
+    if everything:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def median_of(
-    repeat: int, *args: str, fresh: Path | None = None, cache: Path | None = None
+    repeat: int,
+    *args: str,
+    fresh: Path | None = None,
+    cache: Path | None = None,
+    empty: bool = False,
 ) -> dict[str, Any]:
     results = []
     for _ in range(repeat):
         if fresh is not None and cache is not None:
-            forget(cache, fresh)
+            forget(cache, fresh, everything=empty)
         results.append(child(*args))
     keys = results[0].keys()
     return {k: statistics.median(r[k] for r in results) for k in keys}
@@ -188,6 +202,8 @@ def main() -> None:
     repeat = args.repeat or (3 if scale.points <= 2_000_000 else 1)
     t0 = time.perf_counter()
     paths = generate(args.scale, args.data_dir)
+    with tempfile.TemporaryDirectory(prefix="runreport-check-") as check:
+        mismatches = check_producers(Path(check))
     print(
         f"data: {scale.runs} runs x {scale.metrics} metrics x {scale.steps} steps = "
         f"{scale.points:,} points per format ({time.perf_counter() - t0:.0f}s to prepare)"
@@ -206,20 +222,44 @@ def main() -> None:
         "points": scale.points,
         "machine": f"{platform.machine()}, {platform.processor() or ''}",
     }
+    rows.append(
+        (
+            "generated files = producers' own",
+            "yes" if not mismatches else "NO",
+            "; ".join(mismatches)
+            or "tensorboardX add_scalar records and mlflow metric files, byte for byte",
+        )
+    )
     try:
         builds = {}
-        for fmt in ("native", "mlflow", "tensorboard"):
+        for fmt in ("native", "mlflow", *TB_LAYOUTS):
             out = work / f"site-{fmt}"
             builds[fmt] = median_of(
                 repeat, "runreport", str(paths[fmt]), str(out), fresh=out, cache=cache
             )
+        # a fresh machine: an empty cache folder (no Vega bundle, chart shapes or compiled
+        # templates yet), as every CI job on a new runner builds
+        fresh_machine = {
+            fmt: median_of(
+                repeat,
+                "runreport",
+                str(paths[fmt]),
+                str(work / f"fresh-{fmt}"),
+                fresh=work / f"fresh-{fmt}",
+                cache=cache,
+                empty=True,
+            )
+            for fmt in ("native", "mlflow", "tensorboard")
+        }
+        child("runreport", str(warmup), str(work / "warmup-site"))  # the cache made again
         site = work / "site-native"
         floor = min(
             median_of(repeat, "parse_floor", str(paths["native"]))["seconds"],
             median_of(repeat, "parse_floor_pyarrow", str(paths["native"]))["seconds"],
         )
         acc = median_of(1, "event_accumulator", str(paths["tensorboard"]))
-        rust = rust_data_server(paths["tensorboard"])
+        rusts = {layout: rust_data_server(paths[layout]) for layout in TB_LAYOUTS}
+        rust = rusts["tensorboard"]
         mlf = median_of(1, "mlflow", str(paths["mlflow"]), "1" if scale.steps > MLFLOW_PAGE else "")
         dvc_out = work / "dvc"
         dvc_out.mkdir()
@@ -267,6 +307,10 @@ def main() -> None:
                 "cold_native_s": cold,
                 "cold_mlflow_s": builds["mlflow"]["seconds"],
                 "cold_tensorboard_s": builds["tensorboard"]["seconds"],
+                **{f"cold_{k}_s": builds[k]["seconds"] for k in TB_LAYOUTS},
+                **{f"rust_{k}_s": rusts[k]["seconds"] for k in TB_LAYOUTS},
+                **{f"fresh_machine_{k}_s": v["seconds"] for k, v in fresh_machine.items()},
+                "producers_equal": not mismatches,
                 "parse_floor_s": floor,
                 "event_accumulator_s": acc["seconds"],
                 "rust_data_server_s": rust["seconds"],
@@ -317,12 +361,35 @@ def main() -> None:
                 f"({mlf['points']:,.0f} points) in {mlf['seconds']:.2f} s (pages of "
                 f"{MLFLOW_PAGE:,}, the file read again for each)",
             ),
-            (
-                "cold build, TensorBoard files",
-                f"{builds['tensorboard']['seconds']:.2f} s "
-                f"({rate(builds['tensorboard']['seconds'])})",
-                f"Rust data server load {rust['seconds']:.2f} s ({rate(rust['seconds'])}); "
-                f"EventAccumulator {acc['seconds']:.2f} s ({rate(acc['seconds'])})",
+            *(
+                (
+                    f"cold build, TensorBoard {TB_ROW_NAMES[layout]}",
+                    f"{builds[layout]['seconds']:.2f} s ({rate(builds[layout]['seconds'])})",
+                    f"Rust data server load {rusts[layout]['seconds']:.2f} s "
+                    f"({rate(rusts[layout]['seconds'])}): "
+                    f"{rusts[layout]['seconds'] / builds[layout]['seconds']:.2f}x its points/s "
+                    "(target >= 1)"
+                    + (
+                        f"; EventAccumulator {acc['seconds']:.2f} s ({rate(acc['seconds'])})"
+                        if layout == "tensorboard"
+                        else ""
+                    ),
+                )
+                for layout in TB_LAYOUTS
+            ),
+            *(
+                (
+                    f"fresh machine (empty cache), {name}",
+                    f"{fresh_machine[fmt]['seconds']:.2f} s",
+                    f"{fresh_machine[fmt]['seconds'] - builds[fmt]['seconds']:+.2f} s against "
+                    f"a cold build with runreport's cache folder made ({builds[fmt]['seconds']:.2f}"
+                    " s)",
+                )
+                for fmt, name in (
+                    ("native", "JSONL"),
+                    ("mlflow", "MLflow"),
+                    ("tensorboard", "TensorBoard add_scalar"),
+                )
             ),
             dvc_row,
             (

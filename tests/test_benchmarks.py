@@ -39,7 +39,11 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     for row in (
         "cold build, runreport JSONL",
         "cold build, MLflow store",
-        "cold build, TensorBoard files",
+        "generated files = producers' own",
+        "cold build, TensorBoard add_scalar",
+        "cold build, TensorBoard TF2/Keras",
+        "cold build, TensorBoard merged",
+        "fresh machine (empty cache), JSONL",
         "vs dvc-render",
         "new process: add run",
         "new process: append",
@@ -53,11 +57,15 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         assert row in table
     numbers = json.loads(out.read_text())
     assert numbers["points"] == 300
+    assert numbers["producers_equal"] is True  # the generator writes what producers write
     for key in (
         "cold_native_s",
         "parse_floor_s",
         "event_accumulator_s",
         "rust_data_server_s",
+        "rust_tensorboard_tf2_s",
+        "cold_tensorboard_merged_s",
+        "fresh_machine_native_s",
         "mlflow_client_s",
         "dvc_render_s",
         "add_run_s",
