@@ -6,6 +6,7 @@ what the producer libraries write for the same values."""
 from __future__ import annotations
 
 import argparse
+import shutil
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ SCALES = {
 #: (TF1 merged summaries).
 TB_LAYOUTS = ("tensorboard", "tensorboard_tf2", "tensorboard_merged")
 FORMATS = ("native", "mlflow", *TB_LAYOUTS)
+#: Changed whenever what is generated changes: data written by another version is rewritten.
+DATA_VERSION = 2
 #: Wall time of a run's first event, and seconds per step (as a real training loop's).
 WALL0 = 1_767_225_600.0
 SECONDS_PER_STEP = 0.137
@@ -280,14 +283,16 @@ def generate(scale_name: str, out: Path, formats: tuple[str, ...] = FORMATS) -> 
     paths.update({layout: root / layout.replace("tensorboard", "tb") for layout in TB_LAYOUTS})
     for fmt in formats:
         marker = paths[fmt] / ".complete"
-        if not marker.exists():
+        done = f"{scale} {DATA_VERSION}\n"
+        if not marker.exists() or marker.read_text() != done:
+            shutil.rmtree(paths[fmt], ignore_errors=True)
             if fmt == "native":
                 write_native(paths[fmt], scale)
             elif fmt == "mlflow":
                 write_mlflow(paths[fmt], scale)
             else:
                 write_tensorboard(paths[fmt], scale, fmt)
-            marker.write_text(f"{scale}\n")
+            marker.write_text(done)
     return paths
 
 
