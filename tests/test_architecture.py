@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "runreport.names": 0,
     "runreport.files": 0,  # the file-system layer: reading log files, the cache folder
     "runreport.orphans": 0,
+    "runreport.prebuilt": 0,  # what the package ships ready-made (Vega bundle, chart shapes)
     # 1: the model (frozen dataclasses), and following a run's logs while it is written
     "runreport.model": 1,
     "runreport.follow": 2,

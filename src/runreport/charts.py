@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from . import prebuilt
 from .files import cache_dir, code_fingerprint, read_checked, write_checked
 
 if TYPE_CHECKING:
@@ -74,8 +75,12 @@ def _stored() -> dict[str, Any]:
 
 
 def _read_or_make(cached: bool) -> dict[str, Any]:
-    """Every shape and the Vega-Lite version: read from the cache folder (when ``cached``),
-    else made with altair (and kept there, best effort)."""
+    """Every shape and the Vega-Lite version: shipped with runreport when made from this
+    code and altair (:mod:`runreport.prebuilt`), else read from the cache folder (when
+    ``cached``), else made with altair (and kept there, best effort)."""
+    shipped = prebuilt.shapes()
+    if shipped is not None and set(shipped.get("shapes", ())) == set(SHAPES):
+        return shipped
     path = cache_dir() / f"shapes-{code_fingerprint()[:16]}-altair{version('altair')}.json"
     try:
         stored = orjson.loads((read_checked(path) if cached else None) or b"")
@@ -86,6 +91,11 @@ def _read_or_make(cached: bool) -> dict[str, Any]:
     made = _made()
     write_checked(path, orjson.dumps(made))
     return made
+
+
+def made() -> dict[str, Any]:
+    """Every shape and the Vega-Lite version, made now with altair (for the shipped file)."""
+    return _made()
 
 
 def _made() -> dict[str, Any]:
