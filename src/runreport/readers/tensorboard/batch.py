@@ -233,17 +233,20 @@ def shapes(rows: np.ndarray) -> np.ndarray:
     time, and the width of the step's varint after it (0: no step). Records of one length
     and shape whose tags are of one length hold their fields at the same offsets."""
     n, length = rows.shape
-    wall = rows[:, 0] == 0x09 if length > 9 else np.zeros(n, dtype=bool)
-    at = np.where(wall, 9, 0)
-    index = np.arange(n)
-    has_step = rows[index, np.minimum(at, length - 1)] == 0x10
-    width = np.zeros(n, dtype=np.int64)
-    going = has_step.copy()
-    for i in range(1, 11):  # a varint is at most 10 bytes
-        pos = np.minimum(at + i, length - 1)
-        width += going
-        going &= (rows[index, pos] & 0x80) != 0
-    return wall.astype(np.int64) | (np.where(has_step, width, 0) << 1)
+    out = np.zeros(n, dtype=np.int64)
+    for wall, at in ((True, 9), (False, 0)):
+        if length <= at + 1:
+            continue
+        mine = (rows[:, 0] == 0x09) if wall else (rows[:, 0] != 0x09)
+        if not mine.any():
+            continue
+        head = rows[mine, at : at + 11]
+        has_step = head[:, 0] == 0x10
+        more = (head[:, 1:] & 0x80) != 0  # varint bytes after the key that go on
+        width = np.argmin(more, axis=1) + 1
+        width[more.all(axis=1)] = more.shape[1]  # cut off by the record's end: no layout
+        out[mine] = int(wall) | (np.where(has_step, width, 0) << 1)
+    return out
 
 
 def varint(data: bytes, pos: int) -> tuple[int, int]:

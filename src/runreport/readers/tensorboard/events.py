@@ -18,8 +18,6 @@ from .schema import classes, is_scalar_tensor, tensor_values
 
 #: Records decoded together (grouped by layout), at most: a bound on the memory a batch takes.
 BATCH_RECORDS = 1 << 16
-#: Records longer than this are decoded one by one (scalar records are far shorter).
-MAX_BATCH_LENGTH = 4096
 #: Fewer records than this of one length are decoded one by one.
 MIN_LAYOUT_RECORDS = 4
 #: Records of one length that are no scalar record, at most, before the rest of them are
@@ -56,27 +54,24 @@ class Decoder:
         self.walls: list[float] = []
 
     def add(self, chunk: Frames) -> None:
-        """Decode the records of a chunk (in slices of at most :data:`BATCH_RECORDS`): the
-        scalar ones of each length in batches, the rest one by one, in record order."""
-        for start in range(0, len(chunk.offsets), BATCH_RECORDS):
-            part = slice(start, start + BATCH_RECORDS)
-            offsets, lengths = chunk.offsets[part], chunk.lengths[part]
-            orders = self.count + np.arange(len(offsets), dtype=np.int64)
-            self.count += len(offsets)
-            rest: list[np.ndarray] = []
-            by_length = np.argsort(lengths, kind="stable")
-            cuts = np.flatnonzero(np.diff(lengths[by_length])) + 1
-            for index in np.split(by_length, cuts):
-                length = int(lengths[index[0]])
-                if len(index) < MIN_LAYOUT_RECORDS or length > MAX_BATCH_LENGTH:
-                    rest.append(index)
-                    continue
-                rows = Frames(chunk.data, offsets, lengths).rows(index, length)
-                rest.append(index[self._batch(length, rows, orders[index])])
-            left = np.sort(np.concatenate(rest)) if rest else np.array([], dtype=np.int64)
-            for i in left.tolist():
-                o, size = int(offsets[i]), int(lengths[i])
-                self._one(int(orders[i]), chunk.data[o : o + size])
+        """Decode the records of a chunk: the scalar ones in batches by length (of at most
+        :data:`BATCH_RECORDS`), the rest one by one, in record order."""
+        orders = self.count + np.arange(len(chunk.offsets), dtype=np.int64)
+        self.count += len(chunk.offsets)
+        batched = np.zeros(len(chunk.offsets), dtype=bool)
+        rest: list[np.ndarray] = []
+        for length, (index, rows) in chunk.groups.items():
+            if len(index) < MIN_LAYOUT_RECORDS:
+                continue
+            batched[index] = True
+            for start in range(0, len(index), BATCH_RECORDS):
+                part = slice(start, start + BATCH_RECORDS)
+                got = self._batch(length, rows[part], orders[index[part]])
+                rest.append(index[part][got])
+        left = np.sort(np.concatenate([np.flatnonzero(~batched), *rest]))
+        for i in left.tolist():
+            o, size = int(chunk.offsets[i]), int(chunk.lengths[i])
+            self._one(int(orders[i]), chunk.data[o : o + size])
 
     def _batch(self, length: int, rows: np.ndarray, orders: np.ndarray) -> np.ndarray:
         """Decode the scalar records among ``rows`` (records of one length) by family;

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import google_crc32c
@@ -45,10 +45,15 @@ _TABLE = _table()
 
 
 def masked_crcs(rows: np.ndarray) -> np.ndarray:
-    """The masked CRC-32C of each row of ``rows`` (bytes, one record per row) at once."""
+    """The masked CRC-32C of each row of ``rows`` (bytes, one record per row) at once,
+    column by column (contiguous, in place)."""
     crc = np.full(len(rows), 0xFFFFFFFF, dtype=np.uint32)
-    for i in range(rows.shape[1]):
-        crc = _TABLE[(crc ^ rows[:, i]) & 0xFF] ^ (crc >> 8)
+    step = np.empty_like(crc)
+    for column in np.ascontiguousarray(rows.T):
+        np.bitwise_xor(crc, column, out=step)
+        np.bitwise_and(step, 0xFF, out=step)
+        np.right_shift(crc, 8, out=crc)
+        np.bitwise_xor(crc, _TABLE.take(step), out=crc)
     crc ^= np.uint32(0xFFFFFFFF)
     rotated = (crc >> np.uint32(15)) | (crc << np.uint32(17))
     return (rotated.astype(np.uint64) + 0xA282EAD8).astype(np.uint32)
@@ -57,17 +62,13 @@ def masked_crcs(rows: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Frames:
     """The records of one chunk of a file: ``data`` holds them, each at ``offsets[i]`` and
-    ``lengths[i]`` bytes long (``rows`` gathers the records of one length as a 2-D array)."""
+    ``lengths[i]`` bytes long; ``groups`` has the short ones by length, as the indices of
+    the records of that length and their bytes one per row (gathered once, for their CRCs)."""
 
     data: bytes
     offsets: np.ndarray
     lengths: np.ndarray
-
-    def rows(self, index: np.ndarray, length: int) -> np.ndarray:
-        """The records ``index`` (all ``length`` bytes long), one per row."""
-        buf = np.frombuffer(self.data, dtype=np.uint8)
-        gathered: np.ndarray = buf[self.offsets[index][:, None] + np.arange(length)]
-        return gathered
+    groups: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 _HEADER = struct.Struct("<QI")
@@ -89,9 +90,14 @@ def frames(path: Path, problems: Problems) -> Iterator[Frames]:
             chunk = fh.read(max(READ_CHUNK_BYTES, len(buf)))
             buf += chunk
             offsets, lengths, used = _scan(buf)
-            good, why = _checked(buf, offsets, lengths)
+            groups: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+            good, why = _checked(buf, offsets, lengths, groups)
             if good:
-                yield Frames(buf, offsets[:good], lengths[:good])
+                kept = {
+                    length: (index[index < good], rows[index < good])
+                    for length, (index, rows) in groups.items()
+                }
+                yield Frames(buf, offsets[:good], lengths[:good], kept)
             if why:
                 problems.warn(path, None, f"record {index + good + 1}{why}; rest skipped")
                 return
@@ -196,9 +202,15 @@ def _predicted(data: np.ndarray, pos: int, pattern: np.ndarray) -> np.ndarray:
     return sizes[:good]
 
 
-def _checked(buf: bytes, offsets: np.ndarray, lengths: np.ndarray) -> tuple[int, str]:
+def _checked(
+    buf: bytes,
+    offsets: np.ndarray,
+    lengths: np.ndarray,
+    groups: dict[int, tuple[np.ndarray, np.ndarray]],
+) -> tuple[int, str]:
     """How many of the records are good (every CRC right, in order), and what is wrong with
-    the first bad one ('' when all are good)."""
+    the first bad one ('' when all are good); the short records' bytes, gathered for their
+    CRCs, are put in ``groups`` by length."""
     n = len(offsets)
     if not n:
         return 0, ""
@@ -209,10 +221,15 @@ def _checked(buf: bytes, offsets: np.ndarray, lengths: np.ndarray) -> tuple[int,
     good_data = np.ones(n, dtype=bool)
     ends = data[(offsets + lengths)[:, None] + np.arange(4)].copy().view("<u4").ravel()
     short = lengths <= MAX_VECTOR_CRC_BYTES
-    for length in np.unique(lengths[short]).tolist():
-        index = np.flatnonzero(lengths == length)
+    by_length = np.argsort(lengths, kind="stable")
+    cuts = np.flatnonzero(np.diff(lengths[by_length])) + 1
+    for index in np.split(by_length, cuts):
+        length = int(lengths[index[0]])
+        if length > MAX_VECTOR_CRC_BYTES:
+            continue
         rows = data[offsets[index][:, None] + np.arange(length)]
         good_data[index] = masked_crcs(rows) == ends[index]
+        groups[length] = (index, rows)
     for i in np.flatnonzero(~short).tolist():
         o, size = int(offsets[i]), int(lengths[i])
         good_data[i] = _masked_crc(buf[o : o + size]) == int(ends[i])
