@@ -28,6 +28,14 @@ MAX_GROUP_CHECKS = 4096
 
 
 _UNSEEN: Any = ("unseen",)  # a group whose tags are not known yet
+#: Record families seen, by record length, and the tags of the records of a family with given
+#: fixed bytes (None: not scalars): facts about bytes (each checked against protobuf once),
+#: kept for every run the process reads, up to :data:`MAX_KNOWN_GROUPS`.
+_FAMILIES: dict[int, list[Family]] = {}
+_TAGS: dict[tuple[Family, bytes], tuple[str, ...] | None] = {}
+MAX_KNOWN_GROUPS = 1 << 16
+#: Families kept per record length, at most (the oldest are forgotten).
+MAX_FAMILIES_PER_LENGTH = 32
 
 
 class Decoder:
@@ -38,9 +46,12 @@ class Decoder:
         self.problems = problems
         self.file = Path()
         self.count = 0  # records added so far (their order)
-        self.families: dict[int, list[Family]] = {}  # by record length
-        # the tags of the records of a family with given fixed bytes (None: not scalars)
-        self.tags: dict[tuple[Family, bytes], tuple[str, ...] | None] = {}
+        # shared by every run this process reads: runs of one training script repeat them
+        if len(_TAGS) > MAX_KNOWN_GROUPS:
+            _TAGS.clear()
+            _FAMILIES.clear()
+        self.families = _FAMILIES
+        self.tags = _TAGS
         # per tag: chunks of (order, step, value) arrays; order = record * 2**32 + position
         self.chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         self.one_by_one: dict[str, tuple[list[int], list[int], list[float]]] = {}
@@ -92,7 +103,9 @@ class Decoder:
                 fails += 1
                 continue
             family = layout.family
-            self.families.setdefault(length, []).append(family)
+            known = self.families.setdefault(length, [])
+            known.append(family)
+            del known[:-MAX_FAMILIES_PER_LENGTH]
             self.tags[(family, rows[head][family.fixed].tobytes())] = layout.tags
             pending, bad = self._family(family, rows, orders, shape, pending)
             leftover += bad

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import google_crc32c
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ...errors import Problems
 from ..base import open_regular
@@ -196,7 +197,7 @@ def _predicted(data: np.ndarray, pos: int, pattern: np.ndarray) -> np.ndarray:
     count = int(np.argmin(whole)) if not whole.all() else len(sizes)
     if not count:
         return sizes[:0]
-    heads = data[starts[:count, None] + np.arange(8)].copy().view("<u8").ravel()
+    heads = _at(data, starts[:count], 8).view("<u8").ravel()
     agree = heads == sizes[:count].astype(np.uint64)
     good = int(np.argmin(agree)) if not agree.all() else count
     return sizes[:good]
@@ -215,11 +216,11 @@ def _checked(
     if not n:
         return 0, ""
     data = np.frombuffer(buf, dtype=np.uint8)
-    stored = data[(offsets - 4)[:, None] + np.arange(4)].copy().view("<u4").ravel()
-    heads = masked_crcs(data[(offsets - 12)[:, None] + np.arange(8)])
+    stored = _at(data, offsets - 4, 4).view("<u4").ravel()
+    heads = masked_crcs(_at(data, offsets - 12, 8))
     first_bad_head = int(np.argmin(heads == stored)) if not (heads == stored).all() else n
     good_data = np.ones(n, dtype=bool)
-    ends = data[(offsets + lengths)[:, None] + np.arange(4)].copy().view("<u4").ravel()
+    ends = _at(data, offsets + lengths, 4).view("<u4").ravel()
     short = lengths <= MAX_VECTOR_CRC_BYTES
     by_length = np.argsort(lengths, kind="stable")
     cuts = np.flatnonzero(np.diff(lengths[by_length])) + 1
@@ -227,7 +228,7 @@ def _checked(
         length = int(lengths[index[0]])
         if length > MAX_VECTOR_CRC_BYTES:
             continue
-        rows = data[offsets[index][:, None] + np.arange(length)]
+        rows = _at(data, offsets[index], length)
         good_data[index] = masked_crcs(rows) == ends[index]
         groups[length] = (index, rows)
     for i in np.flatnonzero(~short).tolist():
@@ -239,6 +240,12 @@ def _checked(
     if first_bad_data < n:
         return first_bad_data, ": data CRC mismatch"
     return n, ""
+
+
+def _at(data: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """The ``length`` bytes at each of ``starts`` in ``data``, one row each (a copy)."""
+    rows: np.ndarray = sliding_window_view(data, length)[starts]
+    return rows
 
 
 def _torn(buf: bytes) -> str:
