@@ -34,6 +34,8 @@ SCALES = {
     "medium": Scale(100, 20, 1_000),
     "large": Scale(1_000, 20, 1_000),
     "long": Scale(5, 5, 1_000_000),
+    "many": Scale(10_000, 10, 100),  # most real projects: many short runs
+    "wide": Scale(100, 2_000, 50),  # per-layer and per-class metrics
 }
 #: TensorBoard layouts, as producers write them (each its own folder and benchmark row):
 #: ``tensorboard``: one scalar per event, real wall times (PyTorch's and tensorboardX's
