@@ -16,11 +16,18 @@ from runreport import files as fs
 from runreport.build import BuildConfig, build_site
 
 RUNNER = "import sys; from runreport.cli import main; sys.argv[0] = 'runreport'; main()"
+#: A build on a machine whose vl-convert or altair differ from those the package's shipped
+#: bundle and shapes were made by (runreport.prebuilt): it makes them, in the cache folder.
+UNSHIPPED = (
+    "import runreport.prebuilt as p; p.bundle = lambda *a: None; p.shapes = lambda: None\n" + RUNNER
+)
 
 
-def _build(logs: Path, site: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def _build(
+    logs: Path, site: Path, cache: Path, *extra: str, runner: str = UNSHIPPED
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", RUNNER, "build", str(logs), "-o", str(site), *extra],
+        [sys.executable, "-c", runner, "build", str(logs), "-o", str(site), *extra],
         capture_output=True,
         text=True,
         timeout=300,
@@ -64,6 +71,21 @@ def test_damaged_cache_files_are_made_again(tmp_path: Path, cache_dir: Path) -> 
         assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
         assert (out / "assets" / "vega.js").read_bytes() == good
         assert (out / "index.html").read_text().count("<html") == 1
+
+
+@pytest.mark.slow
+def test_the_shipped_bundle_and_shapes_leave_them_out_of_the_cache(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    write_run(logs, "r", [{"kind": "scalar", "name": "loss", "value": v} for v in (3, 2, 1)])
+    cache = tmp_path / "cache"
+    made = _build(logs, tmp_path / "s0", cache, runner=UNSHIPPED)
+    shipped = _build(logs, tmp_path / "s1", tmp_path / "cache2", runner=RUNNER)
+    assert made.returncode == shipped.returncode == 0, made.stderr + shipped.stderr
+    assert list(cache.glob("vega-bundle-*.js")) and list(cache.glob("shapes-*.json"))
+    assert not list((tmp_path / "cache2").glob("vega-bundle-*.js"))
+    assert not list((tmp_path / "cache2").glob("shapes-*.json"))
+    for name in ("assets/vega.js", "index.html"):  # the same site either way
+        assert (tmp_path / "s0" / name).read_bytes() == (tmp_path / "s1" / name).read_bytes()
 
 
 def test_an_unwritable_cache_degrades_to_no_cache_with_one_warning(tmp_path: Path) -> None:
