@@ -423,10 +423,12 @@ def _swap(tmp: Path, target: Path) -> None:
     if not target.exists():
         os.rename(tmp, target)
         return
+    # the new site is in place: the old one is removed best effort, as a build that starts
+    # now locks the new folder and may remove the old one (a stale temp folder to it) too
     if _rename_exchange(tmp, target):
-        shutil.rmtree(tmp)  # tmp now holds the old site
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
         return
     old = target.parent / f"{_OLD_PREFIX}{target.name}-{os.getpid()}"
     os.rename(target, old)
     os.rename(tmp, target)
-    shutil.rmtree(old)
+    shutil.rmtree(old, ignore_errors=True)
