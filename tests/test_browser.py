@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 from conftest import write_run
 from htmlparse import parse_file
@@ -340,9 +341,24 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
         link.click()
     text = Path(info.value.path()).read_text()
     assert text.startswith("x,y\n") and text.count("\n") >= 3
-    # every point, as exact numbers, from the run's full-resolution data file
-    full = page.locator("a.csv-full", has_text="CSV, every point").first
-    metric, slug = full.get_attribute("data-metric"), full.get_attribute("data-run")
+    # every point, as exact numbers, from the run's full-resolution data file: a metric whose
+    # values are stored compressed (inflated by the browser's DecompressionStream)
+    links = page.locator("a.csv-full", has_text="CSV, every point")
+    slug = links.first.get_attribute("data-run")
+    raw = (example_site / "data" / "full" / f"{slug}.js").read_text()
+    compressed = {
+        m
+        for m, v in orjson.loads(raw[raw.index("]=") + 2 : -2]).items()
+        if any("z" in c for c in v.get("data", ()))
+    }
+    assert compressed, "no compressed column in the example run: the test would not test"
+    full = next(
+        links.nth(i)
+        for i in range(links.count())
+        if links.nth(i).get_attribute("data-metric") in compressed
+    )
+    metric = full.get_attribute("data-metric")
+    full.scroll_into_view_if_needed()
     with page.expect_download() as info:
         full.click()
     rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text())))

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runreport.charts import spec_for
-from runreport.encoding import decode_column, encode_column, encode_labels
+from runreport.encoding import decode_column, encode_column, encode_exact, encode_labels
 from runreport.errors import Problems
 from runreport.model import Kind, Metric
 from runreport.names import MAX_SLUG_CHARS, safe_relpath, slug
@@ -185,6 +185,37 @@ def test_data_file_columns_round_trip(values: list[float], as_y: bool) -> None:
             assert got == float(f"{np.float32(want):.7g}")
         else:
             assert got == want
+
+
+@SETTINGS
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=1, max_size=300),
+    st.booleans(),
+)
+def test_full_resolution_columns_round_trip_exactly(values: list[float], ints: bool) -> None:
+    """Every point of a full-resolution file decodes to the very value logged (the compressed
+    form included): doubles bit for bit, integers exactly."""
+    col = (
+        np.array([int(v) % 1000 - 500 if math.isfinite(v) else 7 for v in values])
+        if ints
+        else (np.array(values, dtype=np.float64))
+    )
+    encoded = encode_exact(col)
+    decoded = decode_column(orjson.loads(orjson.dumps(encoded)))
+    want = col.tolist()
+    assert [None if w != w else w for w in want] == decoded
+
+
+def test_full_resolution_columns_compress_float32_values() -> None:
+    rng = np.random.default_rng(0)
+    logged = rng.normal(size=5000).astype(np.float32).astype(np.float64)  # as most metrics are
+    encoded = encode_exact(logged)
+    assert "z" in encoded and len(encoded["z"]) / len(logged) < 6.0  # bytes per point
+    assert decode_column(encoded) == logged.tolist()
+    steps = np.cumsum(rng.integers(1, 5, size=5000))  # uneven steps: their differences
+    assert (
+        encode_exact(steps)["t"] == "d64" and decode_column(encode_exact(steps)) == steps.tolist()
+    )
 
 
 def test_data_file_column_forms() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -75,6 +76,38 @@ def encode_column(values: np.ndarray, *, y: bool = False) -> Any:
     return {"f64": base64.b64encode(col.astype("<f8").tobytes()).decode("ascii")}
 
 
+def encode_exact(values: np.ndarray) -> Any:
+    """A column of a full-resolution data file: :func:`encode_column`'s exact forms, or,
+    when smaller, ``{"z": base64, "t": kind, "n": n}``: the column's 8-byte values (``f64``;
+    ``d64``: the differences of integers that fit in 32 bits) with their bytes regrouped
+    by position (every value's first byte, then every second byte…), zlib-compressed. The
+    page inflates it with the browser's own ``DecompressionStream("deflate")``. Values a
+    float32 produced (most logged metrics) end in four zero bytes, which then take almost
+    nothing."""
+    plain = encode_column(values)
+    if "n" in plain:
+        return plain
+    col = np.asarray(values)
+    if "i32" in plain:
+        kind, data = "d64", np.diff(col.astype(np.int64), prepend=0).astype("<i8")
+    else:
+        kind, data = "f64", col.astype("<f8")
+    planes = np.frombuffer(data.tobytes(), dtype=np.uint8).reshape(-1, 8).T.tobytes()
+    packed = base64.b64encode(zlib.compress(planes, 6)).decode("ascii")
+    if len(packed) >= len(next(iter(plain.values()))):
+        return plain
+    return {"z": packed, "t": kind, "n": len(col)}
+
+
+def _inflate(value: dict[str, Any]) -> np.ndarray:
+    n = value["n"]
+    planes = np.frombuffer(zlib.decompress(base64.b64decode(value["z"])), dtype=np.uint8)
+    raw = planes.reshape(8, n).T.tobytes()
+    if value["t"] == "f64":
+        return np.frombuffer(raw, dtype="<f8")
+    return np.cumsum(np.frombuffer(raw, dtype="<i8"))
+
+
 def encode_labels(labels: Sequence[str]) -> dict[str, list[Any]]:
     """A per-point label column (a chart's series) as runs of equal labels:
     ``{"labels": [...], "counts": [...]}``."""
@@ -96,6 +129,13 @@ def decode_column(value: Any) -> list[Any]:
     if "labels" in value:
         pairs = zip(value["labels"], value["counts"], strict=True)
         return [label for label, count in pairs for _ in range(count)]
+    if "z" in value:
+        got = _inflate(value)
+        return (
+            [None if v != v else v for v in got.tolist()]
+            if value["t"] == "f64"
+            else [int(v) for v in got]
+        )
     if "n" in value:
         return [value["start"] + i * value["step"] for i in range(value["n"])]
     kind = next(k for k in ("i32", "f32", "f64") if k in value)

@@ -12,7 +12,7 @@ import numpy as np
 import vl_convert
 
 from .charts import chart_spec, shape_for, with_data
-from .encoding import encode_column
+from .encoding import encode_exact
 from .model import Metric, Value
 from .views import RunView
 
@@ -89,7 +89,7 @@ def full_data(view: RunView) -> dict[str, Any]:
         if cols is not None:
             out[m.name] = {
                 "columns": list(metric.columns),
-                "data": [encode_column(c) for c in cols],
+                "data": [encode_exact(c) for c in cols],
             }
         else:
             out[m.name] = {"csv": metric_csv(metric).decode("utf-8")}

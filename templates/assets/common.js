@@ -79,6 +79,23 @@
     return out;
   }
 
+  /* A full-resolution column (runreport.encoding.encode_exact), exactly: its compressed form
+     is inflated by the browser's own DecompressionStream (no library, works from file://). */
+  function decodeExact(col) {
+    if (!col || !col.z) return Promise.resolve(decodeNumbers(col));
+    var text = atob(col.z), packed = new Uint8Array(text.length), i, b;
+    for (i = 0; i < text.length; i++) packed[i] = text.charCodeAt(i);
+    var inflated = new Blob([packed]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(inflated).arrayBuffer().then(function (buffer) {
+      var planes = new Uint8Array(buffer), n = col.n, bytes = new Uint8Array(n * 8);
+      for (b = 0; b < 8; b++) for (i = 0; i < n; i++) bytes[i * 8 + b] = planes[b * n + i];
+      if (col.t === "f64") return Array.prototype.slice.call(new Float64Array(bytes.buffer));
+      var steps = new BigInt64Array(bytes.buffer), out = new Array(n), sum = 0;
+      for (i = 0; i < n; i++) { sum += Number(steps[i]); out[i] = sum; }
+      return out;
+    });
+  }
+
   /* A numeric column exactly as stored (NaN kept). */
   function decodeNumbers(col) {
     var i, out;
@@ -229,18 +246,16 @@
     return loaded.then(function () {
       var full = (data("full/" + slug) || {})[metric];
       if (!full) throw new Error("no data for " + metric);
-      var text = full.csv;
-      if (text === undefined) {
-        var cols = full.data.map(decodeNumbers);
+      if (full.csv !== undefined) return saveText(full.csv, name);
+      return Promise.all(full.data.map(decodeExact)).then(function (cols) {
         var n = cols.length ? cols[0].length : 0;
         var lines = new Array(n + 1);
         lines[0] = full.columns.map(csvCell).join(",");
         for (var i = 0; i < n; i++) {
           lines[i + 1] = cols.map(function (c) { return exactCell(c[i]); }).join(",");
         }
-        text = lines.join("\n") + "\n";
-      }
-      saveText(text, name);
+        saveText(lines.join("\n") + "\n", name);
+      });
     });
   }
 
