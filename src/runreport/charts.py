@@ -88,17 +88,13 @@ def _read_or_make(cached: bool) -> dict[str, Any]:
             return stored
     except orjson.JSONDecodeError:
         pass
-    made = _made()
-    write_checked(path, orjson.dumps(made))
-    return made
+    made_now = made()
+    write_checked(path, orjson.dumps(made_now))
+    return made_now
 
 
 def made() -> dict[str, Any]:
-    """Every shape and the Vega-Lite version, made now with altair (for the shipped file)."""
-    return _made()
-
-
-def _made() -> dict[str, Any]:
+    """Every shape and the Vega-Lite version, made now with altair (validated)."""
     import altair as alt
 
     major, minor, *_ = alt.SCHEMA_VERSION.lstrip("v").split(".")

@@ -77,13 +77,18 @@
     table.appendChild(thead);
   }
 
+  /* The names in the ``field`` mapping of any of the chosen runs, sorted. */
+  function namesIn(index, chosen, field) {
+    var names = {};
+    chosen.forEach(function (s) { Object.keys(index.runs[s][field]).forEach(function (k) { names[k] = 1; }); });
+    return Object.keys(names).sort();
+  }
+
   function buildParams(index, chosen) {
     var table = document.getElementById("compare-params");
-    var names = {};
-    chosen.forEach(function (s) { Object.keys(index.runs[s].params).forEach(function (p) { names[p] = 1; }); });
     headerRow(table, "parameter", chosen, index);
     var tbody = el("tbody");
-    Object.keys(names).sort().forEach(function (p) {
+    namesIn(index, chosen, "params").forEach(function (p) {
       var tr = el("tr");
       var values = chosen.map(function (s) {
         var v = index.runs[s].params[p];
@@ -105,11 +110,9 @@
   function buildSummary(index, chosen) {
     var table = document.getElementById("compare-summary");
     var stat = document.getElementById("compare-stat");
-    var names = {};
-    chosen.forEach(function (s) { Object.keys(index.runs[s].summaries).forEach(function (m) { names[m] = 1; }); });
     headerRow(table, "metric", chosen, index);
     var tbody = el("tbody");
-    Object.keys(names).sort().forEach(function (m) {
+    namesIn(index, chosen, "summaries").forEach(function (m) {
       var tr = el("tr");
       tr.appendChild(el("th", null, m));
       chosen.forEach(function (s) {

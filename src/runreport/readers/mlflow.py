@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, ClassVar, TypedDict
 
 import polars as pl
-import yaml
 
 from ..errors import Problems
 from ..model import FileRef, Image, Metric, Run, Status
@@ -23,15 +22,13 @@ from .base import (
     is_plain_dir,
     is_regular,
     list_files,
-    load_yaml,
     read_bytes,
     read_text,
-    report_yaml_error,
     scan,
     series,
     walk_files,
 )
-from .mlflow_inputs import artifact_models
+from .mlflow_inputs import artifact_models, yaml_mapping
 from .tables import Stamps, artifact_tables, merge_dotted_tables
 
 #: Sub-folders of an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
@@ -52,21 +49,6 @@ _NAME_STATUS = {
 }
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 _LOG_IMAGE = re.compile(r"^(?P<key>.+?)[+%]step[+%](?P<step>-?\d+)[+%]timestamp[+%]\d+[+%]")
-
-
-def _yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
-    text = read_text(path, problems)
-    if text is None:
-        return None
-    try:
-        data = load_yaml(text)
-    except yaml.YAMLError as exc:
-        report_yaml_error(problems, path, exc, "skipped")
-        return None
-    if not isinstance(data, dict):
-        problems.warn(path, None, "not a YAML mapping; skipped")
-        return None
-    return data
 
 
 def status_of(value: object) -> Status:
@@ -133,7 +115,7 @@ class MlflowReader:
             meta_file = child / "meta.yaml"
             if not is_regular(meta_file):
                 continue
-            exp = _yaml(meta_file, Problems())
+            exp = yaml_mapping(meta_file, Problems())
             if exp is None or "experiment_id" not in exp:
                 return None
             parts.extend(
@@ -147,10 +129,10 @@ class MlflowReader:
         """Every run in the store, experiment or run folder at ``path``."""
         meta_file = path / "meta.yaml"
         if is_regular(meta_file):
-            meta = _yaml(meta_file, problems) or {}
+            meta = yaml_mapping(meta_file, problems) or {}
             if "run_id" in meta or "run_uuid" in meta or is_plain_dir(path / "metrics"):
                 exp = (
-                    _yaml(path.parent / "meta.yaml", problems)
+                    yaml_mapping(path.parent / "meta.yaml", problems)
                     if is_regular(path.parent / "meta.yaml")
                     else None
                 )
@@ -162,13 +144,13 @@ class MlflowReader:
             if child.name == ".trash":
                 for trashed in _subdirs(child):
                     if _is_experiment(trashed):
-                        exp = _yaml(trashed / "meta.yaml", problems) or {}
+                        exp = yaml_mapping(trashed / "meta.yaml", problems) or {}
                         yield from self._runs_of(
                             trashed, {**exp, "lifecycle_stage": "deleted"}, problems
                         )
                 continue
             if is_regular(child / "meta.yaml"):
-                exp = _yaml(child / "meta.yaml", problems)
+                exp = yaml_mapping(child / "meta.yaml", problems)
                 if exp is None:
                     problems.warn(child / "meta.yaml", None, "malformed experiment; skipped")
                     continue
@@ -198,7 +180,7 @@ class MlflowReader:
     def _run(
         self, folder: Path, experiment: str, exp_deleted: bool, problems: Problems
     ) -> Run | None:
-        meta = _yaml(folder / "meta.yaml", problems)
+        meta = yaml_mapping(folder / "meta.yaml", problems)
         if meta is None:
             return None
         tags = {k: (read_text(p, problems) or "") for k, p in _key_files(folder / "tags")}

@@ -20,21 +20,40 @@ import yaml
 
 from ..errors import Problems
 from ..model import Dataset, FileRef, LoggedModel
-from .base import is_plain_dir, is_regular, list_files, load_yaml, parse_json, read_text
+from .base import (
+    is_plain_dir,
+    is_regular,
+    list_files,
+    load_yaml,
+    parse_json,
+    read_text,
+    report_yaml_error,
+)
 
 #: The tag of a run input saying what the dataset was used for.
 CONTEXT_TAG = "mlflow.data.context"
 
 
-def _mapping(path: Path, problems: Problems) -> dict[str, Any]:
-    """A small YAML file as a mapping (empty when missing or not one; a parse error reported)."""
-    text = read_text(path, problems) if is_regular(path) else None
+def yaml_mapping(path: Path, problems: Problems) -> dict[str, Any] | None:
+    """A YAML file of MLflow's (``meta.yaml``, ``MLmodel``) as a mapping; None when it cannot
+    be read, is not YAML (reported at its line) or is not a mapping (reported)."""
+    text = read_text(path, problems)
+    if text is None:
+        return None
     try:
-        data = load_yaml(text) if text else None
-    except yaml.YAMLError:
-        problems.warn(path, None, "not readable YAML; skipped")
-        return {}
-    return data if isinstance(data, dict) else {}
+        data = load_yaml(text)
+    except yaml.YAMLError as exc:
+        report_yaml_error(problems, path, exc, "skipped")
+        return None
+    if not isinstance(data, dict):
+        problems.warn(path, None, "not a YAML mapping; skipped")
+        return None
+    return data
+
+
+def _mapping(path: Path, problems: Problems) -> dict[str, Any]:
+    """A YAML file a run links to, as a mapping; empty when it is missing or unreadable."""
+    return (yaml_mapping(path, problems) if is_regular(path) else None) or {}
 
 
 def _json(text: object) -> Any:

@@ -94,27 +94,24 @@ def frames(path: Path, problems: Problems) -> Iterator[Frames]:
             groups: dict[int, tuple[np.ndarray, np.ndarray]] = {}
             good, why = _checked(buf, offsets, lengths, groups)
             if good:
-                kept = {
-                    length: (index[index < good], rows[index < good])
-                    for length, (index, rows) in groups.items()
-                }
+                kept = {}
+                for length, (records, rows) in groups.items():
+                    whole = records < good
+                    kept[length] = (records[whole], rows[whole])
                 yield Frames(buf, offsets[:good], lengths[:good], kept)
-            if why:
-                problems.warn(path, None, f"record {index + good + 1}{why}; rest skipped")
-                return
             index += good
             buf = buf[used:]
+            if not why and chunk and (len(offsets) or len(buf) < 12):
+                continue  # more to read
+            # a bad record among these, the end of the file, or a record that cannot be whole
+            why = why or (_torn(buf) if buf else "")
+            if why:
+                problems.warn(path, None, f"record {index + 1}{why}; rest skipped")
+                return
             if not chunk:
                 if buf:
-                    why = _torn(buf)
-                    if why:
-                        problems.warn(path, None, f"record {index + 1}{why}; rest skipped")
-                    else:
-                        cut = f"record {index + 1} is cut off (still being written?)"
-                        problems.info(path, None, cut)
-                return
-            if len(offsets) == 0 and len(buf) >= 12 and _torn(buf):
-                problems.warn(path, None, f"record {index + 1}{_torn(buf)}; rest skipped")
+                    cut = f"record {index + 1} is cut off (still being written?)"
+                    problems.info(path, None, cut)
                 return
 
 

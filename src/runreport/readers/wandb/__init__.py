@@ -62,11 +62,7 @@ class WandbReader:
         files = path / "files"
         outputs = list_files(files, path) if is_plain_dir(files) else ()
         log = _read_log(path / f"run-{run_id}.wandb", problems)
-        meta = (
-            read_json(files / "wandb-metadata.json", problems)
-            if is_regular(files / "wandb-metadata.json")
-            else None
-        )
+        meta = read_json(files / "wandb-metadata.json", problems)  # None when there is none
         meta = meta if isinstance(meta, dict) else {}
         start = log.start if log else None
         if start is None and isinstance(meta.get("startedAt"), str):
@@ -240,9 +236,7 @@ def _ending(
 
 
 def _summary_file(files: Path, problems: Problems) -> dict[str, Any]:
-    if not is_regular(files / "wandb-summary.json"):
-        return {}
-    summary = read_json(files / "wandb-summary.json", problems)
+    summary = read_json(files / "wandb-summary.json", problems)  # None when there is none
     return summary if isinstance(summary, dict) else {}
 
 
