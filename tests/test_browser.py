@@ -21,7 +21,7 @@ import orjson
 import pytest
 from conftest import write_run
 from htmlparse import parse_file
-from tests_helpers import data_file
+from tests_helpers import data_file, experiment_rows
 
 from runreport.build import BuildConfig, build_site
 
@@ -210,6 +210,39 @@ def _open(browser: Any, url: str) -> Any:
     return page
 
 
+def test_a_long_run_table_shows_its_first_rows_then_sorts_and_picks_every_row(
+    browser: Any, tmp_path: Path
+) -> None:
+    """250 runs: the first 200 are drawn, the rest on request; sorting and filtering take
+    every run, and a run drawn late can be picked and compared."""
+    logs = tmp_path / "logs"
+    for i in range(250):
+        value = (i * 37) % 250 / 10  # every value once, not in run order
+        write_run(logs, f"r{i:03d}", [{"kind": "scalar", "name": "loss", "value": value}])
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site, jobs=1))
+    page = _open(browser, next((site / "experiments").glob("*.html")).as_uri())
+    rows = page.locator("#run-table tbody tr")
+    assert rows.count() == 200
+    assert page.inner_text("#run-count") == "250 runs; the first 200 are shown"
+    # sorted by loss: the lowest of all 250 first (the run of loss 0 is not among the first 200)
+    page.get_by_role("button", name="loss", exact=True).click()
+    losses = [float(t.split()[0]) for t in page.locator("#run-table td.metric").all_inner_texts()]
+    assert losses == [i / 10 for i in range(200)]
+    assert "★" in rows.first.inner_text()  # the lowest loss is the best
+    page.get_by_role("button", name="Show 50 more").click()
+    assert rows.count() == 250 and page.inner_text("#run-count") == "250 runs"
+    assert not page.get_by_role("button", name="Show all 250").is_visible()
+    late = rows.nth(240).get_attribute("data-slug")
+    page.get_by_role("checkbox", name=f"Select {rows.nth(240).locator('a').inner_text()}").check()
+    page.fill("#run-filter", "r24")  # ten runs match, the one picked among them
+    assert rows.count() == 10 and page.inner_text("#run-count") == "10 of 250 runs match the filter"
+    page.click("#compare-selected")
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"#runs={late}")
+    page.close()
+
+
 def test_run_table_switches_sorts_filters_and_picks(browser: Any, example_site: Path) -> None:
     exp = next(
         p
@@ -217,20 +250,27 @@ def test_run_table_switches_sorts_filters_and_picks(browser: Any, example_site: 
         if parse_file(p).iter("h1")[0].text == "mnist-sweep"
     )
     page = _open(browser, exp.as_uri())
-    cell = page.locator("td.metric[data-last]").first
+    # the table is drawn from the experiment's data file: a metric cell shows the stat chosen
+    row, i, stats = next(
+        (r, i, c) for r in experiment_rows(exp) for i, c in enumerate(r["cells"]) if c
+    )
+    params = len(parse_file(exp).find_all("th", **{"class": "param"}))
+    cell = page.locator(f"#run-table tr[data-slug='{row['slug']}'] td").nth(7 + params + i)
+    assert cell.inner_text().split(" ")[0] == stats[3]
     page.select_option("#stat-switch", "max")
-    assert cell.inner_text().split(" ")[0] == cell.get_attribute("data-max-text")
+    assert cell.inner_text().split(" ")[0] == stats[5]
     page.select_option("#stat-switch", "min")
-    assert cell.inner_text().split(" ")[0] == cell.get_attribute("data-min-text")
-    # sort by run name, descending: parents move with their children
-    header = page.locator("#run-table thead th", has_text="Run")
-    header.first.click()
-    header.first.click()
+    assert cell.inner_text().split(" ")[0] == stats[4]
+    # sort by run name, descending, from the header's button: parents move with their children
+    header = page.get_by_role("button", name="Run", exact=True)
+    header.click()
+    header.press("Enter")  # from the keyboard too
+    assert page.locator("#run-table th[aria-sort='descending']").inner_text().startswith("Run")
     names = page.locator("#run-table tbody tr td:nth-child(2)").all_inner_texts()
     assert names[0] == "lr-sweep" and all(n.startswith("lr=") for n in names[1:5])
     page.fill("#run-filter", "baseline")
-    visible = [r for r in page.locator("#run-table tbody tr").all() if r.is_visible()]
-    assert len(visible) == 2
+    assert page.locator("#run-table tbody tr").count() == 2
+    assert page.inner_text("#run-count") == "2 of 7 runs match the filter"
     page.fill("#run-filter", "")
     boxes = page.locator("input.pick")
     boxes.nth(1).check()

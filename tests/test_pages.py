@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import write_run
 from htmlparse import parse_file
-from tests_helpers import data_file
+from tests_helpers import data_file, experiment_rows
 
 from runreport.build import BuildConfig, build_site
 from runreport.rules import Display
@@ -78,20 +78,22 @@ def test_experiment_table_has_stats_best_marks_and_children(example_site: Path) 
         for p in (example_site / "experiments").glob("*.html")
         if parse_file(p).iter("h1")[0].text == "mnist-sweep"
     )
-    doc = parse_file(page)
-    rows = doc.find_all("table", id="run-table")[0].iter("tbody")[0].iter("tr")
+    rows = experiment_rows(page)
     assert len(rows) == 7
-    children = [r for r in rows if r.attrs.get("class") == "child"]
-    assert len(children) == 4 and all(r.attrs["data-parent"] for r in children)
+    children = [r for r in rows if r["parent"]]
+    assert len(children) == 4
     # each child follows its parent
-    parent_index = [r.attrs["data-slug"] for r in rows].index(children[0].attrs["data-parent"])
-    assert [r.attrs.get("class") for r in rows[parent_index + 1 : parent_index + 5]] == [
-        "child"
-    ] * 4
-    cells = [td for r in rows for td in r.find_all("td") if "data-last" in td.attrs]
-    assert cells and all({"data-min", "data-max", "data-best"} <= set(td.attrs) for td in cells)
-    best_cells = [td for td in cells if "last" in td.attrs["data-best"].split()]
-    assert best_cells and all("★" in td.text for td in best_cells)
+    parent_index = [r["slug"] for r in rows].index(children[0]["parent"])
+    assert rows[parent_index + 1 : parent_index + 5] == children
+    # one cell per metric of the header: last, min, max as numbers, then as text, then the
+    # stats the run is best in
+    header = parse_file(page).find_all("th", **{"class": "metric"})
+    cells = [c for r in rows for c in r["cells"] if c is not None]
+    assert all(len(r["cells"]) == len(header) for r in rows)
+    assert cells and all(len(c) == 7 and isinstance(c[3], str) for c in cells)
+    best = [c for c in cells if "last" in c[6].split()]
+    assert best and all(c[0] in {o[0] for o in cells} for c in best)
+    assert len(best) == len(header)  # one best last value per metric with a goal
 
 
 def _finished_and_failed(logs: Path) -> Path:
@@ -101,13 +103,12 @@ def _finished_and_failed(logs: Path) -> Path:
 
 
 def _best_rows(site: Path) -> list[str]:
-    doc = parse_file(next((site / "experiments").glob("*.html")))
-    rows = doc.find_all("table", id="run-table")[0].iter("tbody")[0].iter("tr")
+    rows = experiment_rows(next((site / "experiments").glob("*.html")))
     return [
-        r.attrs["data-slug"].split("-")[0]
+        r["slug"].split("-")[0]
         for r in rows
-        for td in r.find_all("td")
-        if "last" in td.attrs.get("data-best", "").split()
+        for c in r["cells"]
+        if c is not None and "last" in c[6].split()
     ]
 
 

@@ -29,3 +29,13 @@ def data_file(path: Path) -> dict[str, Any]:
             if "data" in metric:
                 metric["data"] = [decode_column(c) for c in metric["data"]]
     return value
+
+
+def experiment_rows(page: Path) -> list[dict[str, Any]]:
+    """The rows of an experiment page's run table: its data file, which the page draws."""
+    from htmlparse import parse_file
+
+    slug = parse_file(page).find_all("body")[0].attrs["data-experiment"]
+    table = data_file(page.parent.parent / "data" / "experiments" / f"{slug}.js")
+    rows: list[dict[str, Any]] = table["rows"]
+    return rows

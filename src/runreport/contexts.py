@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass, field
 from datetime import datetime
 
-from markupsafe import Markup
-
 from .errors import Problem, Severity
 from .model import Status
 from .names import slug
@@ -16,14 +14,11 @@ from .rules import goal
 from .views import STATS, MetricView, RunView, best_by_metric, status_counts
 
 
-def metric_cell(metric: MetricView, best: str) -> Markup:
-    """One run's metric in the experiment's run table: its stats (see
-    :attr:`MetricView.table_cell`), the stats this run is best in (``best``: names from
-    :data:`STATS`, each followed by a space, such as ``"last min "``), and ★ when it is the best
-    last value."""
-    head, tail = metric.table_cell
-    star = ' <span class="best" title="best">★</span>' if best.startswith("last ") else ""
-    return Markup(f"{head}{best}{tail}{star}</td>")
+def metric_cell(metric: MetricView, best: str) -> tuple[float | str, ...]:
+    """One run's metric in the experiment's run table: its stats as numbers then as text (see
+    :attr:`MetricView.table_stats`), then the stats this run is best in (``best``: names from
+    :data:`STATS` separated by spaces, such as ``"last min"``)."""
+    return (*metric.table_stats, best)
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,8 @@ class ExperimentInfo:
     param_names: tuple[str, ...]
     best: Mapping[str, Mapping[str, str]]
     goals: Mapping[str, str]
-    cells: Mapping[str, tuple[Markup | None, ...]]  # by run slug, one <td> per metric name
+    # by run slug, per metric name: its cell (see :func:`metric_cell`), or None
+    cells: Mapping[str, tuple[tuple[float | str, ...] | None, ...]]
 
 
 @dataclass(frozen=True)
@@ -204,12 +200,12 @@ def site_context(
         runs = _ordered(experiments[name])
         metric_names = tuple(sorted({n for v in runs for n in v.summaries}))
         best = best_by_metric(runs, goals, include_failed=settings.include_failed)
-        marks: dict[tuple[str, str], str] = {}  # (run slug, metric) -> "last min " ...
+        marks: dict[tuple[str, str], str] = {}  # (run slug, metric) -> "last min" ...
         for metric, stats in best.items():
             for s in STATS:
                 if s in stats:
                     key = (stats[s], metric)
-                    marks[key] = f"{marks.get(key, '')}{s} "
+                    marks[key] = f"{marks[key]} {s}" if key in marks else s
         cells = {}
         for v in runs:
             by_name = {m.name: m for m in v.metrics if m.summary is not None}

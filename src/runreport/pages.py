@@ -13,13 +13,14 @@ from typing import Any
 from markupsafe import Markup
 
 from .charts import chart_spec, shape_for
-from .contexts import SiteContext
+from .contexts import ExperimentInfo, SiteContext
 from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
 from .model import FileRef
+from .names import slug
 from .runfiles import content_key, data_file, data_key, data_path, js_data, run_sections
 from .site import SiteWriter
-from .templating import environment, render_markdown
+from .templating import duration, environment, render_markdown, when
 from .views import RunView, clean_log, fmt
 
 #: Bytes of a log shown on the run page (the tail; the whole file is linked).
@@ -104,6 +105,48 @@ def _recent(ctx: SiteContext) -> list[RunView]:
     return ([v for _, _, v in timed] + untimed)[:RECENT_RUNS]
 
 
+def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> bytes:
+    """The data file of an experiment's run table (``data/experiments/<slug>.js``), which the
+    page's script draws a chunk at a time (a table of 10,000 runs as HTML is 30 MB, and a
+    browser takes seconds to lay it out). Runs in table order (each parent followed by its
+    children), each with what its row shows, all text made here: ``cells`` holds one entry
+    per metric (see :func:`runreport.contexts.metric_cell`) or None."""
+    rows = []
+    for v in exp.runs:
+        r = v.run
+        parent = ctx.runs.get(r.parent_id) if r.parent_id else None
+        a = ctx.activity(v)
+        live = None
+        if a is not None:
+            live = {
+                "text": f"running {duration(a.elapsed) or '(start unknown)'}",
+                "stalled": f"no file of this run changed for {duration(a.silent)} before the build"
+                if a.stalled
+                else None,
+            }
+        rows.append(
+            {
+                "slug": v.slug,
+                "name": r.name,
+                "id": r.short_id,
+                "title": r.title,
+                "status": r.status.value,
+                "parent": parent.slug if parent else None,
+                "compute": r.compute_target,
+                "compute_slug": slug(r.compute_target) if r.compute_target else None,
+                "start": r.start_time.timestamp() if r.start_time else None,
+                "start_text": when(r.start_time),
+                "dur": r.duration_seconds,
+                "dur_text": duration(r.duration_seconds),
+                "live": live,
+                "tags": [[k, t] for k, t in r.tags.items()],
+                "params": [fmt(r.params[p]) if p in r.params else None for p in exp.param_names],
+                "cells": exp.cells[v.slug],
+            }
+        )
+    return js_data(f"experiments/{exp.slug}", {"rows": rows})
+
+
 def _union(groups: Iterable[Iterable[str]]) -> list[str]:
     """Names in first-seen order across groups, each once."""
     return list(dict.fromkeys(name for group in groups for name in group))
@@ -149,6 +192,7 @@ def write_pages(
     )
     for exp in ctx.experiments:
         page(f"experiments/{exp.slug}.html", "experiment.html", exp=exp)
+        writer.put(f"data/experiments/{exp.slug}.js", experiment_data(exp, ctx), None)
     for comp in ctx.computes:
         page(f"compute/{comp.slug}.html", "compute.html", comp=comp)
     children_of: dict[str, list[RunView]] = {}

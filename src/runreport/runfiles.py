@@ -145,7 +145,7 @@ def _read_unit(
             problems.error(run.path, None, f"not shown: {exc!r}. {BUG}")
             continue
         for m in view.metrics:
-            _ = m.table_cell, m.index_summary  # made here, once, and kept with the view
+            _ = m.table_stats, m.index_summary  # made here, once, and kept with the view
         sections.append(run_sections(view, cached=save))
         files: list[Staged] = []
         if stage is not None:

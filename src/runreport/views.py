@@ -54,27 +54,20 @@ class MetricView:
     rows: tuple[tuple[str, ...], ...]  # table / text rows, formatted
 
     @cached_property
-    def table_cell(self) -> tuple[str, str]:
-        """The experiment table's cell for this metric, HTML-escaped, in the two parts that go
-        either side of the stats the run is best in (see :func:`runreport.contexts.metric_cell`):
-        ``data-*`` attributes give each stat as a number, for sorting, and as text. Made once,
-        in the process that read the run (a table of a thousand runs has tens of thousands of
-        such cells)."""
+    def table_stats(self) -> tuple[float | str, ...]:
+        """The experiment table's cell for this metric: each stat of :data:`STATS` as a
+        number (for sorting), then as text. Made once, in the process that read the run (a
+        table of ten thousand runs has a hundred thousand such cells); empty for metrics
+        without a summary."""
         if self.summary is None:
-            return "", ""
-        # the stats are floats: their text (digits, "e", "-", "inf", "nan", "∞") needs no
-        # escaping in HTML
-        attrs = "".join(
-            f' data-{s}="{self.summary.stat(s)}" data-{s}-text="{fmt(self.summary.stat(s))}"'
-            for s in STATS
-        )
-        last = self.summary.last
-        return (f'<td class="metric num"{attrs} data-best="', f'" data-sort="{last}">{fmt(last)}')
+            return ()
+        values = [self.summary.stat(s) for s in STATS]
+        return (*values, *(fmt(v) for v in values))
 
     @cached_property
     def index_summary(self) -> dict[str, str | int]:
         """This metric's stats as the site index gives them to the compare page (the text of
-        each stat, and the count); made with :attr:`table_cell`."""
+        each stat, and the count); made with :attr:`table_stats`."""
         if self.summary is None:
             return {}
         out: dict[str, str | int] = {s: fmt(self.summary.stat(s)) for s in STATS}

@@ -337,7 +337,8 @@
 
   function saveState() {
     var state = { x: window.scrollX, y: window.scrollY, picks: [], stat: null, selections: {} };
-    document.querySelectorAll("input.pick:checked").forEach(function (box) { state.picks.push(box.value); });
+    if (window.RR.picks) state.picks = window.RR.picks.get();  /* a table drawn in chunks */
+    else document.querySelectorAll("input.pick:checked").forEach(function (box) { state.picks.push(box.value); });
     var stat = document.getElementById("stat-switch");
     if (stat) state.stat = stat.value;
     document.querySelectorAll(".chart").forEach(function (container) {
@@ -361,7 +362,8 @@
       stat.value = saved.stat;
       stat.dispatchEvent(new Event("change"));
     }
-    saved.picks.forEach(function (slug) {
+    if (window.RR.picks) window.RR.picks.set(saved.picks);
+    else saved.picks.forEach(function (slug) {
       document.querySelectorAll("input.pick").forEach(function (box) {
         if (box.value === slug && !box.checked) box.click();
       });
