@@ -154,9 +154,12 @@ def browser_times(site: Path, runs: int) -> dict[str, dict[str, float]]:
         "compare_1": f"{(site / 'compare.html').as_uri()}#runs={slugs[0]}",
         f"compare_{min(runs, 100)}": f"{compare}#runs={','.join(slugs[:100])}",
     }
+    # a chart is on screen when its card is: the card's box is known without laying out what
+    # it holds (cards off screen are not laid out: content-visibility), the chart's is not
     drawn = """() => {
       const charts = [...document.querySelectorAll('.chart')].filter(c => {
-        const r = c.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; });
+        const r = (c.closest('.chart-card') || c).getBoundingClientRect();
+        return r.top < innerHeight && r.bottom > 0; });
       return document.readyState === 'complete'
         && charts.every(c => c.hasAttribute('data-marks'));
     }"""
