@@ -52,6 +52,7 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         "peak RSS",
         "site size",
         "browser, first screen",
+        "browser, first screen of the experiment page / the widest run page",
         "browser, charts scrolled to",
     ):
         assert row in table
@@ -74,7 +75,7 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         "serve_append_s",
     ):
         assert numbers[key] > 0, key
-    assert set(numbers["browser_ms"]) == {"experiment", "compare_1", "compare_3"}
+    assert set(numbers["browser_ms"]) == {"experiment", "run", "compare_1", "compare_3"}
     assert set(numbers["browser_scrolled_charts_ms"]) == {"compare_1", "compare_3"}
     assert all(v > 0 for v in numbers["browser_scrolled_charts_ms"].values())
     assert numbers["mlflow_client_points"] == 300

@@ -106,8 +106,8 @@ def _recent(ctx: SiteContext) -> list[RunView]:
 
 
 def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> bytes:
-    """The data file of an experiment's run table (``data/experiments/<slug>.js``), which the
-    page's script draws a chunk at a time (a table of 10,000 runs as HTML is 30 MB, and a
+    """The data file of an experiment's run table (``data/experiments/<slug>.js``), from which
+    the page's script draws the rows asked for (a table of 10,000 runs as HTML is 30 MB, and a
     browser takes seconds to lay it out). Runs in table order (each parent followed by its
     children), each with what its row shows, all text made here: ``cells`` holds one entry
     per metric (see :func:`runreport.contexts.metric_cell`) or None."""

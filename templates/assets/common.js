@@ -337,7 +337,7 @@
 
   function saveState() {
     var state = { x: window.scrollX, y: window.scrollY, picks: [], stat: null, selections: {} };
-    if (window.RR.picks) state.picks = window.RR.picks.get();  /* a table drawn in chunks */
+    if (window.RR.picks) state.picks = window.RR.picks.get();  /* a table that draws some rows */
     else document.querySelectorAll("input.pick:checked").forEach(function (box) { state.picks.push(box.value); });
     var stat = document.getElementById("stat-switch");
     if (stat) state.stat = stat.value;

@@ -188,7 +188,7 @@
           if (c) fillMetric(row.tr.cells[7 + row.params.length + i], c);
         });
       });
-      if (sortState.col && sortState.col[0] === "m") update();
+      if ((sortState.col && sortState.col[0] === "m") || filter.value.trim()) update();
     });
 
     filter.addEventListener("input", update);
