@@ -31,10 +31,23 @@ def die_with_parent(parent: int | None = None) -> None:
         os._exit(1)
 
 
+#: In the worker server and the workers it forks: the server's pid.
+_server: int | None = None
+
+
 def _guard_server() -> None:
+    global _server
     expected = os.environ.get(PARENT_ENV, "")
     if expected.isdigit():  # only in the worker server, started with the build's pid
         die_with_parent(int(expected))  # (exits now if the build is already gone)
+        _server = os.getpid()
+
+
+def die_with_server() -> None:
+    """A worker's first act: die with the worker server that forked it, and exit now if the
+    server died before the call took effect (a worker forked just as the build was killed
+    would otherwise live on, and keep multiprocessing's resource tracker alive)."""
+    die_with_parent(_server)
 
 
 _guard_server()

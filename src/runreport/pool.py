@@ -55,7 +55,7 @@ def read_fresh(
 
         try:
             with ProcessPoolExecutor(
-                max_workers=processes, mp_context=context, initializer=workers.die_with_parent
+                max_workers=processes, mp_context=context, initializer=workers.die_with_server
             ) as pool:
                 while True:
                     slots.acquire()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .orphans import PARENT_ENV
 from .orphans import die_with_parent as die_with_parent
+from .orphans import die_with_server as die_with_server
 from .site import MARKER
 
 #: What the server imports before it forks workers (the first: see :func:`die_with_parent`).
