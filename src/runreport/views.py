@@ -70,7 +70,8 @@ class MetricView:
         each stat, and the count); made with :attr:`table_stats`."""
         if self.summary is None:
             return {}
-        out: dict[str, str | int] = {s: fmt(self.summary.stat(s)) for s in STATS}
+        texts = self.table_stats[len(STATS) :]
+        out: dict[str, str | int] = {s: str(text) for s, text in zip(STATS, texts, strict=True)}
         out["count"] = self.summary.count
         return out
 

@@ -29,11 +29,9 @@
     var picked = {};
     var stat = statSwitch.value;
 
-    function metricCell(row, i) {
-      var c = row.cells[i];
-      if (!c) return el("td", { "class": "metric num" });
+    function metricCell(c) {
       var td = el("td", { "class": "metric num" });
-      fillMetric(td, c);
+      if (c) fillMetric(td, c);
       return td;
     }
 
@@ -82,7 +80,7 @@
         tags.appendChild(document.createTextNode(" "));
       });
       row.params.forEach(function (p) { tr.appendChild(el("td", { "class": "param" }, p)); });
-      row.cells.forEach(function (c, i) { tr.appendChild(metricCell(row, i)); });
+      row.cells.forEach(function (c) { tr.appendChild(metricCell(c)); });
       row.tr = tr;
       return tr;
     }
