@@ -235,3 +235,41 @@ def test_framing_by_predicted_lengths_stops_where_the_pattern_breaks(tmp_path: P
         for o, n in zip(chunk.offsets.tolist(), chunk.lengths.tolist(), strict=True)
     ]
     assert framed == events[:-1]
+
+
+def test_every_crc_is_checked_at_every_record_length(tmp_path: Path) -> None:
+    """The CRCs checked many records at once (by length, or padded in front; two bytes a
+    step) agree with google_crc32c's for records of every length, the long ones and the first
+    records of a file included; a flipped byte anywhere in a record is found at that record."""
+    from runreport.readers.tensorboard import records as tb_records
+
+    rng = random.Random(5)
+    lengths = list(range(700)) * 2 + [33] * 600 + [40] * 600  # and two lengths of many records
+    rng.shuffle(lengths)
+    records = [rng.randbytes(n) for n in [1, 0, 3, 40, *lengths]]
+    path = tmp_path / "events.out.tfevents.1.host"
+    _write(path, records)
+    clean = path.read_bytes()
+
+    def framed() -> tuple[list[bytes], list[str]]:
+        problems = Problems()
+        got = [
+            chunk.data[o : o + n]
+            for chunk in tb_records.frames(path, problems)
+            for o, n in zip(chunk.offsets.tolist(), chunk.lengths.tolist(), strict=True)
+        ]
+        return got, [p.message for p in problems.items]
+
+    assert framed() == (records, [])
+    starts = np.cumsum([0] + [len(r) + 16 for r in records])
+    many = [i for i, r in enumerate(records) if len(r) in (33, 40)]
+    for index in [0, 2, 3, 100, *rng.sample(range(len(records)), 40), *many[-4:]]:
+        if not records[index]:
+            continue
+        at = int(starts[index]) + 12 + rng.randrange(len(records[index]))
+        broken = bytearray(clean)
+        broken[at] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(broken))
+        got, messages = framed()
+        assert got == records[:index]
+        assert messages == [f"record {index + 1}: data CRC mismatch; rest skipped"]

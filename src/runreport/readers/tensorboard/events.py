@@ -129,8 +129,7 @@ class Decoder:
         fixed = family.fixed
         sub = rows[candidates]
         ok = family.well_formed(sub)
-        keys = np.ascontiguousarray(sub[:, fixed]).view(np.dtype((np.void, int(fixed.sum()))))
-        uniq, first, inverse = np.unique(keys.ravel(), return_index=True, return_inverse=True)
+        uniq, first, inverse = _grouped(np.ascontiguousarray(sub[:, fixed]))
         status = np.zeros(len(uniq), dtype=np.int8)  # 1: decoded here, -1: not scalars
         group_tags: list[tuple[str, ...] | None] = []
         checks = 0
@@ -214,6 +213,19 @@ class Decoder:
     def times(self) -> tuple[float, float] | None:
         """The first and last wall time seen."""
         return (min(self.walls), max(self.walls)) if self.walls else None
+
+
+def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of ``keys`` (as bytes), the first row of each, and each row's group,
+    as :func:`numpy.unique` gives them (at once when every row is the same, as when the
+    records of a length all carry one tag)."""
+    rows = keys.view(np.dtype((np.void, keys.shape[1]))).ravel()
+    if (keys == keys[0]).all():
+        return rows[:1], np.zeros(1, dtype=np.int64), np.zeros(len(rows), dtype=np.int64)
+    found: tuple[np.ndarray, np.ndarray, np.ndarray] = np.unique(
+        rows, return_index=True, return_inverse=True
+    )
+    return found
 
 
 def _value(value: Any, step: int, order: int, into: Decoder) -> None:

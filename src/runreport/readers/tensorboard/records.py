@@ -2,9 +2,9 @@
 masked CRC-32C of the data; every CRC is checked.
 
 A file is read in large chunks. The records of a chunk are found by one pass over their
-lengths, and their CRCs checked at once: with numpy, column by column over all the records of
-one length (CRC-32C by table), for the short records that most are; with ``google_crc32c``
-one by one for the long ones (images, histograms)."""
+lengths, and their CRCs checked at once: with numpy for the short records that most are (all
+the records of similar length as the rows of one array, padded in front with zeros, two bytes
+a step by table); with ``google_crc32c`` one by one for the long ones (images, histograms)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from pathlib import Path
 
 import google_crc32c
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ...errors import Problems
 from ..base import open_regular
@@ -25,8 +24,6 @@ from ..base import open_regular
 MAX_RECORD_BYTES = 256 << 20
 #: Bytes read from an event file at a time (more when a record is longer).
 READ_CHUNK_BYTES = 16 << 20
-#: Records up to this long have their CRC checked with numpy, all of one length at once.
-MAX_VECTOR_CRC_BYTES = 512
 
 
 def _masked_crc(data: bytes) -> int:
@@ -45,19 +42,60 @@ def _table() -> np.ndarray:
 _TABLE = _table()
 
 
-def masked_crcs(rows: np.ndarray) -> np.ndarray:
-    """The masked CRC-32C of each row of ``rows`` (bytes, one record per row) at once,
-    column by column (contiguous, in place)."""
-    crc = np.full(len(rows), 0xFFFFFFFF, dtype=np.uint32)
+def _table16() -> np.ndarray:
+    """The table that takes two bytes at a step: entry ``i`` is the state two zero bytes make
+    of the state ``i``, so two bytes ``w`` make state ``s`` into
+    ``(s >> 16) ^ table[(s ^ w) & 0xFFFF]``."""
+    low = np.arange(1 << 16, dtype=np.uint32)
+    once = (low >> 8) ^ _TABLE[low & 0xFF]
+    table: np.ndarray = (once >> 8) ^ _TABLE[once & 0xFF]
+    return table
+
+
+def _before_zeros(most: int) -> np.ndarray:
+    """Entry ``k``: the state that ``k`` zero bytes turn into CRC-32C's initial state. A row
+    padded in front with ``k`` zeros and started there has the CRC of the row without them.
+    (A byte step is invertible: the top byte of the table's entries differs for each.)"""
+    by_top = {int(t) >> 24: i for i, t in enumerate(_TABLE.tolist())}
+    state, states = 0xFFFFFFFF, [0xFFFFFFFF]
+    for _ in range(most):
+        i = by_top[state >> 24]
+        state = (((state ^ int(_TABLE[i])) << 8) | i) & 0xFFFFFFFF
+        states.append(state)
+    return np.array(states, dtype=np.uint32)
+
+
+def masked_crcs(rows: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+    """The masked CRC-32C of each row of ``rows`` (bytes, one record per row) at once, two
+    bytes a step over all rows (the first byte alone when they are an odd number); ``start``:
+    each row's initial state (a row padded in front with zeros starts from
+    :func:`_before_zeros`)."""
+    crc = np.full(len(rows), 0xFFFFFFFF, dtype=np.uint32) if start is None else start.copy()
     step = np.empty_like(crc)
-    for column in np.ascontiguousarray(rows.T):
-        np.bitwise_xor(crc, column, out=step)
+    if rows.shape[1] & 1:
+        np.bitwise_xor(crc, rows[:, 0], out=step)
         np.bitwise_and(step, 0xFF, out=step)
         np.right_shift(crc, 8, out=crc)
         np.bitwise_xor(crc, _TABLE.take(step), out=crc)
+        rows = rows[:, 1:]
+    words = np.ascontiguousarray(rows).view("<u2")
+    for column in np.ascontiguousarray(words.T):
+        np.bitwise_xor(crc, column, out=step)
+        np.bitwise_and(step, 0xFFFF, out=step)
+        np.right_shift(crc, 16, out=crc)
+        np.bitwise_xor(crc, _TABLE16.take(step), out=crc)
     crc ^= np.uint32(0xFFFFFFFF)
     rotated = (crc >> np.uint32(15)) | (crc << np.uint32(17))
     return (rotated.astype(np.uint64) + 0xA282EAD8).astype(np.uint32)
+
+
+#: Records up to this long have their CRC checked with numpy (:func:`masked_crcs`): all those
+#: of one length together when there are at least :data:`MIN_LENGTH_ROWS` of them, the others
+#: with those of similar lengths (one bit length), each padded in front to the longest.
+MAX_VECTOR_CRC_BYTES = 512
+MIN_LENGTH_ROWS = 512
+_TABLE16 = _table16()
+_BEFORE_ZEROS = _before_zeros(MAX_VECTOR_CRC_BYTES + 2)
 
 
 @dataclass(frozen=True)
@@ -187,7 +225,8 @@ def _period(lengths: list[int]) -> int | None:
 def _predicted(data: np.ndarray, pos: int, pattern: np.ndarray) -> np.ndarray:
     """The lengths of the records from ``pos`` on that follow ``pattern`` (repeated), as far
     as the length fields at the predicted offsets agree and the records are whole."""
-    reps = -(-_PREDICTED // len(pattern))
+    fit = (len(data) - pos) // (int(pattern.min()) + 16) + 1  # records the bytes left can hold
+    reps = -(-min(_PREDICTED, fit) // len(pattern))
     sizes = np.tile(pattern, reps)
     starts = pos + np.concatenate(([0], np.cumsum(sizes + 16)[:-1]))
     whole = starts + sizes + 16 <= len(data)
@@ -207,31 +246,22 @@ def _checked(
     groups: dict[int, tuple[np.ndarray, np.ndarray]],
 ) -> tuple[int, str]:
     """How many of the records are good (every CRC right, in order), and what is wrong with
-    the first bad one ('' when all are good); the short records' bytes, gathered for their
-    CRCs, are put in ``groups`` by length."""
+    the first bad one ('' when all are good); the short records' bytes are put in ``groups``
+    by length, for the decoder."""
     n = len(offsets)
     if not n:
         return 0, ""
     data = np.frombuffer(buf, dtype=np.uint8)
     stored = _at(data, offsets - 4, 4).view("<u4").ravel()
-    heads = masked_crcs(_at(data, offsets - 12, 8))
-    first_bad_head = int(np.argmin(heads == stored)) if not (heads == stored).all() else n
-    good_data = np.ones(n, dtype=bool)
-    ends = _at(data, offsets + lengths, 4).view("<u4").ravel()
-    short = lengths <= MAX_VECTOR_CRC_BYTES
+    first_bad_head = _first_false(masked_crcs(_at(data, offsets - 12, 8)) == stored)
     by_length = np.argsort(lengths, kind="stable")
     cuts = np.flatnonzero(np.diff(lengths[by_length])) + 1
     for index in np.split(by_length, cuts):
         length = int(lengths[index[0]])
-        if length > MAX_VECTOR_CRC_BYTES:
-            continue
-        rows = _at(data, offsets[index], length)
-        good_data[index] = masked_crcs(rows) == ends[index]
-        groups[length] = (index, rows)
-    for i in np.flatnonzero(~short).tolist():
-        o, size = int(offsets[i]), int(lengths[i])
-        good_data[i] = _masked_crc(buf[o : o + size]) == int(ends[i])
-    first_bad_data = int(np.argmin(good_data)) if not good_data.all() else n
+        if length <= MAX_VECTOR_CRC_BYTES:
+            groups[length] = (index, _at(data, offsets[index], length))
+    ends = _at(data, offsets + lengths, 4).view("<u4").ravel()
+    first_bad_data = _first_false(_data_good(buf, offsets, lengths, ends, groups))
     if first_bad_head <= first_bad_data and first_bad_head < n:
         return first_bad_head, ": length CRC mismatch"
     if first_bad_data < n:
@@ -239,9 +269,55 @@ def _checked(
     return n, ""
 
 
+def _data_good(
+    buf: bytes,
+    offsets: np.ndarray,
+    lengths: np.ndarray,
+    ends: np.ndarray,
+    groups: dict[int, tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """Whether each record's data CRC is right (``groups``: the short records' bytes by
+    length). Lengths with many records are checked each on their own; the other short records
+    by bit length of their lengths (so a row is padded to at most about twice its length);
+    the long ones, and any too near the start of ``buf`` to be padded in place, one by one."""
+    good = np.ones(len(offsets), dtype=bool)
+    few = np.zeros(len(offsets), dtype=bool)
+    for index, rows in groups.values():
+        if len(index) >= MIN_LENGTH_ROWS:
+            good[index] = masked_crcs(rows) == ends[index]
+        else:
+            few[index] = True
+    single: list[np.ndarray] = [np.flatnonzero(lengths > MAX_VECTOR_CRC_BYTES)]
+    bits = np.frexp(lengths.astype(np.float64))[1]  # the bit length of each length
+    data = np.frombuffer(buf, dtype=np.uint8)
+    for b in np.unique(bits[few]).tolist():
+        index = np.flatnonzero(few & (bits == b))
+        width = max(2, int(lengths[index].max()))
+        width += width & 1
+        starts = offsets[index] + lengths[index] - width
+        single.append(index[starts < 0])
+        index, starts = index[starts >= 0], starts[starts >= 0]
+        rows = _at(data, starts, width)
+        pad = width - lengths[index]
+        rows *= np.arange(width) >= pad[:, None]
+        good[index] = masked_crcs(rows, _BEFORE_ZEROS[pad]) == ends[index]
+    for i in np.concatenate(single).tolist():
+        o, size = int(offsets[i]), int(lengths[i])
+        good[i] = _masked_crc(buf[o : o + size]) == int(ends[i])
+    return good
+
+
+def _first_false(ok: np.ndarray) -> int:
+    """The index of the first False in ``ok`` (its length when none is)."""
+    return int(np.argmin(ok)) if not ok.all() else len(ok)
+
+
 def _at(data: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
     """The ``length`` bytes at each of ``starts`` in ``data``, one row each (a copy)."""
-    rows: np.ndarray = sliding_window_view(data, length)[starts]
+    windows = np.ndarray(
+        (max(0, len(data) - length + 1), length), dtype=np.uint8, buffer=data, strides=(1, 1)
+    )
+    rows: np.ndarray = windows[starts]
     return rows
 
 
