@@ -27,14 +27,14 @@ def runreport_build(logdir: str, out: str) -> dict[str, Any]:
     return {"runs": result.runs, "site_bytes": result.site_bytes}
 
 
-def serve_rebuilds(logdir: str, out: str, metrics: str, steps: str) -> dict[str, Any]:
+def serve_rebuilds(logdir: str, out: str, runs: str, metrics: str, steps: str) -> dict[str, Any]:
     """Rebuilds inside one process, as ``runreport serve`` makes them: one build (the parse
     cache already holds every run), then, each timed, a rebuild with nothing changed, one after
     adding a run and one after appending to a run (the changes undone afterwards)."""
     import os
     import shutil
 
-    from generate import Scale, write_native
+    from generate import Scale, add_native_run
 
     from runreport.build import BuildConfig, build_site
 
@@ -48,11 +48,11 @@ def serve_rebuilds(logdir: str, out: str, metrics: str, steps: str) -> dict[str,
 
     build_site(config)
     same = timed()
-    write_native(Path(logdir), Scale(1, int(metrics), int(steps)), first_run=9999)
+    extra = add_native_run(Path(logdir), Scale(int(runs), int(metrics), int(steps)))
     try:
         add = timed()
     finally:
-        shutil.rmtree(Path(logdir) / "bench" / "run-9999")
+        shutil.rmtree(extra)
     target = Path(logdir) / "bench" / "run-0000" / "metrics.jsonl"
     size = target.stat().st_size
     try:

@@ -85,6 +85,16 @@ def _names(scale: Scale) -> list[str]:
     return names
 
 
+def add_native_run(root: Path, scale: Scale) -> Path:
+    """One more run in the native folder of ``scale`` (numbered after its last; an error if
+    that run is there already), as the rebuild measures add it; its folder."""
+    folder = root / "bench" / f"run-{scale.runs:04d}"
+    if folder.exists():
+        raise FileExistsError(f"{folder} is there already: not added")
+    write_native(root, Scale(1, scale.metrics, scale.steps), first_run=scale.runs)
+    return folder
+
+
 def write_native(root: Path, scale: Scale, first_run: int = 0) -> None:
     """runreport's format: run.json + metrics.jsonl (one line per logging call)."""
     for r in range(first_run, first_run + scale.runs):

@@ -25,7 +25,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import SCALES, TB_LAYOUTS, check_producers, generate, write_native  # noqa: E402
+from generate import (  # noqa: E402
+    SCALES,
+    TB_LAYOUTS,
+    add_native_run,
+    check_producers,
+    generate,
+    write_native,
+)
 
 from runreport.encoding import decode_column  # noqa: E402
 
@@ -309,8 +316,7 @@ def main() -> None:
         # incremental: nothing changed, add one run, append to one run (restored afterwards)
         child("runreport", str(paths["native"]), str(site))  # the native site is the last built
         same = median_of(repeat, "runreport", str(paths["native"]), str(site))
-        extra = paths["native"] / "bench" / "run-9999"
-        write_native(paths["native"], type(scale)(1, scale.metrics, scale.steps), first_run=9999)
+        extra = add_native_run(paths["native"], scale)
         add = child("runreport", str(paths["native"]), str(site))
         shutil.rmtree(extra)
         target = paths["native"] / "bench" / "run-0000" / "metrics.jsonl"
@@ -327,6 +333,7 @@ def main() -> None:
             "serve_rebuilds",
             str(paths["native"]),
             str(site),
+            str(scale.runs),
             str(scale.metrics),
             str(scale.steps),
         )

@@ -24,7 +24,7 @@ from .files import (
     current_identity,
     file_identity,
     scan,
-    walk_files,
+    walk_entries,
     write_atomically,
 )
 from .readers import Unit
@@ -53,7 +53,7 @@ class Fingerprint:
 def fingerprint(unit: Unit) -> Fingerprint:
     """The identity of every regular file the unit's reader may read: the whole folder, or
     only its own files for readers whose subfolders are other runs (TensorBoard)."""
-    folder = unit.folder.absolute()
+    folder = unit.absolute
     # where the unit sits below its input names its runs (their ids and sources)
     placed = unit.shown(unit.folder)
     digest = hashlib.sha1(
@@ -62,18 +62,19 @@ def fingerprint(unit: Unit) -> Fingerprint:
         )
     )
     if unit.reader.nested_runs:
-        files = [Path(e.path) for e in scan(folder) if e.is_file(follow_symlinks=False)]
+        files = [e for e in scan(folder) if e.is_file(follow_symlinks=False)]
     else:
-        files = list(walk_files(folder))
+        files = list(walk_entries(folder))
+    paths: list[str | Path] = [e.path for e in files]
     total = newest = 0
-    for path in (*files, *unit.depends):
+    for path in (*paths, *unit.depends):
         try:
             st = os.lstat(path)
         except OSError:
             continue
         total += st.st_size
         newest = max(newest, st.st_mtime_ns)
-        digest.update(f"{file_identity(path, st)}\n".encode())
+        digest.update(f"{file_identity(path, st)}\n".encode("utf-8", "surrogatepass"))
     return Fingerprint(digest.hexdigest(), total, newest)
 
 
@@ -84,7 +85,7 @@ def site_manifest(target: Path) -> Path:
 
 
 def _entry(unit: Unit) -> Path:
-    name = hashlib.sha1(f"{unit.reader.name}\n{unit.folder.absolute()}".encode()).hexdigest()
+    name = hashlib.sha1(f"{unit.reader.name}\n{unit.absolute}".encode()).hexdigest()
     return cache_dir() / "units" / f"{name}.pickle"
 
 

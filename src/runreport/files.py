@@ -109,7 +109,7 @@ def _copy_loop(src: BinaryIO, out: BinaryIO, limit: int) -> int:
     return copied
 
 
-def is_plain_dir(path: Path) -> bool:
+def is_plain_dir(path: Path | str) -> bool:
     """True for a folder that is not a symbolic link."""
     try:
         return stat.S_ISDIR(os.lstat(path).st_mode)
@@ -117,7 +117,7 @@ def is_plain_dir(path: Path) -> bool:
         return False
 
 
-def scan(path: Path) -> list[os.DirEntry[str]]:
+def scan(path: Path | str) -> list[os.DirEntry[str]]:
     """The entries of a folder, sorted by name ([] when it cannot be listed)."""
     try:
         with os.scandir(path) as it:
@@ -129,18 +129,25 @@ def scan(path: Path) -> list[os.DirEntry[str]]:
 def walk_files(root: Path) -> Iterator[Path]:
     """Regular files below ``root``, sorted, never following links (so no loops, and nothing
     outside ``root``), skipping FIFOs, devices and sockets."""
+    for entry in walk_entries(root):
+        yield Path(entry.path)
+
+
+def walk_entries(root: Path | str) -> Iterator[os.DirEntry[str]]:
+    """:func:`walk_files` as directory entries (their paths as strings, their ``stat`` at
+    hand): for code that looks at many files and needs no more."""
     if not is_plain_dir(root):
         return
-    stack = [root]
+    stack: list[Path | str] = [root]
     while stack:
         folder = stack.pop()
         entries = scan(folder)[::-1]
         files = []
         for e in entries:
             if e.is_dir(follow_symlinks=False):
-                stack.append(Path(e.path))
+                stack.append(e.path)
             elif e.is_file(follow_symlinks=False):
-                files.append(Path(e.path))
+                files.append(e)
         yield from reversed(files)
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -59,13 +59,21 @@ class Unit:
     depends: tuple[Path, ...] = ()  # files outside ``folder`` its read also uses
     label: str = ""  # the input's name, put before the paths below it (see labels)
 
+    @cached_property
+    def absolute(self) -> str:
+        """The folder as an absolute path (as :meth:`pathlib.Path.absolute` makes it)."""
+        return str(self.folder.absolute())
+
+    @cached_property
+    def _base(self) -> Path:
+        return self.root if self.root.is_dir() else self.root.parent
+
     def shown(self, path: Path | str) -> str:
         """``path`` as pages show it: relative to the input it was found below (a run that is
         the input itself by the input's name), after the input's label; the same however the
         input was typed (``cc``, ``./cc``, ``/home/me/cc``). A path outside stays as it is."""
-        base = self.root if self.root.is_dir() else self.root.parent
         try:
-            rel = Path(path).relative_to(base).as_posix()
+            rel = Path(path).relative_to(self._base).as_posix()
         except ValueError:
             return str(path)
         if not self.label:
