@@ -489,6 +489,36 @@ DRAWN_TEXTS = """el => {
 }"""
 
 
+def test_charts_draw_their_own_titles_from_their_shapes_template(
+    browser: Any, example_site: Path
+) -> None:
+    """A run page's charts share one spec per shape: each draws its own axis titles (the
+    axes of a two-variable line named by its columns), and the compare page's overlays
+    theirs, from the site index."""
+    run_page = next(
+        p for p in (example_site / "runs").glob("*.html") if "<h1>azure-examples" in p.read_text()
+    )
+    page = _open(browser, run_page.as_uri())
+    for metric, x_title, y_title in [
+        ("Cosine Wave", "angle", "cos"),
+        ("Fibonacci", "index", "Fibonacci"),
+    ]:
+        chart = page.locator(f'.chart[data-metric="{metric}"]')
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function("el => el.hasAttribute('data-marks')", arg=chart.element_handle())
+        texts = chart.evaluate(DRAWN_TEXTS)
+        assert x_title in texts and y_title in texts, texts
+    slug = page.locator("body").get_attribute("data-run")
+    page.goto((example_site / "compare.html").as_uri() + f"#runs={slug}")
+    card = page.locator("figure.chart-card", has=page.locator(".metric-name", has_text="Fibonacci"))
+    chart = card.locator(".chart")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.hasAttribute('data-marks')", arg=chart.element_handle())
+    texts = chart.evaluate(DRAWN_TEXTS)
+    assert "Fibonacci" in texts and "index" in texts, texts
+    page.close()
+
+
 def test_histograms_draw_bands_and_the_histogram_chosen_with_the_slider(
     browser: Any, tmp_path: Path
 ) -> None:

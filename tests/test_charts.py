@@ -10,7 +10,7 @@ import pytest
 
 from runreport import charts
 from runreport.model import Kind, Metric
-from runreport.views import metric_view
+from runreport.views import ChartData, metric_view
 
 WEIRD = ["a.b", "x[0]", "train/loss", "with space", 'q"uote', "it's", "</script>", "ü.€"]
 
@@ -24,6 +24,33 @@ def test_every_shape_is_valid_vega_lite_with_data(shape: str) -> None:
     fields, derived = _fields(spec)
     # only the fixed data fields, and what the spec's own transforms compute from them
     assert fields <= {"x", "y", "v", "series", None} | derived
+
+
+@pytest.mark.parametrize("shape", charts.SHAPES)
+def test_a_spec_template_filled_with_a_charts_titles_is_its_spec(shape: str) -> None:
+    """Pages draw a chart from its shape's template and its titles (run data files and the
+    site index carry one spec per shape): filled as the page fills it, every shape with any
+    titles (control characters, long names) gives the spec made for the chart."""
+    from tests_helpers import filled
+
+    template = charts.spec_template(shape)
+    assert {charts.X_TITLE, charts.Y_TITLE} <= set(_strings(template))
+    for x_title, y_title in [("step", "loss"), ("epoch", "a\x00b\u2028c"), ("x" * 500, WEIRD[6])]:
+        chart = ChartData(shape, x_title, y_title, per_series=1000, columns={})
+        spec = charts.chart_spec(shape, x_title, y_title)
+        assert filled(template, list(charts.spec_titles(chart))) == spec
+        assert not {charts.X_TITLE, charts.Y_TITLE} & set(_strings(spec))
+
+
+def _strings(node: object) -> list[str]:
+    """Every string value at any depth of ``node``."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return []
 
 
 def _fields(node: object) -> tuple[set[str | None], set[str]]:

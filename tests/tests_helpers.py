@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from runreport.charts import X_TITLE, Y_TITLE
 from runreport.encoding import decode_column
 
 
@@ -24,11 +25,27 @@ def data_file(path: Path) -> dict[str, Any]:
         for key in ("x", "y", "series"):
             if key in chart:
                 chart[key] = decode_column(chart[key])
+        if "shape" in chart:  # and its spec as the page makes it
+            chart["spec"] = filled(value["shapes"][chart["shape"]], chart["titles"])
     if m.group(1).startswith('"full/'):
         for metric in value.values():
             if "data" in metric:
                 metric["data"] = [decode_column(c) for c in metric["data"]]
     return value
+
+
+def filled(template: Any, titles: list[str]) -> Any:
+    """A spec template with a chart's x and y titles in place, as ``embed`` in common.js
+    fills it."""
+    if template == X_TITLE:
+        return titles[0]
+    if template == Y_TITLE:
+        return titles[1]
+    if isinstance(template, dict):
+        return {k: filled(v, titles) for k, v in template.items()}
+    if isinstance(template, list):
+        return [filled(v, titles) for v in template]
+    return template
 
 
 def experiment_rows(page: Path) -> list[dict[str, Any]]:

@@ -293,9 +293,30 @@ def chart_spec(shape: str, x_title: str, y_title: str) -> ChartSpec:
     Made once per (shape, titles) and shared by every chart that asks for it: a sweep asks for
     the same metric's spec once per run. Treat it as read-only (:func:`with_data` copies).
     """
-    made_by = (shape, x_title, y_title)
-    x_title, y_title = _title(x_title), _title(y_title)
-    spec = copy.deepcopy(_shape(shape))
+    return ChartSpec(_titled(shape, _title(x_title), _title(y_title)), (shape, x_title, y_title))
+
+
+#: What a spec template (:func:`spec_template`) holds where a chart's x and y titles go. No
+#: title is either: titles have no control characters (see :func:`_title`).
+X_TITLE, Y_TITLE = "\x00x", "\x00y"
+
+
+@lru_cache(maxsize=64)
+def spec_template(shape: str) -> dict[str, Any]:
+    """``shape`` as :func:`chart_spec` makes it, with :data:`X_TITLE` and :data:`Y_TITLE` for
+    titles: a page's charts share one spec per shape, and the page puts each chart's titles
+    (:func:`spec_titles`) in their place (``embed`` in common.js). Treat it as read-only."""
+    return _titled(shape, X_TITLE, Y_TITLE)
+
+
+def spec_titles(chart: ChartData) -> tuple[str, str]:
+    """The x and y titles a chart's spec template is filled with (as :func:`chart_spec`
+    sets them)."""
+    return _title(chart.x_title), _title(chart.y_title)
+
+
+def _titled(shape: str, x_title: str, y_title: str) -> dict[str, Any]:
+    spec: dict[str, Any] = copy.deepcopy(_shape(shape))
     if shape == "distribution":  # x is the step above, the value (named y_title) below
         over_steps, at_step = spec["vconcat"]
         for layer in over_steps["layer"]:
@@ -303,7 +324,7 @@ def chart_spec(shape: str, x_title: str, y_title: str) -> ChartSpec:
         at_step["layer"][0]["encoding"]["x"]["title"] = y_title
     else:
         _set_titles(spec["encoding"], x_title, y_title)
-    return ChartSpec(spec, made_by)
+    return spec
 
 
 def _set_titles(enc: dict[str, Any], x_title: str, y_title: str) -> None:
@@ -329,7 +350,12 @@ def shape_for(shape: str, points: int) -> str:
 
 def spec_for(chart: ChartData) -> ChartSpec:
     """The Vega-Lite spec of a metric's chart (data still by name)."""
-    return chart_spec(shape_for(chart.shape, chart.per_series), chart.x_title, chart.y_title)
+    return chart_spec(spec_shape(chart), chart.x_title, chart.y_title)
+
+
+def spec_shape(chart: ChartData) -> str:
+    """The name of the shape a metric's chart is drawn with (see :func:`spec_template`)."""
+    return shape_for(chart.shape, chart.per_series)
 
 
 def with_data(spec: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:

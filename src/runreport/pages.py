@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .charts import chart_spec, shape_for
+from .charts import shape_for, spec_template, spec_titles
 from .contexts import ExperimentInfo, SiteContext
 from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
@@ -21,7 +21,7 @@ from .names import slug
 from .runfiles import content_key, data_file, data_key, data_path, js_data, run_sections
 from .site import SiteWriter
 from .templating import duration, environment, render_markdown, when
-from .views import RunView, clean_log, fmt
+from .views import ChartData, RunView, clean_log, fmt
 
 #: Bytes of a log shown on the run page (the tail; the whole file is linked).
 MAX_LOG_BYTES_SHOWN = 200_000
@@ -62,9 +62,11 @@ def _read_log(path: Path) -> tuple[str, bool]:
 
 
 def _index_data(ctx: SiteContext) -> dict[str, Any]:
-    """The site index for the compare page: every run's facts and each metric's overlay spec."""
+    """The site index for the compare page: every run's facts, and each metric's overlay: its
+    spec's shape and titles (the spec templates by shape beside them, as in a run's data
+    file)."""
     runs: dict[str, Any] = {}
-    overlay: dict[str, Any] = {}
+    overlay: dict[str, ChartData] = {}
     points: dict[str, int] = {}
     for v in ctx.runs.values():
         runs[v.slug] = {
@@ -81,12 +83,13 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
             if m.chart is None or not m.overlaid:
                 continue
             points[m.name] = max(points.get(m.name, 0), m.plotted)
-            overlay.setdefault(m.name, (m.chart.x_title, m.chart.y_title))
-    specs = {
-        name: chart_spec(shape_for("lines", points[name]), *titles)
-        for name, titles in overlay.items()
+            overlay.setdefault(m.name, m.chart)
+    overlays = {
+        name: {"shape": shape_for("lines", points[name]), "titles": spec_titles(chart)}
+        for name, chart in overlay.items()
     }
-    return {"runs": runs, "specs": specs}
+    shapes = {o["shape"]: spec_template(o["shape"]) for o in overlays.values()}
+    return {"runs": runs, "shapes": shapes, "overlays": overlays}
 
 
 def _recent(ctx: SiteContext) -> list[RunView]:

@@ -189,8 +189,12 @@
     return keep;
   }
 
-  function embed(container, spec, rows) {
-    var full = JSON.parse(JSON.stringify(spec));
+  /* A chart's spec: a copy of its shape's template with the chart's x and y titles where the
+     template holds "\u0000x" and "\u0000y" (charts.spec_template; no title can be either). */
+  function embed(container, spec, rows, titles) {
+    var full = JSON.parse(JSON.stringify(spec), titles && function (key, value) {
+      return value === "\u0000x" ? titles[0] : value === "\u0000y" ? titles[1] : value;
+    });
     full.datasets = { data: rows };
     var opts = {
       actions: { export: true, source: false, compiled: false, editor: false },
@@ -207,6 +211,12 @@
       container.textContent = "This chart could not be drawn: " + err.message;
       console.error(err);
     });
+  }
+
+  /* The chart of ``metric`` over ``rows`` of several runs: its overlay in the site index. */
+  function embedOverlay(container, index, metric, rows) {
+    var o = index.overlays[metric];
+    return embed(container, index.shapes[o.shape], rows, o.titles);
   }
 
   /* ---- CSV of what a chart plots, made in the browser (no request, works from file://) -- */
@@ -417,6 +427,7 @@
     loadRuns: loadRuns,
     rowsOf: rowsOf,
     embed: embed,
+    embedOverlay: embedOverlay,
     lazily: lazily,
     overlayRows: overlayRows,
     overlayNote: overlayNote,

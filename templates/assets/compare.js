@@ -5,7 +5,7 @@
 
   var RR = window.RR;
   var ROOT = RR.ROOT, STATS = RR.STATS, data = RR.data, runLabel = RR.runLabel, el = RR.el;
-  var loadRuns = RR.loadRuns, embed = RR.embed, lazily = RR.lazily;
+  var loadRuns = RR.loadRuns, lazily = RR.lazily;
   var overlayRows = RR.overlayRows, overlayNote = RR.overlayNote;
   var downloadCsv = RR.downloadCsv, csvName = RR.csvName;
 
@@ -136,7 +136,7 @@
     var metrics = {};
     chosen.forEach(function (s) {
       index.runs[s].charts.forEach(function (m) {
-        if (index.specs[m]) metrics[m] = 1;  /* heatmaps are not overlaid */
+        if (index.overlays[m]) metrics[m] = 1;  /* heatmaps are not overlaid */
       });
     });
     var names = Object.keys(metrics).sort();
@@ -176,7 +176,7 @@
           });
           var rows = overlayRows(chosen, m);
           overlayNote(fig, rows);
-          return embed(container, index.specs[m], rows);
+          return RR.embedOverlay(container, index, m, rows);
         }).catch(function (err) {
           container.setAttribute("data-marks", "error");
           container.textContent = "This chart could not be drawn: " + err.message;

@@ -27,7 +27,9 @@
       var run = data("runs/" + container.getAttribute("data-run"));
       var chart = run && run.charts[container.getAttribute("data-metric")];
       if (!chart) return;
-      lazily(container, function () { embed(container, chart.spec, rowsOf(chart, null)); });
+      lazily(container, function () {
+        embed(container, run.shapes[chart.shape], rowsOf(chart, null), chart.titles);
+      });
     });
     var overlays = document.querySelectorAll(".chart[data-overlay]");
     if (!overlays.length) return;
@@ -39,7 +41,7 @@
         loadRuns(slugs).then(function () {
           var rows = overlayRows(slugs, metric);
           overlayNote(container.parentNode, rows);
-          return embed(container, index.specs[metric], rows);
+          return RR.embedOverlay(container, index, metric, rows);
         }).catch(function (err) { console.error(err); });
       });
     });
