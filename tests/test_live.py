@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import write_run
 from htmlparse import parse_file
+from tests_helpers import experiment_rows
 
 from runreport.build import BuildConfig, build_site
 
@@ -55,6 +56,12 @@ def test_running_runs_are_listed_with_elapsed_time_and_stalls(
     assert "gpu-cluster" in rows["busy"] and "running 1h 00m" in rows["busy"]
     assert "30.0s before the build" in rows["busy"] and "stalled" not in rows["busy"]
     assert "running 2h 00m" in rows["quiet"] and "possibly stalled" in rows["quiet"]
+    # the experiment page's table (drawn from its data file) says the same, made in one place
+    stalled = "no file of this run changed for 25m 00s before the build"
+    assert f'title="{stalled}"' in (site / "index.html").read_text()
+    table_rows = {r["name"]: r for r in experiment_rows(next((site / "experiments").glob("*")))}
+    assert table_rows["quiet"]["live"] == {"text": "running 2h 00m", "stalled": stalled}
+    assert table_rows["busy"]["live"] == {"text": "running 1h 00m", "stalled": None}
     page = _text(next((site / "runs").glob("quiet-*.html")))
     assert "Last write" in page and "25m 00s before this page was built" in page
     assert "possibly stalled" in page

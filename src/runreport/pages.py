@@ -20,7 +20,7 @@ from .model import FileRef
 from .names import slug
 from .runfiles import content_key, data_file, data_key, data_path, js_data, run_sections
 from .site import SiteWriter
-from .templating import duration, environment, render_markdown, when
+from .templating import duration, environment, live_texts, render_markdown, when
 from .views import ChartData, RunView, clean_log, fmt
 
 #: Bytes of a log shown on the run page (the tail; the whole file is linked).
@@ -121,12 +121,8 @@ def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> bytes:
         a = ctx.activity(v)
         live = None
         if a is not None:
-            live = {
-                "text": f"running {duration(a.elapsed) or '(start unknown)'}",
-                "stalled": f"no file of this run changed for {duration(a.silent)} before the build"
-                if a.stalled
-                else None,
-            }
+            running, stalled = live_texts(a.elapsed, a.silent, a.stalled)
+            live = {"text": running, "stalled": stalled or None}
         rows.append(
             {
                 "slug": v.slug,

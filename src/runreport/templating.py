@@ -63,6 +63,7 @@ def environment(cached: bool = True) -> jinja2.Environment:
     env.filters["fmt"] = fmt
     env.filters["when"] = when
     env.filters["duration"] = duration
+    env.globals["live_texts"] = live_texts
     env.filters["slugify"] = slug
     env.filters["markdown"] = lambda text: markupsafe.Markup(render_markdown(str(text)))
     env.filters["is_active"] = lambda rel: inert(rel) != rel  # copied as text (names.inert)
@@ -103,3 +104,13 @@ def duration(seconds: float | None) -> str:
         return f"{minutes}m {sec:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m"
+
+
+def live_texts(elapsed: float | None, silent: float | None, stalled: bool) -> tuple[str, str]:
+    """What pages say of a running run (see :class:`runreport.contexts.Activity`): how long it
+    has run, and, when it is possibly stalled, for how long no file of it changed ('' when
+    it is not)."""
+    running = f"running {duration(elapsed) or '(start unknown)'}"
+    if not stalled:
+        return running, ""
+    return running, f"no file of this run changed for {duration(silent)} before the build"
