@@ -2,9 +2,10 @@
 masked CRC-32C of the data; every CRC is checked.
 
 A file is read in large chunks. The records of a chunk are found by one pass over their
-lengths, and their CRCs checked at once: with numpy for the short records that most are (all
-the records of similar length as the rows of one array, padded in front with zeros, two bytes
-a step by table); with ``google_crc32c`` one by one for the long ones (images, histograms)."""
+lengths, and their CRCs checked at once: with numpy for the short records that most are, two
+bytes a step by table, as the rows of one array (all the records of a length when it has many,
+else those of similar lengths, padded in front with zeros); with ``google_crc32c`` one by one
+for the long ones (images, histograms)."""
 
 from __future__ import annotations
 
