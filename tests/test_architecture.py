@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "runreport.templating": 7,
     "runreport.contexts": 7,
     "runreport.site": 7,
+    "runreport.sitelock": 7,  # the lock on the site folder being written
     # 8: the per-run output: what a worker makes for one unit
     "runreport.runfiles": 8,
     # 9: the stages that make the site from it

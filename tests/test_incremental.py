@@ -16,6 +16,7 @@ from runreport import build as build_module
 from runreport.build import BuildConfig, build_site
 from runreport.contexts import PageSettings
 from runreport.files import cache_dir
+from runreport.site import SiteWriter
 
 
 def _runs(root: Path, n: int = 3) -> Path:
@@ -50,12 +51,134 @@ def _run_files(inodes: dict[str, int], slug_prefix: str) -> dict[str, int]:
     }
 
 
+def test_a_build_that_changes_nothing_leaves_the_site_as_it_was(tmp_path: Path) -> None:
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    write_run(logs, "bad", ['{"kind": "scalar", "name": "loss", "value": 1, "step": 0}', "{oops"])
+    summary = tmp_path / "summary.md"
+    config = BuildConfig(inputs=(logs,), output=site, summary=summary)
+    first = build_site(config)
+    assert first.problems and not first.unchanged
+    folder, before, text = site.stat().st_ino, _inodes(site), summary.read_text()
+    summary.unlink()
+    second = build_site(replace(config, strict=True))
+    assert second.unchanged and second.read == 0 and second.reused == 0
+    assert site.stat().st_ino == folder and _inodes(site) == before  # nothing written
+    assert summary.read_text() == text  # the summary, written again
+    # it says what the build that wrote the site said, and --strict fails on its problems
+    assert [str(p) for p in second.problems] == [str(p) for p in first.problems]
+    assert second.problems == first.problems and not second.ok
+    assert (second.runs, second.pages, second.site_bytes, second.largest_page) == (
+        first.runs,
+        first.pages,
+        first.site_bytes,
+        first.largest_page,
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["site page edited", "site file removed", "site file added", "input touched", "setting"],
+)
+def test_a_build_after_a_change_writes_the_site_again(tmp_path: Path, change: str) -> None:
+    """Whatever changed, in the logs, the settings or the site (a page edited by hand, whether
+    or not it has a reuse key), the build makes a new site, as a build from scratch would."""
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    config = BuildConfig(inputs=(logs,), output=site)
+    build_site(config)
+    if change == "site page edited":
+        (site / "index.html").write_text("edited by hand")
+    elif change == "site file removed":
+        next((site / "data" / "experiments").glob("*.js")).unlink()
+    elif change == "site file added":
+        (site / "stray.html").write_text("not made by runreport")
+    elif change == "input touched":
+        os.utime(logs / "r0" / "metrics.jsonl", ns=(1, 1))
+    else:
+        config = replace(config, max_site_mb=100.0)
+    folder = site.stat().st_ino
+    result = build_site(config)
+    assert not result.unchanged and site.stat().st_ino != folder
+    scratch = tmp_path / "scratch"
+    build_site(replace(config, output=scratch, cache=False))
+    assert _bytes(site) == _bytes(scratch)
+
+
+def test_a_copied_file_replaced_by_another_is_copied_again(tmp_path: Path) -> None:
+    """A run's output swapped for another file of the same size and times (another inode)
+    is copied again."""
+    logs, site = _runs(tmp_path / "logs", 1), tmp_path / "site"
+    out = logs / "r0" / "outputs" / "model.txt"
+    out.parent.mkdir()
+    out.write_text("first")
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    st = out.stat()
+    out.unlink()
+    out.write_text("again")
+    os.utime(out, ns=(st.st_atime_ns, st.st_mtime_ns))
+    result = build_site(BuildConfig(inputs=(logs,), output=site))
+    assert not result.unchanged
+    assert [p.read_text() for p in site.rglob("model.txt")] == ["again"]
+
+
+def test_the_writer_sees_a_copied_file_changed_at_its_source(tmp_path: Path) -> None:
+    """The whole-site check looks at every copy's source too (a file that a unit's fingerprint
+    may not cover: an artifact stored outside its run's folder)."""
+    source, site = tmp_path / "artifact.txt", tmp_path / "site"
+    source.write_text("first")
+    with SiteWriter(site, tmp_path / "manifest.json") as writer:
+        assert writer.copy("files/artifact.txt", source) is None
+        writer.commit({"key": "k"})
+    writer = SiteWriter(site, tmp_path / "manifest.json")
+    assert writer.unchanged("k") == {"key": "k"} and writer.unchanged("other") is None
+    writer.keep_old()
+    st = source.stat()
+    source.unlink()
+    source.write_text("again")
+    os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
+    writer = SiteWriter(site, tmp_path / "manifest.json")
+    assert writer.unchanged("k") is None
+    writer.abort()
+
+
+def test_reuse_checks_what_it_linked_and_takes_back_all_or_none(tmp_path: Path) -> None:
+    site, manifest = tmp_path / "site", tmp_path / "manifest.json"
+    with SiteWriter(site, manifest) as writer:
+        writer.put("a.js", b"a", key="ka")
+        writer.put("b.js", b"b", key="kb")
+        writer.commit()
+    (site / "b.js").write_bytes(b"bb")  # changed since: another size
+    writer = SiteWriter(site, manifest)
+    assert not writer.reuse_all([("a.js", "ka"), ("b.js", "kb")])
+    assert not writer.has("a.js") and not (writer.tmp / "a.js").exists()
+    assert writer.reuse("a.js", "ka") and not writer.reuse("b.js", "other key")
+    assert os.path.samefile(writer.tmp / "a.js", site / "a.js")
+    writer.put("b.js", b"b", key="kb")  # made again: not refused as written twice
+    writer.abort()
+
+
+def test_a_site_showing_running_runs_is_always_made_again(tmp_path: Path) -> None:
+    """A Running run's page says how long it has run as of the build: never left as it was."""
+    logs, site = _runs(tmp_path / "logs", 1), tmp_path / "site"
+    write_run(logs, "live", [], status="Running", start_time="2026-01-01T00:00:00Z")
+    config = BuildConfig(inputs=(logs,), output=site)
+    for epoch in ("1767229200", "1767232800"):  # one hour, then two, after it started
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
+        try:
+            result = build_site(config)
+        finally:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        assert not result.unchanged
+    page = next((site / "runs").glob("live-*.html")).read_text()
+    assert "2h 00m" in page
+
+
 def test_an_unchanged_rebuild_reuses_every_run_file(tmp_path: Path) -> None:
     logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
     first = build_site(BuildConfig(inputs=(logs,), output=site))
     assert first.reused == 0
     before = _inodes(site)
-    second = build_site(BuildConfig(inputs=(logs,), output=site))
+    # another limit on the site's size changes no file, but is not the last build's setting
+    second = build_site(BuildConfig(inputs=(logs,), output=site, max_site_mb=100.0))
     assert second.read == 0  # every run from the parse cache
     after = _inodes(site)
     run_files = _run_files(before, "r")

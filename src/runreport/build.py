@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -26,13 +27,13 @@ from .charts import load_shapes
 from .config import BuildConfig as BuildConfig
 from .config import BuildResult as BuildResult
 from .contexts import SiteContext, site_context
-from .errors import ConfigError, Problems, SiteError
+from .errors import ConfigError, Problem, Problems, Severity, SiteError
 from .export import chart_images
-from .files import unwritable
+from .files import code_fingerprint, unwritable
 from .names import slug
 from .pages import copy_files, write_pages
 from .pool import read_fresh
-from .readers import assemble, discover, read_runs
+from .readers import Unit, assemble, discover, read_runs
 from .runfiles import Written, content_key, unit_files
 from .site import SiteWriter
 from .summary import SummaryOptions, key_metrics, summary_markdown
@@ -57,8 +58,27 @@ class ReadResult:
     processes: int = 1  # processes that read them
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The list stage's output: every unit below the inputs, in a stable order, with the
+    fingerprint of its files."""
+
+    units: tuple[Unit, ...]
+    fps: tuple[unit_cache.Fingerprint, ...]
+
+
+def list_stage(config: BuildConfig, problems: Problems) -> Listing:
+    """Stage 0: every unit below the inputs (a problem for what cannot be listed), and its
+    files' fingerprint."""
+    units = discover(config.inputs, problems)
+    return Listing(tuple(units), tuple(unit_cache.fingerprint(u) for u in units))
+
+
 def read_stage(
-    config: BuildConfig, problems: Problems, writer: SiteWriter | None = None
+    config: BuildConfig,
+    problems: Problems,
+    writer: SiteWriter | None = None,
+    listing: Listing | None = None,
 ) -> ReadResult:
     """Stage 1: every run below the inputs, as views (classified, summarised, charted).
 
@@ -68,8 +88,8 @@ def read_stage(
     ``writer``.
     A progress bar appears on a terminal when this takes more than two seconds.
     """
-    units = discover(config.inputs, problems)
-    fps = [unit_cache.fingerprint(u) for u in units]
+    listing = listing or list_stage(config, problems)
+    units, fps = listing.units, listing.fps
     results: list[UnitResult | None] = []
     # plotted columns are needed in this process only for chart images (a cached unit's data
     # files come from the old site, or it is read again); the cache keeps them only then
@@ -209,12 +229,18 @@ class Gathered:
     baseline: RunView | None
 
 
-def gather(config: BuildConfig, writer: SiteWriter | None = None) -> Gathered:
+def gather(
+    config: BuildConfig,
+    writer: SiteWriter | None = None,
+    listing: Listing | None = None,
+    problems: Problems | None = None,
+) -> Gathered:
     """Read and classify: every run's view, the site's whole context and the baseline run
     (with ``writer``, also the runs' data files). A ``--baseline`` that names no run fails
-    here, before anything is rendered."""
-    problems = Problems()
-    read = read_stage(config, problems, writer)
+    here, before anything is rendered. ``listing`` is the list stage's, when made already,
+    and ``problems`` the problems it met."""
+    problems = Problems() if problems is None else problems
+    read = read_stage(config, problems, writer, listing)
     ctx = site_context(
         read.views,
         problems.sorted(),
@@ -227,6 +253,58 @@ def gather(config: BuildConfig, writer: SiteWriter | None = None) -> Gathered:
         resolve_baseline(config.baseline, read.views, Problems()) if config.baseline else None
     )
     return Gathered(read, ctx, baseline)
+
+
+def build_key(config: BuildConfig, listing: Listing, problems: Problems) -> str:
+    """What a site is made from, as one key: runreport's code, every setting that shapes the
+    site or the summary, every unit and its files' fingerprint, and the problems met listing
+    them. A build whose key is the last build's, into a site left as that build wrote it,
+    would write the same bytes (unless it shows Running runs, whose times move on)."""
+    asked = replace(config, output=Path(), jobs=1, wait=True, strict=False)
+    units = (
+        f"{unit.reader.name}\n{unit.absolute}\n{fp.key}"
+        for unit, fp in zip(listing.units, listing.fps, strict=True)
+    )
+    return content_key(code_fingerprint(), repr(asked), *map(repr, problems.sorted()), *units)
+
+
+def build_record(
+    key: str, ctx: SiteContext, writer: SiteWriter, runs: int, summary: str | None
+) -> dict[str, object]:
+    """What a build that finds nothing changed reports, kept with the site's manifest."""
+    return {
+        "key": key,
+        "runs": runs,
+        "pages": writer.pages,
+        "problems": [[p.path, p.line, p.message, p.severity.value] for p in ctx.problems],
+        "bytes": writer.total_bytes,
+        "largest": list(writer.largest_page),
+        "summary": summary,
+    }
+
+
+def unchanged_result(config: BuildConfig, record: Mapping[str, Any]) -> BuildResult | None:
+    """The result of a build that found nothing changed since the last one (``record``, None
+    when it is not as :func:`build_record` writes it)."""
+    try:
+        page, size = record["largest"]
+        problems = tuple(Problem(p, n, m, Severity(s)) for p, n, m, s in record["problems"])
+        if config.summary is not None and not isinstance(record["summary"], str):
+            return None
+        return BuildResult(
+            config.output,
+            int(record["runs"]),
+            int(record["pages"]),
+            problems,
+            config.strict,
+            int(record["bytes"]),
+            (str(page), int(size)),
+            config.summary,
+            cache_warning=unwritable(),
+            unchanged=True,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def live_script(read: ReadResult, ctx: SiteContext) -> bytes:
@@ -278,11 +356,28 @@ def build_site(config: BuildConfig, *, on_wait: Callable[[str], None] | None = N
     manifest = unit_cache.site_manifest(config.output)
     if not config.cache:
         load_shapes(cached=False)
+    # the collector is paused from the start: the old site's manifest alone is a list per file
+    with collector_paused():
+        return _build(config, manifest, on_wait)
+
+
+def _build(
+    config: BuildConfig, manifest: Path, on_wait: Callable[[str], None] | None
+) -> BuildResult:
     writer = SiteWriter(
         config.output, manifest, reuse=config.cache, wait=config.wait, on_wait=on_wait
     )
-    with collector_paused(), writer:
-        done = gather(config, writer)
+    with writer:
+        problems = Problems()
+        listing = list_stage(config, problems)
+        key = build_key(config, listing, problems)
+        same = writer.unchanged(key) if config.cache and config.baseline is None else None
+        if same is not None and (result := unchanged_result(config, same)) is not None:
+            writer.keep_old()
+            if config.summary is not None:  # as the last build wrote it
+                config.summary.write_text(same["summary"], encoding="utf-8")
+            return result
+        done = gather(config, writer, listing, problems)
         read = done.read
         ctx = copy_files(done.ctx, writer)
         for rel, data in assets(config.cache).items():
@@ -308,9 +403,13 @@ def build_site(config: BuildConfig, *, on_wait: Callable[[str], None] | None = N
                 f"{config.max_site_mb:g}; the largest page is {largest[0]} "
                 f"({largest[1] / 1024:.0f} kB). Nothing was written: the old site is as it was."
             )
-        writer.commit()
-    if config.summary is not None:
-        text = summary_markdown(ctx, SummaryOptions(config.site_url, done.baseline, images))
+        text = None
+        if config.summary is not None:
+            text = summary_markdown(ctx, SummaryOptions(config.site_url, done.baseline, images))
+        # pages showing Running runs say how long they ran as of the build: remade each time
+        timeless = config.cache and not ctx.active
+        writer.commit(build_record(key, ctx, writer, len(read.views), text) if timeless else None)
+    if config.summary is not None and text is not None:
         config.summary.write_text(text, encoding="utf-8")
     return BuildResult(
         config.output,

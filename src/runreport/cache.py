@@ -84,15 +84,15 @@ def site_manifest(target: Path) -> Path:
     return cache_dir() / "sites" / f"{name}.json"
 
 
-def _entry(unit: Unit) -> Path:
+def _entry(unit: Unit) -> str:
     name = hashlib.sha1(f"{unit.reader.name}\n{unit.absolute}".encode()).hexdigest()
-    return cache_dir() / "units" / f"{name}.pickle"
+    return os.path.join(cache_dir(), "units", f"{name}.pickle")
 
 
 #: Entries this process has loaded or saved (without their plotted columns), by entry path
 #: and the entry file's identity: a long-lived process (``runreport serve``) rebuilds without
 #: reading them again.
-_remembered: dict[Path, tuple[str, str | None, UnitResult]] = {}
+_remembered: dict[str, tuple[str, str | None, UnitResult]] = {}
 
 
 def load(unit: Unit, fp: Fingerprint, *, charts: bool = True) -> UnitResult | None:
@@ -105,7 +105,7 @@ def load(unit: Unit, fp: Fingerprint, *, charts: bool = True) -> UnitResult | No
     if not charts and identity and known is not None and known[:2] == (fp.key, identity):
         return known[2]
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             key, result = pickle.load(fh)
             if key != fp.key or not isinstance(result, UnitResult):
                 return None
@@ -140,7 +140,7 @@ def save(unit: Unit, fp: Fingerprint, result: UnitResult, *, charts: bool = True
         if charts:
             pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
-    if not write_atomically(path, write):
+    if not write_atomically(Path(path), write):
         return light
     _remembered[path] = (fp.key, current_identity(path), light)
     return light

@@ -210,6 +210,7 @@ def build(
         f"site: {result.site_bytes / 2**20:.1f} MB; largest page {page} "
         f"({size / 1024:.0f} kB)"
         + (f"; {result.reused} unchanged files reused" if result.reused else "")
+        + ("; nothing changed since the last build: left as it was" * result.unchanged)
         + (f"; summary in {result.summary}" if result.summary else "")
     )
     click.echo(

@@ -67,6 +67,7 @@ class BuildResult:
     read: int = 0  # run folders (or stores) read; the others came from the parse cache
     processes: int = 1  # processes that read them
     cache_warning: str | None = None  # why the cache folder could not be written, if not
+    unchanged: bool = False  # nothing changed since the last build: the site was left as it was
 
     @property
     def warnings(self) -> int:

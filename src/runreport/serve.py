@@ -189,6 +189,9 @@ def serve(
 
 
 def _report(say: Callable[[str], None], result: BuildResult) -> None:
+    if result.unchanged:
+        say(f"nothing changed for the site ({result.runs} runs); {result.warnings} problems")
+        return
     say(
         f"built {result.pages} pages for {result.runs} runs ({result.read} read, "
         f"{result.reused} files reused); {result.warnings} problems"

@@ -18,11 +18,6 @@ from typing import Any
 
 import orjson
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-
 from .errors import SiteError
 from .files import (
     copy_from,
@@ -33,11 +28,13 @@ from .files import (
     read_checked,
     write_checked,
 )
+from .sitelock import OLD_PREFIX, TMP_PREFIX, TargetLock, clean_stale
 
 __all__ = [
     "MARKER",
     "SiteWriter",
     "Staged",
+    "TargetLock",
     "check_target",
     "current_identity",
     "file_identity",
@@ -47,9 +44,6 @@ __all__ = [
 
 #: A file at the root of every site runreport writes; ``-o`` only replaces folders holding it.
 MARKER = ".runreport-site"
-_TMP_PREFIX = ".runreport-tmp-"
-_OLD_PREFIX = ".runreport-old-"
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _check_relpath(rel: str) -> str:
@@ -86,98 +80,6 @@ def _rename_exchange(a: Path, b: Path) -> bool:
     at_fdcwd, rename_exchange = -100, 2
     res = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
     return bool(res == 0)
-
-
-def clean_stale(target: Path) -> None:
-    """Remove temp folders that earlier, killed builds of ``target`` left beside it. Call it
-    only holding :class:`TargetLock`: every live build of ``target`` holds it while its temp
-    folder exists, so with it held, each one found is an orphan."""
-    parent = target.parent
-    if not parent.is_dir():
-        return
-    for prefix in (_TMP_PREFIX, _OLD_PREFIX):
-        for stale in parent.glob(f"{prefix}{target.name}-*"):
-            if stale.is_dir() and not stale.is_symlink():
-                shutil.rmtree(stale, ignore_errors=True)
-
-
-class TargetLock:
-    """An exclusive lock on writing the site at ``target``: ``flock`` on the site folder
-    itself (made empty first when missing), released by the kernel when its holder exits,
-    however it exits. So two builds into one folder run one after the other, and nothing is
-    left beside the site. A build that waited checks that the folder it locked is still the
-    one at ``target`` (the build before it swapped a new one in) and locks that one if not."""
-
-    def __init__(self, target: Path, *, wait: bool, on_wait: Callable[[str], None] | None) -> None:
-        self._fd: int | None = None
-        self.target = target
-        self.created = False  # this lock made the (empty) folder
-        if fcntl is None:  # (Windows) no advisory locks: builds must not overlap
-            return
-        told = False
-        while True:
-            try:
-                os.mkdir(target)
-                self.created = True
-            except FileExistsError:
-                self.created = False
-            fd = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
-            try:
-                if not _flock(fd, target, wait, None if told else on_wait):
-                    os.close(fd)  # a file system without locks (some network mounts)
-                    return
-                told = True
-                held = os.fstat(fd)
-                now = _identity(target)
-            except BaseException:
-                os.close(fd)
-                raise
-            if now == (held.st_dev, held.st_ino):
-                self._fd = fd
-                return
-            os.close(fd)  # swapped out while we waited: lock the folder there now
-
-    def release(self, *, failed: bool = False) -> None:
-        """Let the next build in; after a ``failed`` build, first remove the folder this lock
-        made if it is still empty (a failed first build leaves nothing)."""
-        if failed and self.created and self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.rmdir(self.target)
-        if self._fd is not None:
-            os.close(self._fd)  # closing the only descriptor releases the flock
-            self._fd = None
-
-
-_NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS)
-
-
-def _flock(fd: int, target: Path, wait: bool, on_wait: Callable[[str], None] | None) -> bool:
-    """Lock ``fd`` exclusively (waiting, and telling ``on_wait``, when another build holds
-    it); False when the file system has no locks."""
-    assert fcntl is not None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            busy = f"{target}: another runreport build is writing this site"
-            if not wait:
-                raise SiteError(f"{busy}; not waiting (--no-wait)") from None
-            if on_wait is not None:
-                on_wait(f"{busy}; waiting for it to finish")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError as exc:
-        if exc.errno in _NO_LOCKS:
-            return False
-        raise
-    return True
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    return st.st_dev, st.st_ino
 
 
 def check_target(target: Path) -> None:
@@ -235,7 +137,9 @@ class SiteWriter:
         clean_stale(self.target)
         self.manifest = manifest
         has_site = (self.target / MARKER).is_file()
-        self._old = _read_manifest(manifest) if manifest and reuse and has_site else {}
+        old, build = _read_manifest(manifest) if manifest and reuse and has_site else ({}, None)
+        self._old: dict[str, list[Any]] = old
+        self._old_build = build
         self._seen: dict[str, str] = {}
         self._files: dict[str, list[Any]] = {}
         self.total_bytes = 0
@@ -243,7 +147,7 @@ class SiteWriter:
         self.pages = 0
         self.largest_page = ("", 0)
         self.tmp = Path(
-            tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{self.target.name}-", dir=self.target.parent)
+            tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{self.target.name}-", dir=self.target.parent)
         )
         self._tmp, self._target = str(self.tmp), str(self.target)
         self._dirs: set[str] = {self._tmp}
@@ -277,13 +181,14 @@ class SiteWriter:
             self.pages += 1
             page = (rel, size)
             self.largest_page = max(self.largest_page, page, key=lambda p: (p[1], p[0]))
-        if key is not None:
-            self._files[rel] = [key, size, mtime]
+        # every file is listed, those made without a key too ("": never reused), so that a
+        # build that changes nothing can check that the whole site is as it was written
+        self._files[rel] = [key or "", size, mtime]
 
     def can_reuse(self, rel: str, key: str) -> bool:
         """Whether the old site holds ``rel`` made from ``key``, unchanged since."""
         old = self._old.get(rel)
-        if not old or old[0] != key:
+        if not key or not old or old[0] != key:
             return False
         try:
             st = os.lstat(os.path.join(self._target, _check_relpath(rel)))
@@ -301,23 +206,47 @@ class SiteWriter:
         return all(self.can_reuse(rel, key) for rel, key in items)
 
     def reuse_all(self, items: Sequence[tuple[str, str]]) -> bool:
-        """:meth:`reuse` for several files, all or none."""
-        if not self.can_reuse_all(items):
-            return False
+        """:meth:`reuse` for several files, all or none.
+
+        Each file is linked first and then checked through its link (the same inode): a
+        regular file, of the size and modification time recorded. So what is checked is what
+        was linked, with no lstat before it."""
         for rel, key in items:
+            old = self._old.get(rel)
+            if not key or not old or old[0] != key:
+                return False
+        done: list[tuple[str, str]] = []
+        sizes: list[tuple[int, int]] = []
+        for rel, _key in items:
             dest = self._dest(rel)
+            done.append((rel, dest))
             source = os.path.join(self._target, rel)
             try:
                 os.link(source, dest, follow_symlinks=False)
+            except FileNotFoundError:
+                return self._unlink(done)
             except OSError:  # a file system without hard links: copy
-                with open_regular(source) as fh:
-                    copy_from(fh, dest)
-            if not stat.S_ISREG(os.lstat(dest).st_mode):  # replaced by a link since checked
-                os.unlink(dest)
-                raise SiteError(f"{self.target}: changed during the build; build again")
-            self._record(rel, key, dest)
+                try:
+                    with open_regular(source) as fh:
+                        copy_from(fh, dest)
+                except (OSError, ValueError):
+                    return self._unlink(done)
+            st = os.lstat(dest)
+            if not stat.S_ISREG(st.st_mode) or [st.st_size, st.st_mtime_ns] != self._old[rel][1:]:
+                return self._unlink(done)
+            sizes.append((st.st_size, st.st_mtime_ns))
+        for (rel, _dest), (size, mtime) in zip(done, sizes, strict=True):
+            self._account(rel, self._old[rel][0], size, mtime)
             self.reused += 1
         return True
+
+    def _unlink(self, made: Sequence[tuple[str, str]]) -> bool:
+        """Take back the files that a :meth:`reuse_all` linked (or began to); False."""
+        for rel, dest in made:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(dest)
+            del self._seen[rel.lower()]
+        return False
 
     def adopt(self, files: Sequence[Staged]) -> None:
         """Move files that :func:`stage_file` wrote (in a worker process) into the site."""
@@ -360,8 +289,38 @@ class SiteWriter:
             self._record(rel, key, dest)
         return None
 
-    def commit(self) -> None:
-        """Swap the new site in for the old one."""
+    def unchanged(self, key: str) -> Mapping[str, Any] | None:
+        """What the build that wrote the old site recorded (:meth:`commit`'s ``build``) if it
+        was recorded under ``key`` and the old site is still as that build wrote it: every
+        file there, the same size and modification time, and every file copied into it from
+        the logs still the same file. None otherwise."""
+        build = self._old_build
+        if build is None or build.get("key") != key or not self._old:
+            return None
+        try:
+            found = _site_files(self._target)
+        except OSError:
+            return None
+        if found is None or found.keys() != self._old.keys():  # a file added, gone, or a link
+            return None
+        for rel, (made_from, size, mtime) in self._old.items():
+            if found[rel] != (size, mtime):
+                return None
+            if made_from.startswith("copy:"):  # "copy:" + the source's file_identity
+                source = made_from[5:].rsplit(":", 4)[0]
+                if current_identity(source) != made_from[5:]:
+                    return None
+        return build
+
+    def keep_old(self) -> None:
+        """Leave the old site as it is (nothing of the new one is kept) and let the next build
+        in: for a build that found nothing to change."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self._lock.release()
+
+    def commit(self, build: Mapping[str, Any] | None = None) -> None:
+        """Swap the new site in for the old one; ``build``, a record of what made it (with its
+        ``"key"``), is kept with the site's manifest for :meth:`unchanged`."""
         (self.tmp / MARKER).write_text("This folder is a site written by runreport.\n")
         os.chmod(self.tmp, 0o755)
         if self.manifest is not None:
@@ -372,7 +331,7 @@ class SiteWriter:
             self.abort()
             raise
         if self.manifest is not None:
-            _write_manifest(self.manifest, self._files)
+            _write_manifest(self.manifest, self._files, build)
         self._lock.release()
 
     def abort(self) -> None:
@@ -381,19 +340,49 @@ class SiteWriter:
         self._lock.release(failed=True)
 
 
-def _read_manifest(path: Path) -> dict[str, list[Any]]:
+def _site_files(root: str) -> dict[str, tuple[int, int]] | None:
+    """Every regular file below ``root`` (its marker left out), by site path, with its size and
+    modification time; None when something there is neither a file nor a folder (a link)."""
+    files: dict[str, tuple[int, int]] = {}
+    todo = [("", root)]
+    while todo:
+        prefix, folder = todo.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((rel + "/", entry.path))
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(st.st_mode):
+                    return None
+                if rel != MARKER:
+                    files[rel] = (st.st_size, st.st_mtime_ns)
+    return files
+
+
+def _read_manifest(path: Path) -> tuple[dict[str, list[Any]], dict[str, Any] | None]:
     """Each file of the last site written with this manifest, with the key it was made from
-    and its size and mtime then (empty when missing or unreadable)."""
+    and its size and mtime then (empty when missing or unreadable), and the record of the
+    build that wrote it (None when there is none)."""
     try:
         data = orjson.loads(read_checked(path) or b"")
-        files = data["files"] if isinstance(data, dict) and data.get("format") == 1 else {}
-    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
-        return {}
-    return {
-        rel: entry
-        for rel, entry in files.items()
-        if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
-    }
+        if not isinstance(data, dict) or data.get("format") != _MANIFEST_FORMAT:
+            return {}, None
+        files, build = data["files"], data.get("build")
+        entries = {
+            rel: entry
+            for rel, entry in files.items()
+            if isinstance(entry, list)
+            and len(entry) == 3
+            and isinstance(entry[0], str)
+            and all(isinstance(n, int) for n in entry[1:])
+        }
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return {}, None
+    if len(entries) != len(files):  # not as written: trust none of it for a whole-site check
+        build = None
+    return entries, build if isinstance(build, dict) else None
 
 
 def _forget(path: Path) -> None:
@@ -401,9 +390,16 @@ def _forget(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _write_manifest(path: Path, files: Mapping[str, list[Any]]) -> None:
+#: 2: every file listed (keyless ones with key ""), and the record of the build
+_MANIFEST_FORMAT = 2
+
+
+def _write_manifest(
+    path: Path, files: Mapping[str, list[Any]], build: Mapping[str, Any] | None
+) -> None:
     """Best effort: without a manifest the next build only reuses nothing."""
-    write_checked(path, orjson.dumps({"format": 1, "files": files}))
+    record = {"format": _MANIFEST_FORMAT, "files": files, "build": build}
+    write_checked(path, orjson.dumps(record))
 
 
 def write_site(target: Path, files: Mapping[str, bytes], copies: Mapping[str, Path]) -> None:
@@ -428,7 +424,7 @@ def _swap(tmp: Path, target: Path) -> None:
     if _rename_exchange(tmp, target):
         shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
         return
-    old = target.parent / f"{_OLD_PREFIX}{target.name}-{os.getpid()}"
+    old = target.parent / f"{OLD_PREFIX}{target.name}-{os.getpid()}"
     os.rename(target, old)
     os.rename(tmp, target)
     shutil.rmtree(old, ignore_errors=True)
