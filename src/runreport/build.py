@@ -53,7 +53,7 @@ class ReadResult:
     views: tuple[RunView, ...]
     unit_keys: Mapping[str, str]
     last_write: Mapping[str, datetime]  # by run slug: when its files last changed
-    sections: Mapping[str, str]  # by run slug: its page's parts made from it alone
+    sections: Mapping[str, bytes]  # by run slug: its page's parts made from it alone, packed
     read: int = 0  # units read (the others came from the cache)
     processes: int = 1  # processes that read them
 

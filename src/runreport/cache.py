@@ -38,7 +38,7 @@ class UnitResult:
 
     views: tuple[RunView, ...]
     problems: tuple[Problem, ...]
-    sections: tuple[str, ...] = ()  # each view's runfiles.run_sections, when made
+    sections: tuple[bytes, ...] = ()  # each view's runfiles.packed_sections, when made
 
 
 @dataclass(frozen=True)

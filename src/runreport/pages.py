@@ -18,7 +18,15 @@ from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
 from .model import FileRef
 from .names import slug
-from .runfiles import content_key, data_file, data_key, data_path, js_data, run_sections
+from .runfiles import (
+    content_key,
+    data_file,
+    data_key,
+    data_path,
+    js_data,
+    run_sections,
+    unpacked_sections,
+)
 from .site import SiteWriter
 from .templating import duration, environment, live_texts, render_markdown, when
 from .views import ChartData, RunView, clean_log, fmt
@@ -156,7 +164,7 @@ def write_pages(
     writer: SiteWriter,
     *,
     unit_keys: Mapping[str, str] | None = None,
-    sections: Mapping[str, str] | None = None,
+    sections: Mapping[str, bytes] | None = None,
     cached: bool = True,
 ) -> None:
     """Every page and data file of the site, written through ``writer`` (not ``cached``: with
@@ -165,7 +173,8 @@ def write_pages(
     ``unit_keys`` (run slug → the fingerprint of the files it was read from) lets a run's page,
     data file and copied files be taken from the old site when nothing they show has changed;
     pages that list many runs (home, experiments, compute targets, compare) are always made.
-    ``sections`` (run slug → :func:`run_sections`) are parts of run pages made earlier.
+    ``sections`` (run slug → :func:`~runreport.runfiles.packed_sections`) are parts of run
+    pages made earlier.
     The page settings' ``site_url`` only adds canonical links; every link between pages stays
     relative.
     """
@@ -228,7 +237,9 @@ def write_pages(
                 child_metrics=_union(c.summaries for c in children),
                 child_charts=_union((m.name for m in c.metrics if m.overlaid) for c in children),
                 description=render_markdown(v.run.description) if v.run.description else "",
-                sections=Markup(made[v.slug] if v.slug in made else run_sections(v)),
+                sections=Markup(
+                    unpacked_sections(made[v.slug]) if v.slug in made else run_sections(v)
+                ),
                 max_copied=MAX_OUTPUT_BYTES_COPIED,
             )
         data_rel = data_path(v)
