@@ -10,7 +10,12 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generate import Scale
+
+    from runreport.build import BuildConfig
 
 
 def runreport_build(logdir: str, out: str) -> dict[str, Any]:
@@ -28,18 +33,37 @@ def runreport_build(logdir: str, out: str) -> dict[str, Any]:
 
 
 def serve_rebuilds(logdir: str, out: str, runs: str, metrics: str, steps: str) -> dict[str, Any]:
-    """Rebuilds inside one process, as ``runreport serve`` makes them: one build (the parse
-    cache already holds every run), then, each timed, a rebuild with nothing changed, one after
-    adding a run and one after appending to a run (the changes undone afterwards)."""
+    """Rebuilds inside one process, as ``runreport serve`` makes them: one build into a new
+    folder beside ``out`` (serve's site is a new folder each session; the parse cache already
+    holds every run), then, each timed, a rebuild with nothing changed, one after adding a run
+    and one after appending to a run (the changes undone afterwards)."""
     import os
     import shutil
+    import tempfile
 
-    from generate import Scale, add_native_run
+    from generate import Scale
 
-    from runreport.build import BuildConfig, build_site
+    from runreport.build import BuildConfig
+    from runreport.cache import site_manifest
 
     jobs = int(os.environ.get("RUNREPORT_JOBS", os.cpu_count() or 1))
-    config = BuildConfig(inputs=(Path(logdir),), output=Path(out), jobs=jobs)
+    site = Path(tempfile.mkdtemp(prefix="serve-", dir=Path(out).parent)) / "site"
+    config = BuildConfig(inputs=(Path(logdir),), output=site, jobs=jobs)
+    try:
+        return _serve_rebuilds(config, Scale(int(runs), int(metrics), int(steps)))
+    finally:
+        shutil.rmtree(site.parent, ignore_errors=True)
+        site_manifest(site).unlink(missing_ok=True)
+
+
+def _serve_rebuilds(config: BuildConfig, scale: Scale) -> dict[str, Any]:
+    import shutil
+
+    from generate import add_native_run
+
+    from runreport.build import build_site
+
+    logdir = config.inputs[0]
 
     def timed() -> float:
         start = time.perf_counter()
@@ -48,12 +72,12 @@ def serve_rebuilds(logdir: str, out: str, runs: str, metrics: str, steps: str) -
 
     build_site(config)
     same = timed()
-    extra = add_native_run(Path(logdir), Scale(int(runs), int(metrics), int(steps)))
+    extra = add_native_run(logdir, scale)
     try:
         add = timed()
     finally:
         shutil.rmtree(extra)
-    target = Path(logdir) / "bench" / "run-0000" / "metrics.jsonl"
+    target = logdir / "bench" / "run-0000" / "metrics.jsonl"
     size = target.stat().st_size
     try:
         with target.open("ab") as fh:

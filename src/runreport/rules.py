@@ -178,7 +178,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Presentation:
     """How one metric is shown: the display, and which columns are x and y."""
 

@@ -34,7 +34,7 @@ def to_floats(cells: Column) -> FloatArray:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Summary:
     """last / min / max / count of a numeric series, from every point."""
 

@@ -23,7 +23,7 @@ MAX_TABLE_ROWS = 1000
 STATS = ("last", "min", "max")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ChartData:
     """A metric's chart as its view holds it: the shape its display is drawn with (see
     :class:`runreport.rules.DisplayKind`), the axis titles, the most points of one series
