@@ -221,12 +221,34 @@ def test_a_long_run_table_shows_its_first_rows_then_sorts_and_picks_every_row(
         write_run(logs, f"r{i:03d}", [{"kind": "scalar", "name": "loss", "value": value}])
     site = tmp_path / "site"
     build_site(BuildConfig(inputs=(logs,), output=site, jobs=1))
-    page = _open(browser, next((site / "experiments").glob("*.html")).as_uri())
+    # the page's own data file holds the first 200 rows: the rest come after they are shown
+    (first_file,) = (
+        p for p in (site / "data" / "experiments").glob("*.js") if not p.name.endswith(".all.js")
+    )
+    first = first_file.read_text()
+    in_order = [row["slug"] for row in orjson.loads(first.split("=", 2)[2].rstrip(";\n"))["rows"]]
+    assert first.count('"slug":') == 200 and '"total":250' in first
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    held: list[Any] = []
+    page.route(
+        "**/*.all.js", lambda route: held.append(route)
+    )  # the rest held back until the sort is asked for
+    page.goto(next((site / "experiments").glob("*.html")).as_uri(), wait_until="load")
     rows = page.locator("#run-table tbody tr")
     assert rows.count() == 200
     assert page.inner_text("#run-count") == "250 runs; the first 200 are shown"
-    # sorted by loss: the lowest of all 250 first (the run of loss 0 is not among the first 200)
+    # sorted by loss: the lowest of all 250 first (the run of loss 0 is not among the first
+    # 200); asked for before the rest is there, it is done when every row is
     page.get_by_role("button", name="loss", exact=True).click()
+    page.wait_for_timeout(200)
+    assert page.get_attribute("#run-table", "aria-busy") == "true"
+    assert [rows.nth(i).get_attribute("data-slug") for i in range(5)] == in_order[:5]  # not yet
+    assert len(held) == 1
+    held[0].continue_()
+    page.wait_for_function(
+        "() => !document.getElementById('run-table').hasAttribute('aria-busy')"
+        " && document.querySelector('#run-table td.metric').textContent.startsWith('0 ')"
+    )
     losses = [float(t.split()[0]) for t in page.locator("#run-table td.metric").all_inner_texts()]
     assert losses == [i / 10 for i in range(200)]
     assert "★" in rows.first.inner_text()  # the lowest loss is the best

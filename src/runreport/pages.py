@@ -116,12 +116,21 @@ def _recent(ctx: SiteContext) -> list[RunView]:
     return ([v for _, _, v in timed] + untimed)[:RECENT_RUNS]
 
 
-def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> bytes:
-    """The data file of an experiment's run table (``data/experiments/<slug>.js``), from which
-    the page's script draws the rows asked for (a table of 10,000 runs as HTML is 30 MB, and a
-    browser takes seconds to lay it out). Runs in table order (each parent followed by its
-    children), each with what its row shows, all text made here: ``cells`` holds one entry
-    per metric (see :func:`runreport.contexts.metric_cell`) or None."""
+#: Rows of an experiment's run table that the page draws first (``FIRST`` in experiment.js).
+FIRST_ROWS = 200
+
+
+def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, bytes]:
+    """The data files of an experiment's run table, by site path, from which the page's
+    script draws the rows asked for (a table of 10,000 runs as HTML is 30 MB, and a browser
+    takes seconds to lay it out). Runs in table order (each parent followed by its children),
+    each with what its row shows, all text made here: ``cells`` holds one entry per metric
+    (see :func:`runreport.contexts.metric_cell`) or None.
+
+    ``data/experiments/<slug>.js``, which the page loads, holds every run; or, when there are
+    more than :data:`FIRST_ROWS`, only the first (with the count of all, and where the rest
+    are): the page draws them, then loads ``<slug>.all.js``, which holds every run, once it has
+    shown them (on many, 12 MB for 10,000 runs took a second to load before any row showed)."""
     rows = []
     for v in exp.runs:
         r = v.run
@@ -151,7 +160,11 @@ def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> bytes:
                 "cells": exp.cells[v.slug],
             }
         )
-    return js_data(f"experiments/{exp.slug}", {"rows": rows})
+    key, path = f"experiments/{exp.slug}", f"data/experiments/{exp.slug}"
+    if len(rows) <= FIRST_ROWS:
+        return {f"{path}.js": js_data(key, {"rows": rows})}
+    first = {"rows": rows[:FIRST_ROWS], "total": len(rows), "rest": f"{path}.all.js"}
+    return {f"{path}.js": js_data(key, first), f"{path}.all.js": js_data(key, {"rows": rows})}
 
 
 def _union(groups: Iterable[Iterable[str]]) -> list[str]:
@@ -200,7 +213,8 @@ def write_pages(
     )
     for exp in ctx.experiments:
         page(f"experiments/{exp.slug}.html", "experiment.html", exp=exp)
-        writer.put(f"data/experiments/{exp.slug}.js", experiment_data(exp, ctx), None)
+        for rel, data in experiment_data(exp, ctx).items():
+            writer.put(rel, data, None)
     for comp in ctx.computes:
         page(f"compute/{comp.slug}.html", "compute.html", comp=comp)
     children_of: dict[str, list[RunView]] = {}

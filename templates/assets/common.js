@@ -425,6 +425,7 @@
     runLabel: runLabel,
     el: el,
     loadRuns: loadRuns,
+    loadScript: loadScript,
     rowsOf: rowsOf,
     embed: embed,
     embedOverlay: embedOverlay,

@@ -2,13 +2,14 @@
    switch, sort, filter, pick runs to compare (needs common.js). Sorting and filtering take
    every run; the first rows of the result are drawn, and more on request (10,000 rows take a
    browser seconds to lay out, and keep it busy while they are added). A row is made the
-   first time it is shown. */
+   first time it is shown. A big table's data file holds only its first rows: they are drawn,
+   then the file of every row is loaded (what is asked of the table meanwhile is done then). */
 (function () {
   "use strict";
 
   var RR = window.RR;
   var ROOT = RR.ROOT, el = RR.el, STATS = RR.STATS;
-  var FIRST = 200;  /* rows drawn at first */
+  var FIRST = 200;  /* rows drawn at first (pages.FIRST_ROWS: a big table's first file) */
   var MORE = 1000;  /* rows added by "Show more" */
 
   function link(href, text) {
@@ -17,7 +18,8 @@
 
   function setupRunTable() {
     var table = document.getElementById("run-table");
-    var data = RR.data("experiments/" + document.body.getAttribute("data-experiment"));
+    var dataKey = "experiments/" + document.body.getAttribute("data-experiment");
+    var data = RR.data(dataKey);
     if (!table || !data) return;
     var tbody = table.tBodies[0];
     var statSwitch = document.getElementById("stat-switch");
@@ -25,7 +27,34 @@
     var button = document.getElementById("compare-selected");
     var count = document.getElementById("run-count");
     var all = data.rows;  /* in table order: each parent followed by its children */
+    var total = data.total || all.length;  /* all runs, loaded or not */
     var shown = all;
+    var ready = data.rest ? new Promise(function (resolve) {
+      /* the rest once this page has shown its first rows (not holding up its load event) */
+      function rest() {
+        RR.loadScript(ROOT + data.rest).then(function () {
+          var made = {};
+          all.forEach(function (row) { if (row.tr) made[row.slug] = row.tr; });
+          all = RR.data(dataKey).rows;
+          all.forEach(function (row) { if (made[row.slug]) row.tr = made[row.slug]; });
+          total = all.length;
+          shown = all;
+          table.removeAttribute("aria-busy");
+          button.disabled = pickedSlugs().length === 0;  /* runs picked before (a live reload) */
+          resolve();
+        }).catch(function (err) {
+          count.textContent += " (the other runs could not be loaded: " + err.message + ")";
+        });
+      }
+      table.setAttribute("aria-busy", "true");
+      if (document.readyState === "complete") setTimeout(rest, 0);
+      else window.addEventListener("load", function () { setTimeout(rest, 0); });
+    }) : Promise.resolve();
+
+    /* ``fn`` as an event handler that waits for every row to be loaded. */
+    function whenReady(fn) {
+      return function (event) { ready.then(function () { fn(event); }); };
+    }
     var picked = {};
     var stat = statSwitch.value;
 
@@ -97,17 +126,18 @@
       for (var at = 0; at < end; at++) frag.appendChild(shown[at].tr || makeRow(shown[at]));
       tbody.textContent = "";
       tbody.appendChild(frag);
-      var n = shown.length.toLocaleString("en");
-      count.textContent = (shown.length === all.length ? n : n + " of " +
-        all.length.toLocaleString("en")) + " run" + (all.length === 1 ? "" : "s") +
+      var size = shown === all ? total : shown.length;
+      var n = size.toLocaleString("en");
+      count.textContent = (size === total ? n : n + " of " +
+        total.toLocaleString("en")) + " run" + (total === 1 ? "" : "s") +
         (filter.value.trim() ? " match the filter" : "") +
-        (end < shown.length ? "; the first " + end.toLocaleString("en") + " are shown" : "");
-      more.hidden = end >= shown.length;
-      moreButton.textContent = "Show " + Math.min(MORE, shown.length - end).toLocaleString("en") + " more";
+        (end < size ? "; the first " + end.toLocaleString("en") + " are shown" : "");
+      more.hidden = end >= size;
+      moreButton.textContent = "Show " + Math.min(MORE, size - end).toLocaleString("en") + " more";
       allButton.textContent = "Show all " + n;
     }
-    moreButton.addEventListener("click", function () { limit += MORE; draw(); });
-    allButton.addEventListener("click", function () { limit = Infinity; draw(); });
+    moreButton.addEventListener("click", whenReady(function () { limit += MORE; draw(); }));
+    allButton.addEventListener("click", whenReady(function () { limit = Infinity; draw(); }));
 
     /* The value a column sorts by: a number or null for numeric columns, else text. */
     function key(row, col) {
@@ -167,17 +197,17 @@
       var sortButton = el("button", { type: "button", "class": "sort" }, label);
       th.textContent = "";
       th.appendChild(sortButton);
-      sortButton.addEventListener("click", function () {
+      sortButton.addEventListener("click", whenReady(function () {
         var col = th.getAttribute("data-key");
         sortState.dir = sortState.col === col ? -sortState.dir : 1;
         sortState.col = col;
         table.tHead.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", sortState.dir > 0 ? "ascending" : "descending");
         update();
-      });
+      }));
     });
 
-    statSwitch.addEventListener("change", function () {
+    statSwitch.addEventListener("change", whenReady(function () {
       stat = statSwitch.value;
       all.forEach(function (row) {
         row.text = undefined;
@@ -187,9 +217,9 @@
         });
       });
       if ((sortState.col && sortState.col[0] === "m") || filter.value.trim()) update();
-    });
+    }));
 
-    filter.addEventListener("input", update);
+    filter.addEventListener("input", whenReady(update));
 
     function pickedSlugs() {
       return all.filter(function (row) { return picked[row.slug]; })
