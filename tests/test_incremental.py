@@ -3,6 +3,7 @@ what changed, and only that, is made again; the result is the same as a build fr
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import fields, replace
@@ -154,6 +155,30 @@ def test_reuse_checks_what_it_linked_and_takes_back_all_or_none(tmp_path: Path) 
     assert os.path.samefile(writer.tmp / "a.js", site / "a.js")
     writer.put("b.js", b"b", key="kb")  # made again: not refused as written twice
     writer.abort()
+
+
+def test_without_hard_links_what_is_reused_is_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system without hard links (FAT, some network mounts): the old site's unchanged
+    files are copied, checked through the descriptor they are copied from."""
+    logs, site = _runs(tmp_path / "logs"), tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    reusable = _run_files(_inodes(site), "r1") | _run_files(_inodes(site), "r2")
+
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "no hard links on this file system")
+
+    monkeypatch.setattr(os, "link", no_links)
+    with (logs / "r0" / "metrics.jsonl").open("a") as fh:
+        fh.write(json.dumps({"kind": "scalar", "name": "loss", "value": 0.5, "step": 50}) + "\n")
+    result = build_site(BuildConfig(inputs=(logs,), output=site))
+    assert result.read == 1 and result.reused == len(reusable)
+    scratch = tmp_path / "scratch"
+    build_site(BuildConfig(inputs=(logs,), output=scratch, cache=False))
+    assert _bytes(site) == _bytes(scratch)
+    # and a copy's record is the copy's own: the next build with nothing changed sees that
+    assert build_site(BuildConfig(inputs=(logs,), output=site)).unchanged
 
 
 def test_a_site_showing_running_runs_is_always_made_again(tmp_path: Path) -> None:

@@ -88,7 +88,8 @@ def read_stage(
     ``writer``.
     A progress bar appears on a terminal when this takes more than two seconds.
     """
-    listing = listing or list_stage(config, problems)
+    if listing is None:
+        listing = list_stage(config, problems)
     units, fps = listing.units, listing.fps
     results: list[UnitResult | None] = []
     # plotted columns are needed in this process only for chart images (a cached unit's data

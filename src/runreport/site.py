@@ -210,7 +210,8 @@ class SiteWriter:
 
         Each file is linked first and then checked through its link (the same inode): a
         regular file, of the size and modification time recorded. So what is checked is what
-        was linked, with no lstat before it."""
+        was linked, with no lstat before it. Where the file system has no hard links, the
+        file is checked through the descriptor it is copied from."""
         for rel, key in items:
             old = self._old.get(rel)
             if not key or not old or old[0] != key:
@@ -220,25 +221,38 @@ class SiteWriter:
         for rel, _key in items:
             dest = self._dest(rel)
             done.append((rel, dest))
-            source = os.path.join(self._target, rel)
-            try:
-                os.link(source, dest, follow_symlinks=False)
-            except FileNotFoundError:
+            made = self._link_or_copy(os.path.join(self._target, rel), dest, self._old[rel][1:])
+            if made is None:
                 return self._unlink(done)
-            except OSError:  # a file system without hard links: copy
-                try:
-                    with open_regular(source) as fh:
-                        copy_from(fh, dest)
-                except (OSError, ValueError):
-                    return self._unlink(done)
-            st = os.lstat(dest)
-            if not stat.S_ISREG(st.st_mode) or [st.st_size, st.st_mtime_ns] != self._old[rel][1:]:
-                return self._unlink(done)
-            sizes.append((st.st_size, st.st_mtime_ns))
+            sizes.append(made)
         for (rel, _dest), (size, mtime) in zip(done, sizes, strict=True):
             self._account(rel, self._old[rel][0], size, mtime)
             self.reused += 1
         return True
+
+    @staticmethod
+    def _link_or_copy(source: str, dest: str, recorded: list[int]) -> tuple[int, int] | None:
+        """``source`` linked (or copied) to ``dest`` if it is a regular file of the recorded
+        size and modification time; the size and modification time of ``dest``, else None."""
+        try:
+            os.link(source, dest, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+        except OSError:  # a file system without hard links: copy
+            try:
+                with open_regular(source) as fh:
+                    st = os.fstat(fh.fileno())
+                    if [st.st_size, st.st_mtime_ns] != recorded:
+                        return None
+                    copy_from(fh, dest)
+            except (OSError, ValueError):
+                return None
+            st = os.lstat(dest)
+            return st.st_size, st.st_mtime_ns
+        st = os.lstat(dest)
+        if not stat.S_ISREG(st.st_mode) or [st.st_size, st.st_mtime_ns] != recorded:
+            return None
+        return st.st_size, st.st_mtime_ns
 
     def _unlink(self, made: Sequence[tuple[str, str]]) -> bool:
         """Take back the files that a :meth:`reuse_all` linked (or began to); False."""
