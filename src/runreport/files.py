@@ -74,6 +74,12 @@ def current_identity(path: Path | str) -> str | None:
         return None
 
 
+def still_same(identity: str) -> bool:
+    """Whether the file :func:`file_identity` described as ``identity`` is that file still
+    (its path is what comes before the identity's last four fields)."""
+    return current_identity(identity.rsplit(":", 4)[0]) == identity
+
+
 def create_new(path: str) -> BinaryIO:
     """A new file at ``path`` for writing; fails if anything (a file, a link) is there."""
     return os.fdopen(os.open(path, _CREATE_FLAGS, 0o644), "wb")
@@ -134,8 +140,8 @@ def walk_files(root: Path) -> Iterator[Path]:
 
 
 def walk_entries(root: Path | str) -> Iterator[os.DirEntry[str]]:
-    """:func:`walk_files` as directory entries (their paths as strings, their ``stat`` at
-    hand): for code that looks at many files and needs no more."""
+    """:func:`walk_files` as directory entries (their paths as strings, no ``Path`` made for
+    each): for code that looks at many files and needs no more."""
     if not is_plain_dir(root):
         return
     stack: list[Path | str] = [root]

@@ -26,6 +26,7 @@ from .files import (
     file_identity,
     open_regular,
     read_checked,
+    still_same,
     write_checked,
 )
 from .sitelock import OLD_PREFIX, TMP_PREFIX, TargetLock, clean_stale
@@ -320,10 +321,9 @@ class SiteWriter:
         for rel, (made_from, size, mtime) in self._old.items():
             if found[rel] != (size, mtime):
                 return None
-            if made_from.startswith("copy:"):  # "copy:" + the source's file_identity
-                source = made_from[5:].rsplit(":", 4)[0]
-                if current_identity(source) != made_from[5:]:
-                    return None
+            # a copy's key is "copy:" + its source's file_identity
+            if made_from.startswith("copy:") and not still_same(made_from[5:]):
+                return None
         return build
 
     def keep_old(self) -> None:
