@@ -21,6 +21,17 @@ from runreport.readers import read_runs
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_LOGS = REPO / "example_logs"
+#: Debian's Chromium, which tests/run.sh installs; the browser tests drive it with Playwright.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,6 +42,18 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RUNREPORT_CACHE_DIR", str(path))
         yield path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's), for one test module."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is missing: run tests/run.sh, which installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 def invoke(*args: str) -> tuple[int, str]:

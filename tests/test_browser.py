@@ -19,39 +19,18 @@ from typing import Any
 import numpy as np
 import orjson
 import pytest
-from conftest import write_run
+from conftest import CHROMIUM, write_run
 from htmlparse import parse_file
 from tests_helpers import data_file, experiment_rows
 
 from runreport.build import BuildConfig, build_site
 
-CHROMIUM = Path("/usr/bin/chromium")
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.browser
 
 if not CHROMIUM.exists() and os.environ.get("RUNREPORT_SKIP_BROWSER") == "1":
     pytest.skip("RUNREPORT_SKIP_BROWSER=1 and no /usr/bin/chromium", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is missing: run tests/run.sh, which installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -394,8 +373,10 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     page.goto(run_page.as_uri())
-    page.wait_for_function("document.querySelector('.chart').hasAttribute('data-marks')")
-    menu = page.locator(".chart").first.locator(".vega-actions a")
+    chart = page.locator(".chart").first
+    chart.scroll_into_view_if_needed()  # charts are drawn when they come into view
+    page.wait_for_function("el => el.hasAttribute('data-marks')", arg=chart.element_handle())
+    menu = chart.locator(".vega-actions a")
     labels = menu.evaluate_all("els => els.map(e => e.textContent)")
     assert "Save as SVG" in labels and "Save as PNG" in labels
     link = page.locator("a.csv-plotted", has_text="CSV as plotted").first

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from runreport.model import Kind, Metric, Value
-from runreport.rules import RULES, Display, classify, goal, rules_markdown
+from runreport.rules import RULES, Display, classify, goal, rules_markdown, section_of
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -116,3 +116,25 @@ def test_goal_from_name(name: str, direction: str) -> None:
 
 def test_goal_override_wins() -> None:
     assert goal("loss", {"loss": "max"}) == "max"
+
+
+@pytest.mark.parametrize(
+    ("name", "section"),
+    [
+        ("train/loss", "train"),
+        ("system/gpu/0/util", "system"),
+        ("eval_loss", "eval"),  # Hugging Face's trainer
+        ("val_acc", "val"),  # Keras
+        ("Validation-F1", "Validation"),
+        ("test.accuracy", "test"),
+        ("loss", ""),
+        ("learning_rate", ""),
+        ("training", ""),  # a word alone is no prefix
+        ("val_", ""),
+        ("/loss", ""),  # nothing before the slash
+        ("evaluation_time", "evaluation"),
+        ("trainer_loss", ""),  # not a known word
+    ],
+)
+def test_sections_come_from_a_name_prefix(name: str, section: str) -> None:
+    assert section_of(name) == section

@@ -18,6 +18,7 @@ from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
 from .model import FileRef
 from .names import slug
+from .rules import section_of
 from .runfiles import (
     content_key,
     data_file,
@@ -93,7 +94,11 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
             points[m.name] = max(points.get(m.name, 0), m.plotted)
             overlay.setdefault(m.name, m.chart)
     overlays = {
-        name: {"shape": shape_for("lines", points[name]), "titles": spec_titles(chart)}
+        name: {
+            "shape": shape_for("lines", points[name]),
+            "titles": spec_titles(chart),
+            "section": section_of(name),
+        }
         for name, chart in overlay.items()
     }
     shapes = {o["shape"]: spec_template(o["shape"]) for o in overlays.values()}

@@ -286,6 +286,25 @@ def goal(name: str, overrides: dict[str, str] | None = None) -> str:
     return "max"
 
 
+#: Name prefixes that start a section without a slash (``eval_loss``, ``val_acc``, ``test-f1``).
+_SECTION_WORDS = re.compile(
+    r"^(train|training|val|valid|validation|eval|evaluation|test|system|sys)[_.-](?=.)",
+    re.IGNORECASE,
+)
+
+
+def section_of(name: str) -> str:
+    """The section a metric's chart is shown in: the part of its name before the first ``/``
+    (``train/loss`` and ``system/gpu/0/util``: ``train`` and ``system``, as TensorBoard and W&B
+    group them), else a leading train, val, eval, test or system word followed by ``_``,
+    ``.`` or ``-`` (``eval_loss``: ``eval``); ``""`` for none (``loss``, ``learning_rate``)."""
+    head, slash, _ = name.partition("/")
+    if slash and head.strip():
+        return head
+    word = _SECTION_WORDS.match(name)
+    return word.group(1) if word else ""
+
+
 def counts_for_best(status: Status, include_failed: bool = False) -> bool:
     """Whether a run with ``status`` may be "best" (see :data:`LEFT_OUT_OF_BEST`)."""
     return include_failed or status not in LEFT_OUT_OF_BEST

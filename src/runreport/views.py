@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -14,7 +14,7 @@ import numpy as np
 
 from .model import Image, Kind, Metric, Run, Status, Value, evenly
 from .names import inert, safe_relpath, slug
-from .rules import Display, Presentation, classify, counts_for_best, goal
+from .rules import Display, Presentation, classify, counts_for_best, goal, section_of
 from .stats import Summary, compress_histogram, downsample, summarize, to_floats
 
 #: Rows of a table or text metric shown on a page (the count is stated when there are more).
@@ -107,6 +107,12 @@ class RunView:
         """Summaries by metric name (numeric scalars and lists only)."""
         return {m.name: m.summary for m in self.metrics if m.summary is not None}
 
+    @property
+    def chart_sections(self) -> list[tuple[str, list[MetricView]]]:
+        """The charted metrics by section (:func:`runreport.rules.section_of`): those with no
+        section first, then each section, by name."""
+        return group_sections(m for m in self.metrics if m.display.charted)
+
     def image_entries(self) -> list[dict[str, str]]:
         """The run's images as the page script shows them: name, site path, description."""
         return [
@@ -117,6 +123,14 @@ class RunView:
             }
             for i, src, _ in self.images
         ]
+
+
+def group_sections(metrics: Iterable[MetricView]) -> list[tuple[str, list[MetricView]]]:
+    """``metrics`` by section (see :attr:`RunView.chart_sections`), each in the order given."""
+    by: dict[str, list[MetricView]] = {}
+    for m in metrics:
+        by.setdefault(section_of(m.name), []).append(m)
+    return sorted(by.items(), key=lambda item: (item[0] != "", item[0].lower(), item[0]))
 
 
 def fmt(value: Value | float) -> str:

@@ -138,70 +138,85 @@
     return rows;
   }
 
-  /* Most points a chart overlaying runs draws. Vega evaluates every point's encodings in its
-     expression interpreter (the pages' Content-Security-Policy allows no eval): 100 runs of
-     1,000 points took about 2 s per chart (benchmarks/README.md). Past this, each run's series
-     keep the min and max of each of a number of equal buckets, as the build downsamples. */
-  var OVERLAY_POINTS = 10000;
-  var MIN_POINTS_PER_SERIES = 20;
+  /* ---- one colour per run, on every page ------------------------------------------- */
 
-  /* Indices of ``y[start..end)`` to draw with at most about ``budget`` points: all when few,
-     else the first and last point, the min and max of each of budget/2 equal buckets, and the
-     first point of each run of gaps (null), so gaps stay gaps. In index order. */
-  function minMaxKeep(y, start, end, budget) {
-    var n = end - start, out = [], i;
-    if (n <= budget) {
-      for (i = start; i < end; i++) out.push(i);
-      return out;
-    }
-    var buckets = Math.max(1, Math.floor(budget / 2));
-    var keep = new Set([start, end - 1]);
-    for (var b = 0; b < buckets; b++) {
-      var lo = start + Math.floor(b * n / buckets), hi = start + Math.floor((b + 1) * n / buckets);
-      var iMin = -1, iMax = -1;
-      for (i = lo; i < hi; i++) {
-        var v = y[i];
-        if (v === null) {
-          if (i === start || y[i - 1] !== null) keep.add(i);
-          continue;
-        }
-        if (iMin < 0 || v < y[iMin]) iMin = i;
-        if (iMax < 0 || v > y[iMax]) iMax = i;
-      }
-      if (iMin >= 0) { keep.add(iMin); keep.add(iMax); }
-    }
-    keep.forEach(function (j) { out.push(j); });
-    return out.sort(function (a, b2) { return a - b2; });
+  /* 20 colours: D3's category10, then the colours of colorcet's glasbey_bw_minc_20 (chosen
+     to stand apart), in its order, that are mid-light (CIE L* 40-72, legible on a light and a
+     dark page) and at least ΔE 25 from every colour before them. Changing the list, or the
+     hash, changes every user's run colours. */
+  var RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#17becf", "#8c3cff", "#95b578", "#c004b9", "#8f7a00", "#ec0077",
+    "#04c600", "#9e4b00", "#00af8a", "#c59f72", "#c2a6c5"];
+  /* Runs of one colour in one chart: the first (by slug) solid, the others dashed. */
+  var RUN_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [1, 3]];
+
+  /* A run's colour, from its slug alone (32-bit FNV-1a): the same in every chart of every
+     page, and in every build while the run keeps its slug. */
+  function runColour(slug) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < slug.length; i++) h = Math.imul(h ^ slug.charCodeAt(i), 0x01000193) >>> 0;
+    return RUN_COLOURS[h % RUN_COLOURS.length];
   }
 
-  /* The indices of a run's chart to overlay with ``budget`` points: each of its series (a
-     multi-series chart holds them one after another) downsampled to its share. */
-  function overlayKeep(chart, budget) {
-    var c = columns(chart), n = c.x.length;
-    if (n <= budget) return null;
-    var spans = [], start = 0, i;
-    for (i = 1; i <= n; i++) {
-      if (i === n || (c.series && c.series[i] !== c.series[start])) { spans.push([start, i]); start = i; }
+  /* Draws ``runs`` ([slug, series label] pairs) in their colours: a chart with a line per run
+     by its series (runs that share a colour told apart by dashes), a run's own chart (label
+     null) in its colour. */
+  function styleRuns(spec, runs) {
+    var enc = spec.encoding || {};
+    if (!enc.color) {
+      if (runs.length === 1 && spec.mark) spec.mark.color = runColour(runs[0][0]);
+      return;
     }
-    var share = Math.max(MIN_POINTS_PER_SERIES, Math.floor(budget / spans.length));
-    var keep = [];
-    spans.forEach(function (s) { keep = keep.concat(minMaxKeep(c.y, s[0], s[1], share)); });
-    return keep;
+    var colours = runs.map(function (r) { return runColour(r[0]); });
+    var dashes = runs.map(function (r, k) {
+      return RUN_DASHES[runs.filter(function (o, j) {
+        return colours[j] === colours[k] && o[0] < r[0];
+      }).length % RUN_DASHES.length];
+    });
+    var labels = runs.map(function (r) { return r[1]; });
+    var legend = Object.assign({}, enc.color.legend, { symbolType: "stroke", symbolStrokeWidth: 2.5 });
+    enc.color.scale = { domain: labels, range: colours };
+    enc.color.legend = legend;
+    enc.strokeDash = { field: enc.color.field, type: "nominal", title: enc.color.title,
+      legend: legend, scale: { domain: labels, range: dashes } };
+  }
+
+  /* The runs highlighted from a chart's legend are highlighted in every chart of the page. */
+  var picked = null;
+
+  function linkPicks(container, view) {
+    try { view.data("pick_store"); } catch (e) { return; }  /* a chart without a legend pick */
+    container.rrPicks = true;
+    if (picked && picked.length) view.data("pick_store", picked.slice()).run();
+    view.addDataListener("pick_store", function (name, value) {
+      if (JSON.stringify(value) === JSON.stringify(picked || [])) return;  /* ours, echoed back */
+      picked = value.slice();
+      document.querySelectorAll(".chart").forEach(function (c) {
+        if (c.rrPicks && c.rrView && c.rrView !== view) c.rrView.data("pick_store", picked.slice()).runAsync();
+      });
+    });
   }
 
   /* A chart's spec: a copy of its shape's template with the chart's x and y titles where the
      template holds "\u0000x" and "\u0000y" (charts.spec_template; no title can be either). */
-  function embed(container, spec, rows, titles) {
+  function embed(container, spec, rows, titles, runs) {
     var full = JSON.parse(JSON.stringify(spec), titles && function (key, value) {
       return value === "\u0000x" ? titles[0] : value === "\u0000y" ? titles[1] : value;
     });
     full.datasets = { data: rows };
+    if (runs) styleRuns(full, runs);
+    scaleHeights(full, window.RR.sizeFactor ? window.RR.sizeFactor() : 1);
     var opts = {
       actions: { export: true, source: false, compiled: false, editor: false },
       ast: true,  /* vega-embed then evaluates expressions without eval: no 'unsafe-eval' */
       renderer: "canvas"
     };
+    container.rrRedraw = function () {  /* again, at the chart size now chosen (charttools.js) */
+      if (container.rrView) container.rrView.finalize();
+      return embed(container, spec, rows, titles, runs);
+    };
     return window.vegaEmbed(container, full, opts).then(function (result) {
+      if (runs) linkPicks(container, result.view);
       restoreSelection(container, result.view);
       container.setAttribute("data-marks", String(countMarks(result.view.scenegraph().root)));
       container.rrView = result.view;  /* for the browser tests and the curious */
@@ -213,10 +228,15 @@
     });
   }
 
+  function scaleHeights(spec, factor) {
+    if (typeof spec.height === "number") spec.height = Math.round(spec.height * factor);
+    (spec.vconcat || []).forEach(function (part) { scaleHeights(part, factor); });
+  }
+
   /* The chart of ``metric`` over ``rows`` of several runs: its overlay in the site index. */
   function embedOverlay(container, index, metric, rows) {
     var o = index.overlays[metric];
-    return embed(container, index.shapes[o.shape], rows, o.titles);
+    return embed(container, index.shapes[o.shape], rows, o.titles, rows.runs);
   }
 
   /* ---- CSV of what a chart plots, made in the browser (no request, works from file://) -- */
@@ -303,34 +323,6 @@
     if (!observer) { draw(); return; }
     pending.set(container, draw);
     observer.observe(container);
-  }
-
-  /* The rows of a chart overlaying ``slugs``' charts of ``metric``: every plotted point when
-     they hold at most OVERLAY_POINTS, else each run's share of them (see overlayKeep). */
-  function overlayRows(slugs, metric) {
-    var charts = [];
-    slugs.forEach(function (slug) {
-      var run = data("runs/" + slug);
-      if (run && run.charts[metric]) charts.push([slug, run.charts[metric]]);
-    });
-    var total = 0;
-    charts.forEach(function (sc) { total += columns(sc[1]).x.length; });
-    var budget = total > OVERLAY_POINTS
-      ? Math.max(MIN_POINTS_PER_SERIES, Math.floor(OVERLAY_POINTS / charts.length)) : Infinity;
-    var rows = [];
-    charts.forEach(function (sc) {
-      rows = rows.concat(rowsOf(sc[1], runLabel(sc[0]), overlayKeep(sc[1], budget)));
-    });
-    rows.total = total;
-    return rows;
-  }
-
-  /* Says, under an overlay chart, that it draws fewer points than the runs plotted. */
-  function overlayNote(figure, rows) {
-    if (rows.length >= rows.total) return;
-    figure.appendChild(el("p", { "class": "note" },
-      "Plotted " + rows.length.toLocaleString("en") + " of " + rows.total.toLocaleString("en") +
-      " points (each run's min and max per bucket kept); every run's own page has them all."));
   }
 
   /* ---- live pages (runreport serve): reload when the site changes, keeping the reader's
@@ -426,12 +418,12 @@
     el: el,
     loadRuns: loadRuns,
     loadScript: loadScript,
+    columns: columns,
     rowsOf: rowsOf,
     embed: embed,
     embedOverlay: embedOverlay,
+    runColour: runColour,
     lazily: lazily,
-    overlayRows: overlayRows,
-    overlayNote: overlayNote,
     downloadCsv: downloadCsv,
     csvName: csvName,
     page: function (name, setup) { pages[name] = setup; }

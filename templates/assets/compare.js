@@ -50,7 +50,10 @@
         var input = el("input", { type: "checkbox", value: slug });
         input.checked = chosen.indexOf(slug) >= 0;
         label.appendChild(input);
-        label.appendChild(document.createTextNode(" " + index.runs[slug].name));
+        var swatch = el("span", { "class": "swatch", "aria-hidden": "true" });
+        swatch.style.background = RR.runColour(slug);
+        label.appendChild(swatch);
+        label.appendChild(document.createTextNode(index.runs[slug].name));
         fs.appendChild(label);
       });
       box.appendChild(fs);
@@ -60,7 +63,11 @@
         function (i) { return encodeURIComponent(i.value); });
       window.location.hash = "runs=" + slugs.join(",");
     });
-    window.addEventListener("hashchange", function () { window.location.reload(); });
+    /* other runs asked for: draw the page again (the chart tools keep other settings there) */
+    var runs = hashRuns().join(",");
+    window.addEventListener("hashchange", function () {
+      if (hashRuns().join(",") !== runs) window.location.reload();
+    });
   }
 
   function headerRow(table, first, chosen, index) {
@@ -141,47 +148,79 @@
     });
     var names = Object.keys(metrics).sort();
     if (!names.length) box.appendChild(el("p", { "class": "empty" }, "These runs have no charted metrics."));
-    names.forEach(function (m) {
-      var fig = el("figure", { "class": "chart-card" });
-      var cap = el("figcaption");
-      cap.appendChild(el("span", { "class": "metric-name" }, m));
-      fig.appendChild(cap);
-      var container = el("div", { "class": "chart", "data-compare": m });
-      fig.appendChild(container);
-      var exp = el("p", { "class": "export" }, "Data: ");
-      var plotted = el("a", { href: "#", "class": "csv-plotted" }, "CSV as plotted, all runs");
-      plotted.addEventListener("click", function (event) {
-        event.preventDefault();
-        loadRuns(chosen).then(function () {
-          downloadCsv(overlayRows(chosen, m), ["series", "x", "y"], csvName("compare-" + m));
-        });
+    var sections = {};
+    names.forEach(function (m) { (sections[index.overlays[m].section] = sections[index.overlays[m].section] || []).push(m); });
+    var keys = Object.keys(sections).sort(sectionOrder);
+    keys.forEach(function (key) {
+      var grid = el("div", { "class": "charts" });
+      if (keys.length > 1) {
+        var details = el("details", { "class": "chart-section", open: "", "data-section": key });
+        var summary = el("summary"), h3 = el("h3", null, (key || "ungrouped") + " ");
+        var n = sections[key].length;
+        h3.appendChild(el("span", { "class": "note" }, "(" + n + " chart" + (n === 1 ? "" : "s") + ")"));
+        summary.appendChild(h3);
+        details.appendChild(summary);
+        details.appendChild(grid);
+        box.appendChild(details);
+      } else {
+        box.appendChild(grid);
+      }
+      sections[key].forEach(function (m) { chartCard(index, chosen, grid, m); });
+    });
+    RR.chartTools();
+  }
+
+  /* Sections as the run page orders them (views.group_sections): none first, then by name. */
+  function sectionOrder(a, b) {
+    if ((a === "") !== (b === "")) return a === "" ? -1 : 1;
+    var la = a.toLowerCase(), lb = b.toLowerCase();
+    if (la !== lb) return la < lb ? -1 : 1;
+    return a < b ? -1 : (a > b ? 1 : 0);
+  }
+
+  function chartCard(index, chosen, box, m) {
+    var fig = el("figure", { "class": "chart-card", "data-name": m });
+    var cap = el("figcaption");
+    cap.appendChild(el("span", { "class": "metric-name" }, m));
+    cap.appendChild(document.createTextNode(" "));
+    cap.appendChild(el("a", { "class": "chart-link", href: RR.hashWith("chart", m), title: "Link to this chart",
+      "aria-label": "Link to the chart of " + m }, "link"));
+    fig.appendChild(cap);
+    var container = el("div", { "class": "chart", "data-compare": m });
+    fig.appendChild(container);
+    var exp = el("p", { "class": "export" }, "Data: ");
+    var plotted = el("a", { href: "#", "class": "csv-plotted" }, "CSV as plotted, all runs");
+    plotted.addEventListener("click", function (event) {
+      event.preventDefault();
+      loadRuns(chosen).then(function () {
+        downloadCsv(overlayRows(chosen, m), ["series", "x", "y"], csvName("compare-" + m));
       });
-      exp.appendChild(plotted);
-      var perRun = el("span", { "class": "per-run" });
-      exp.appendChild(perRun);
-      fig.appendChild(exp);
-      box.appendChild(fig);
-      /* data and rows are loaded and made only when the chart comes into view */
-      lazily(container, function () {
-        loadRuns(chosen).then(function () {
-          perRun.appendChild(document.createTextNode(" · every point, per run: "));
-          var first = true;
-          chosen.forEach(function (s) {
-            var chart = data("runs/" + s).charts[m];
-            if (!chart) return;
-            if (!first) perRun.appendChild(document.createTextNode(", "));
-            first = false;
-            perRun.appendChild(el("a", { href: "#", "class": "csv-full", "data-run": s, "data-metric": m },
-              index.runs[s].name + " (" + chart.points + ")"));
-          });
-          var rows = overlayRows(chosen, m);
-          overlayNote(fig, rows);
-          return RR.embedOverlay(container, index, m, rows);
-        }).catch(function (err) {
-          container.setAttribute("data-marks", "error");
-          container.textContent = "This chart could not be drawn: " + err.message;
-          console.error(err);
+    });
+    exp.appendChild(plotted);
+    var perRun = el("span", { "class": "per-run" });
+    exp.appendChild(perRun);
+    fig.appendChild(exp);
+    box.appendChild(fig);
+    /* data and rows are loaded and made only when the chart comes into view */
+    lazily(container, function () {
+      loadRuns(chosen).then(function () {
+        perRun.appendChild(document.createTextNode(" · every point, per run: "));
+        var first = true;
+        chosen.forEach(function (s) {
+          var chart = data("runs/" + s).charts[m];
+          if (!chart) return;
+          if (!first) perRun.appendChild(document.createTextNode(", "));
+          first = false;
+          perRun.appendChild(el("a", { href: "#", "class": "csv-full", "data-run": s, "data-metric": m },
+            index.runs[s].name + " (" + chart.points + ")"));
         });
+        var rows = overlayRows(chosen, m);
+        overlayNote(fig, rows);
+        return RR.embedOverlay(container, index, m, rows);
+      }).catch(function (err) {
+        container.setAttribute("data-marks", "error");
+        container.textContent = "This chart could not be drawn: " + err.message;
+        console.error(err);
       });
     });
   }

@@ -22,13 +22,15 @@
   }
 
   function drawRunCharts() {
+    RR.chartTools();
     setupCsvLinks();
     document.querySelectorAll(".chart[data-metric]").forEach(function (container) {
       var run = data("runs/" + container.getAttribute("data-run"));
       var chart = run && run.charts[container.getAttribute("data-metric")];
       if (!chart) return;
       lazily(container, function () {
-        embed(container, run.shapes[chart.shape], rowsOf(chart, null), chart.titles);
+        embed(container, run.shapes[chart.shape], rowsOf(chart, null), chart.titles,
+          [[container.getAttribute("data-run"), null]]);
       });
     });
     var overlays = document.querySelectorAll(".chart[data-overlay]");

@@ -1,0 +1,143 @@
+/* runreport: the chart tools of run and compare pages (needs common.js): the metric filter (a
+   regular expression), the chart size, the sections charts are grouped in, and links to one
+   chart (#chart=NAME). The filter and the size are kept in the page's address
+   (#filter=…&size=…, with history.replaceState), so a reload or a shared address keeps them.
+   User text is only ever set with textContent. */
+(function () {
+  "use strict";
+
+  var RR = window.RR;
+  /* chart heights at each size, as a factor of the height the chart's shape gives */
+  var SIZES = { s: 0.6, m: 1, l: 1.6 };
+
+  /* The address's hash as its key=value parts, each kept as written (compare.html's runs=
+     holds a list of encoded run slugs). */
+  function hashParts() {
+    return window.location.hash.replace(/^#/, "").split("&").filter(Boolean);
+  }
+
+  function hashParam(key) {
+    var parts = hashParts();
+    for (var i = 0; i < parts.length; i++) {
+      var eq = parts[i].indexOf("=");
+      if (eq > 0 && parts[i].slice(0, eq) === key) {
+        try { return decodeURIComponent(parts[i].slice(eq + 1)); } catch (e) { return null; }
+      }
+    }
+    return null;
+  }
+
+  /* The hash with ``key`` set to ``value`` (left out when null or ""), the rest as it was. */
+  function hashWith(key, value) {
+    var parts = hashParts().filter(function (p) { return p.split("=")[0] !== key; });
+    if (value !== null && value !== "") parts.push(key + "=" + encodeURIComponent(value));
+    return parts.length ? "#" + parts.join("&") : "";
+  }
+
+  function setHashParam(key, value) {
+    var hash = hashWith(key, value);
+    history.replaceState(history.state, "", hash || window.location.pathname + window.location.search);
+  }
+
+  function sizeFactor() {
+    return SIZES[document.body.getAttribute("data-chart-size")] || 1;
+  }
+
+  /* A test for metric names: a case-insensitive regular expression, or the text itself when
+     it is not one (``bad``). */
+  function matcher(text) {
+    try {
+      var re = new RegExp(text, "i");
+      return { test: function (name) { return re.test(name); }, bad: false };
+    } catch (e) {
+      var low = text.toLowerCase();
+      return { test: function (name) { return name.toLowerCase().indexOf(low) >= 0; }, bad: true };
+    }
+  }
+
+  /* Sets up the tools for the chart cards now on the page (figure.chart-card[data-name]). */
+  function setup() {
+    var tools = document.querySelector(".chart-tools");
+    if (!tools) return;
+    tools.hidden = false;
+    var cards = Array.prototype.slice.call(document.querySelectorAll("figure.chart-card[data-name]"));
+    var names = cards.map(function (c) { return c.getAttribute("data-name"); });
+    var sections = Array.prototype.slice.call(document.querySelectorAll("details.chart-section"));
+    var input = document.getElementById("metric-filter");
+    var size = document.getElementById("chart-size");
+    var count = document.getElementById("chart-count");
+
+    function filter(text) {
+      var m = text ? matcher(text) : null, shown = 0;
+      cards.forEach(function (card, i) {
+        var keep = !m || m.test(names[i]);
+        card.hidden = !keep;
+        if (keep) shown++;
+      });
+      sections.forEach(function (s) { s.hidden = !s.querySelector("figure.chart-card:not([hidden])"); });
+      input.setAttribute("aria-invalid", m && m.bad ? "true" : "false");
+      count.textContent = !m ? "" : "Showing " + shown + " of " + cards.length + " chart" +
+        (cards.length === 1 ? "" : "s") + (m.bad ? " (not a valid regular expression: matched as text)" : "");
+    }
+
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        filter(input.value);
+        setHashParam("filter", input.value);
+      }, 120);
+    });
+
+    function applySize(value, redraw) {
+      if (!SIZES[value]) value = "m";
+      size.value = value;
+      document.body.setAttribute("data-chart-size", value);
+      if (redraw) {
+        document.querySelectorAll(".chart").forEach(function (c) { if (c.rrRedraw) c.rrRedraw(); });
+      }
+    }
+    size.addEventListener("change", function () {
+      applySize(size.value, true);
+      setHashParam("size", size.value === "m" ? "" : size.value);
+    });
+
+    function goToChart(name) {
+      var i = names.indexOf(name);
+      if (i < 0) return;
+      var card = cards[i];
+      if (card.hidden) { input.value = ""; filter(""); setHashParam("filter", ""); }
+      var section = card.closest("details");
+      if (section) section.open = true;
+      cards.forEach(function (c) { c.classList.remove("target"); });
+      card.classList.add("target");
+      card.setAttribute("tabindex", "-1");
+      card.scrollIntoView({ block: "start" });
+      card.focus({ preventScroll: true });
+    }
+
+    document.addEventListener("click", function (event) {
+      var a = event.target.closest ? event.target.closest("a.chart-link") : null;
+      if (!a) return;
+      event.preventDefault();
+      var name = a.closest("figure.chart-card").getAttribute("data-name");
+      history.pushState(history.state, "", hashWith("chart", name) || "#");
+      goToChart(name);
+    });
+    window.addEventListener("hashchange", function () {
+      var name = hashParam("chart");
+      if (name !== null) goToChart(name);
+    });
+
+    applySize(hashParam("size") || "m", false);
+    var text = hashParam("filter");
+    if (text) { input.value = text; filter(text); }
+    var target = hashParam("chart");
+    if (target !== null) goToChart(target);
+  }
+
+  RR.chartTools = setup;
+  RR.sizeFactor = sizeFactor;
+  RR.hashParam = hashParam;
+  RR.hashWith = hashWith;
+})();

@@ -1,0 +1,102 @@
+/* runreport: charts overlaying runs (a run's children on its page, the runs of the compare
+   page): their rows, downsampled past a budget of points, and the note saying so (needs
+   common.js). */
+(function () {
+  "use strict";
+
+  var RR = window.RR;
+  var columns = RR.columns, rowsOf = RR.rowsOf, runLabel = RR.runLabel, data = RR.data, el = RR.el;
+
+  /* Most points a chart overlaying runs draws. Vega evaluates every point's encodings in its
+     expression interpreter (the pages' Content-Security-Policy allows no eval): 100 runs of
+     1,000 points took about 2 s per chart (benchmarks/README.md). Past this, each run's series
+     keep the min and max of each of a number of equal buckets, as the build downsamples. */
+  var OVERLAY_POINTS = 10000;
+  var MIN_POINTS_PER_SERIES = 20;
+
+  /* Indices of ``y[start..end)`` to draw with at most about ``budget`` points: all when few,
+     else the first and last point, the min and max of each of budget/2 equal buckets, and the
+     first point of each run of gaps (null), so gaps stay gaps. In index order. */
+  function minMaxKeep(y, start, end, budget) {
+    var n = end - start, out = [], i;
+    if (n <= budget) {
+      for (i = start; i < end; i++) out.push(i);
+      return out;
+    }
+    var buckets = Math.max(1, Math.floor(budget / 2));
+    var keep = new Set([start, end - 1]);
+    for (var b = 0; b < buckets; b++) {
+      var lo = start + Math.floor(b * n / buckets), hi = start + Math.floor((b + 1) * n / buckets);
+      var iMin = -1, iMax = -1;
+      for (i = lo; i < hi; i++) {
+        var v = y[i];
+        if (v === null) {
+          if (i === start || y[i - 1] !== null) keep.add(i);
+          continue;
+        }
+        if (iMin < 0 || v < y[iMin]) iMin = i;
+        if (iMax < 0 || v > y[iMax]) iMax = i;
+      }
+      if (iMin >= 0) { keep.add(iMin); keep.add(iMax); }
+    }
+    keep.forEach(function (j) { out.push(j); });
+    return out.sort(function (a, b2) { return a - b2; });
+  }
+
+  /* The indices of a run's chart to overlay with ``budget`` points: each of its series (a
+     multi-series chart holds them one after another) downsampled to its share. */
+  function overlayKeep(chart, budget) {
+    var c = columns(chart), n = c.x.length;
+    if (n <= budget) return null;
+    var spans = [], start = 0, i;
+    for (i = 1; i <= n; i++) {
+      if (i === n || (c.series && c.series[i] !== c.series[start])) { spans.push([start, i]); start = i; }
+    }
+    var share = Math.max(MIN_POINTS_PER_SERIES, Math.floor(budget / spans.length));
+    var keep = [];
+    spans.forEach(function (s) { keep = keep.concat(minMaxKeep(c.y, s[0], s[1], share)); });
+    return keep;
+  }
+
+  /* The rows of a chart overlaying ``slugs``' charts of ``metric``: every plotted point when
+     they hold at most OVERLAY_POINTS, else each run's share of them (see overlayKeep). */
+  function overlayRows(slugs, metric) {
+    var charts = [];
+    slugs.forEach(function (slug) {
+      var run = data("runs/" + slug);
+      if (run && run.charts[metric]) charts.push([slug, run.charts[metric]]);
+    });
+    var total = 0;
+    charts.forEach(function (sc) { total += columns(sc[1]).x.length; });
+    var budget = total > OVERLAY_POINTS
+      ? Math.max(MIN_POINTS_PER_SERIES, Math.floor(OVERLAY_POINTS / charts.length)) : Infinity;
+    var rows = [], runs = runLabels(charts.map(function (sc) { return sc[0]; }));
+    charts.forEach(function (sc, k) {
+      rows = rows.concat(rowsOf(sc[1], runs[k][1], overlayKeep(sc[1], budget)));
+    });
+    rows.total = total;
+    rows.runs = runs;
+    return rows;
+  }
+
+  /* [slug, label] of each run: its name, with the end of its slug where names repeat. */
+  function runLabels(slugs) {
+    var seen = {};
+    slugs.forEach(function (slug) { var n = runLabel(slug); seen[n] = (seen[n] || 0) + 1; });
+    return slugs.map(function (slug) {
+      var n = runLabel(slug);
+      return [slug, seen[n] > 1 ? n + " (" + slug.slice(-8) + ")" : n];
+    });
+  }
+
+  /* Says, under an overlay chart, that it draws fewer points than the runs plotted. */
+  function overlayNote(figure, rows) {
+    if (rows.length >= rows.total) return;
+    figure.appendChild(el("p", { "class": "note" },
+      "Plotted " + rows.length.toLocaleString("en") + " of " + rows.total.toLocaleString("en") +
+      " points (each run's min and max per bucket kept); every run's own page has them all."));
+  }
+
+  RR.overlayRows = overlayRows;
+  RR.overlayNote = overlayNote;
+})();

@@ -1,0 +1,277 @@
+"""The chart tools of run and compare pages in headless Chromium: sections by name prefix, the
+metric filter, the chart size and links to one chart, found by their labels as a screen
+reader would, and checked in the drawn charts (Vega's views)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from conftest import CHROMIUM, write_run
+
+from runreport.build import BuildConfig, build_site
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists() and os.environ.get("RUNREPORT_SKIP_BROWSER") == "1":
+    pytest.skip("RUNREPORT_SKIP_BROWSER=1 and no /usr/bin/chromium", allow_module_level=True)
+
+METRICS = ["loss", "lr", "train/acc", "val/loss", "val/acc", "eval_f1", "system/gpu", "grad"]
+
+
+def _site(tmp_path: Path, runs: int = 2, metrics: list[str] = METRICS) -> Path:
+    for r in range(runs):
+        records = [
+            {"kind": "scalar", "name": name, "value": (k + 1) * (i + 1 + r), "step": i}
+            for i in range(30)
+            for k, name in enumerate(metrics)
+        ]
+        write_run(tmp_path / "logs", f"run{r}", records)
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=site))
+    return site
+
+
+def _run_page(site: Path) -> str:
+    return next((site / "runs").glob("run0-*.html")).as_uri()
+
+
+def _open(browser: Any, url: str, width: int = 1400, height: int = 900) -> Any:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors
+    page.goto(url, wait_until="load")
+    return page
+
+
+def _shown(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        "figure.chart-card[data-name]",
+        "cards => cards.filter(c => c.offsetParent !== null).map(c => c.dataset.name)",
+    )
+
+
+def _sections(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        "details.chart-section", "ds => ds.filter(d => !d.hidden).map(d => d.dataset.section)"
+    )
+
+
+def _drawn_height(page: Any, name: str) -> int:
+    chart = page.locator(f"figure.chart-card[data-name='{name}'] .chart")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle(), timeout=15_000)
+    return int(chart.evaluate("el => el.rrView.height()"))
+
+
+@pytest.mark.parametrize("kind", ["run", "compare"])
+def test_sections_and_the_metric_filter(browser: Any, tmp_path: Path, kind: str) -> None:
+    site = _site(tmp_path)
+    url = _run_page(site) if kind == "run" else _compare_url(site)
+    page = _open(browser, url)
+    assert _sections(page) == ["", "eval", "system", "train", "val"]
+    headings = page.locator("details.chart-section > summary h3").all_text_contents()
+    assert headings[0] == "ungrouped (3 charts)" and headings[4] == "val (2 charts)"
+    assert sorted(_shown(page)) == sorted(METRICS)
+
+    box = page.get_by_label("Metric filter")
+    box.fill("^VAL/")  # case-insensitive regular expression
+    page.wait_for_function("() => location.hash.includes('filter=')")
+    assert sorted(_shown(page)) == ["val/acc", "val/loss"]
+    assert _sections(page) == ["val"]  # sections with nothing shown are hidden
+    assert page.get_by_role("status").text_content() == "Showing 2 of 8 charts"
+    assert box.get_attribute("aria-invalid") == "false"
+
+    box.fill("loss|acc")
+    page.wait_for_function("() => location.hash.includes('filter=loss%7Cacc')")
+    assert sorted(_shown(page)) == ["loss", "train/acc", "val/acc", "val/loss"]
+
+    box.fill("(")  # not a regular expression: matched as text, and said so
+    page.wait_for_function("() => location.hash.includes('filter=(')")
+    assert _shown(page) == [] and box.get_attribute("aria-invalid") == "true"
+    assert "not a valid regular expression" in page.get_by_role("status").text_content()
+
+    page.goto(page.url.replace("filter=(", "filter=gpu"))
+    page.reload()  # a changed hash alone does not load the page again
+    assert page.get_by_label("Metric filter").input_value() == "gpu"
+    assert _shown(page) == ["system/gpu"]
+    box = page.get_by_label("Metric filter")
+    box.fill("")
+    page.wait_for_function("() => !location.hash.includes('filter=')")
+    assert len(_shown(page)) == len(METRICS)
+    assert page.errors == []
+    page.close()
+
+
+def _compare_url(site: Path) -> str:
+    slugs = ",".join(sorted(p.stem for p in (site / "runs").glob("run*.html")))
+    return (site / "compare.html").as_uri() + "#runs=" + slugs
+
+
+def test_small_charts_fit_six_on_a_1400_by_900_screen_and_sizes_redraw(
+    browser: Any, tmp_path: Path
+) -> None:
+    site = _site(tmp_path, runs=1, metrics=[f"train/m{i}" for i in range(12)])
+    page = _open(browser, _run_page(site))
+    medium = _drawn_height(page, "train/m4")
+    page.get_by_label("Chart size").select_option("small")
+    page.wait_for_function("() => location.hash.includes('size=s')")
+    small = _drawn_height(page, "train/m4")
+    assert small < medium * 0.7
+    page.get_by_label("Chart size").select_option("large")
+    assert _drawn_height(page, "train/m4") > medium * 1.4
+
+    page = _open(browser, _run_page(site) + "#size=s")
+    assert page.get_by_label("Chart size").input_value() == "s"
+    page.locator("figure.chart-card").first.evaluate("el => el.scrollIntoView()")
+    page.wait_for_timeout(300)
+    inside = page.eval_on_selector_all(
+        "figure.chart-card",
+        """cards => cards.filter(c => {
+            const r = c.getBoundingClientRect();
+            return r.top >= 0 && r.bottom <= innerHeight && r.height > 0;
+        }).length""",
+    )
+    assert inside >= 6
+    page.close()
+
+
+def _scrolled_to(card: Any) -> bool:
+    """Whether ``card`` is at the top of the window, or in it with the page scrolled down to
+    its end (nearer its end than a window's height)."""
+    return bool(
+        card.evaluate(
+            """el => {
+                const top = el.getBoundingClientRect().top;
+                const end = scrollY + innerHeight >= document.documentElement.scrollHeight - 1;
+                return Math.abs(top) < 2 || (end && top > 0 && top < innerHeight);
+            }"""
+        )
+    )
+
+
+@pytest.mark.parametrize("kind", ["run", "compare"])
+def test_a_chart_link_opens_the_page_at_that_chart(browser: Any, tmp_path: Path, kind: str) -> None:
+    site = _site(tmp_path)
+    base = _run_page(site) + "#" if kind == "run" else _compare_url(site) + "&"
+    page = _open(browser, base + "chart=" + quote("eval_f1", safe=""), height=600)
+    card = page.locator("figure.chart-card[data-name='eval_f1']")
+    page.wait_for_function("el => el.querySelector('.chart').rrView", arg=card.element_handle())
+    assert _scrolled_to(card)  # charts above it drawn or not
+    assert card.evaluate("el => document.activeElement === el")
+    shown = page.evaluate("() => scrollY")
+    assert shown > 600
+
+    # the caption's link, by its name; following it keeps the page's other settings
+    link = page.get_by_role("link", name="Link to the chart of train/acc")
+    assert link.text_content() == "link"
+    link.click()
+    assert page.url.endswith("chart=train%2Facc")
+    if kind == "compare":
+        assert "#runs=" in page.url  # the same comparison
+    target = page.locator("figure.chart-card[data-name='train/acc']")
+    assert _scrolled_to(target)
+    assert page.errors == []
+    page.close()
+
+
+LINES = """el => {
+  const out = {};
+  const walk = node => (node.items || []).forEach(item => {
+    if (node.marktype === "line" && item.datum && !(item.datum.series in out)) {
+      out[item.datum.series] = {stroke: item.stroke, dash: String(item.strokeDash || ""),
+                                opacity: item.opacity};
+    }
+    walk(item);
+  });
+  walk(el.rrView.scenegraph().root);
+  return out;
+}"""
+
+
+def _lines(page: Any, name: str) -> dict[str, dict[str, Any]]:
+    chart = page.locator(f"figure.chart-card[data-name='{name}'] .chart")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle(), timeout=15_000)
+    return chart.evaluate(LINES)
+
+
+def test_a_run_has_one_colour_in_every_chart_and_its_legend_highlights_everywhere(
+    browser: Any, tmp_path: Path
+) -> None:
+    site = _site(tmp_path, runs=4)
+    page = _open(browser, _compare_url(site))
+    charts = {name: _lines(page, name) for name in ("loss", "val/acc", "system/gpu")}
+    runs = sorted(charts["loss"])
+    assert runs == ["run0", "run1", "run2", "run3"]
+    for name, lines in charts.items():
+        assert {r: s["stroke"] for r, s in lines.items()} == {
+            r: s["stroke"] for r, s in charts["loss"].items()
+        }, name
+    picker = page.eval_on_selector_all(
+        "label.pick-run",
+        "ls => ls.map(l => [l.textContent.trim(), l.querySelector('.swatch').style.background])",
+    )
+    for run, swatch in picker:
+        r, g, b = (int(charts["loss"][run]["stroke"][i : i + 2], 16) for i in (1, 3, 5))
+        assert swatch == f"rgb({r}, {g}, {b})", run
+    for run in runs:  # and on the run's own page
+        own = _open(browser, next((site / "runs").glob(f"{run}-*.html")).as_uri())
+        line = _lines(own, "loss")
+        assert [s["stroke"] for s in line.values()] == [charts["loss"][run]["stroke"]]
+        own.close()
+
+    # a run picked in one chart's legend is highlighted in every chart of the page
+    page.get_by_label("Metric filter").fill("^(loss|val/acc)$")
+    chart = page.locator("figure.chart-card[data-name='loss'] .chart")
+    chart.scroll_into_view_if_needed()
+    symbol = chart.evaluate(LEGEND_SYMBOL, "run2")
+    box = chart.locator("canvas").bounding_box()
+    page.mouse.click(box["x"] + symbol[0], box["y"] + symbol[1])
+    other = page.locator("figure.chart-card[data-name='val/acc'] .chart")
+    page.wait_for_function(
+        "el => el.rrView.data('pick_store').length === 1", arg=other.element_handle()
+    )
+    lines = _lines(page, "val/acc")
+    assert lines["run2"]["opacity"] == 1 and {lines[r]["opacity"] for r in runs if r != "run2"} == {
+        0.12
+    }
+    assert page.errors == []
+    page.close()
+
+
+LEGEND_SYMBOL = """(el, label) => {
+  const view = el.rrView;
+  let found = null;
+  const walk = (mark, dx, dy) => (mark.items || []).forEach(item => {
+    if (mark.role === "legend-symbol" && item.datum && item.datum.value === label) {
+      found = [dx + (item.x || 0), dy + (item.y || 0)];
+    }
+    if (mark.marktype === "group" || mark.role === "legend-entry") {
+      (item.items || []).forEach(m => walk(m, dx + (item.x || 0), dy + (item.y || 0)));
+    }
+  });
+  walk(view.scenegraph().root, view.origin()[0], view.origin()[1]);
+  return found;
+}"""
+
+
+def test_runs_sharing_a_colour_are_told_apart_by_dashes(browser: Any, tmp_path: Path) -> None:
+    site = _site(tmp_path, runs=25)  # more runs than colours: some share one
+    page = _open(browser, _compare_url(site))
+    lines = _lines(page, "loss")
+    assert len(lines) == 25
+    by_colour: dict[str, list[str]] = {}
+    for style in lines.values():
+        by_colour.setdefault(style["stroke"], []).append(style["dash"])
+    shared = [dashes for dashes in by_colour.values() if len(dashes) > 1]
+    assert shared  # 25 runs, 20 colours
+    for dashes in shared:
+        assert len(set(dashes)) == len(dashes)
+    assert len(by_colour) >= 12  # spread over the palette, not a few colours
+    page.close()
