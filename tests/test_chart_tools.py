@@ -84,7 +84,7 @@ def test_sections_and_the_metric_filter(browser: Any, tmp_path: Path, kind: str)
     page.wait_for_function("() => location.hash.includes('filter=')")
     assert sorted(_shown(page)) == ["val/acc", "val/loss"]
     assert _sections(page) == ["val"]  # sections with nothing shown are hidden
-    assert page.get_by_role("status").text_content() == "Showing 2 of 8 charts"
+    assert page.locator("#chart-count").text_content() == "Showing 2 of 8 charts"
     assert box.get_attribute("aria-invalid") == "false"
 
     box.fill("loss|acc")
@@ -94,7 +94,7 @@ def test_sections_and_the_metric_filter(browser: Any, tmp_path: Path, kind: str)
     box.fill("(")  # not a regular expression: matched as text, and said so
     page.wait_for_function("() => location.hash.includes('filter=(')")
     assert _shown(page) == [] and box.get_attribute("aria-invalid") == "true"
-    assert "not a valid regular expression" in page.get_by_role("status").text_content()
+    assert "not a valid regular expression" in page.locator("#chart-count").text_content()
 
     page.goto(page.url.replace("filter=(", "filter=gpu"))
     page.reload()  # a changed hash alone does not load the page again
@@ -275,3 +275,25 @@ def test_runs_sharing_a_colour_are_told_apart_by_dashes(browser: Any, tmp_path: 
         assert len(set(dashes)) == len(dashes)
     assert len(by_colour) >= 12  # spread over the palette, not a few colours
     page.close()
+
+
+def test_png_and_svg_files_are_named_after_the_run_and_metric(browser: Any, tmp_path: Path) -> None:
+    site = _site(tmp_path, runs=2)
+    context = browser.new_context(accept_downloads=True)
+    for url, name, stem in (
+        (_run_page(site), "val/acc", "run0-val-acc"),
+        (_compare_url(site), "eval_f1", "compare-eval_f1"),
+    ):
+        page = context.new_page()
+        page.goto(url)
+        chart = page.locator(f"figure.chart-card[data-name='{name}'] .chart")
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+        for kind in ("SVG", "PNG"):
+            if not chart.locator("details").evaluate("d => d.open"):
+                chart.locator("details summary").click()  # the ⋯ menu
+            with page.expect_download() as info:
+                chart.get_by_text(f"Save as {kind}").click()
+            assert info.value.suggested_filename == f"{stem}.{kind.lower()}"
+        page.close()
+    context.close()

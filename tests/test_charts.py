@@ -87,16 +87,23 @@ def test_chart_spec_is_made_once_per_shape_and_titles_and_with_data_copies() -> 
     assert "datasets" not in a and a["encoding"]["x"]["title"] == "step"
 
 
-def test_nulls_break_the_line() -> None:
-    spec = charts.chart_spec("line", "x", "y")
-    assert spec["mark"]["invalid"] == "break-paths-filter-domains"
+@pytest.mark.parametrize("shape", ["line", "line_points", "lines", "lines_points"])
+def test_lines_break_at_nulls_over_a_faint_raw_line(shape: str) -> None:
+    raw, main = charts.chart_spec(shape, "x", "y")["layer"]
+    assert raw["data"] == {"name": charts.RAW_NAME} and raw["mark"]["opacity"] < 0.5
+    assert "data" not in main  # the chart's own data
+    for layer in (raw, main):
+        assert layer["mark"]["invalid"] == "break-paths-filter-domains"
 
 
 def test_lines_shape_toggles_series_from_the_legend() -> None:
     spec = charts.chart_spec("lines", "step", "loss")
     [param] = spec["params"]
     assert param["bind"] == "legend" and param["select"]["fields"] == ["series"]
-    assert spec["encoding"]["opacity"]["condition"]["param"] == param["name"]
+    assert param["views"] == ["main"]  # a fixed name: the same spec from any process
+    main = spec["layer"][1]
+    assert main["encoding"]["opacity"]["condition"]["param"] == param["name"]
+    assert spec["encoding"]["color"]["legend"]["symbolOpacity"] == 1  # not the raw line's
 
 
 @pytest.mark.parametrize("name", WEIRD)

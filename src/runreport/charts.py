@@ -34,6 +34,8 @@ MAX_TITLE_CHARS = 120
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 DATA_NAME = "data"
+#: The data of a line chart's faint lines behind (see :func:`_line`).
+RAW_NAME = "raw"
 SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap", "distribution")
 #: Shapes drawn as they are, whatever their number of points.
 _FIXED = ("heatmap", "distribution")
@@ -105,27 +107,32 @@ def made() -> dict[str, Any]:
 
 
 def _line(name: str) -> dict[str, Any]:
-    """A line chart shape, validated."""
+    """A line chart shape, validated: the lines of ``data`` over those of ``raw``, drawn
+    faintly (the unsmoothed points when a page smooths the lines; else empty)."""
     import altair as alt
 
     points = name.endswith("_points")
     data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
-    base = alt.Chart(data).properties(width="container", height=CHART_HEIGHT_PX)
-    mark = base.mark_line(
+    raw = alt.Chart(alt.Data(name=RAW_NAME)).mark_line(  # type: ignore[no-untyped-call]
+        invalid="break-paths-filter-domains", strokeWidth=1.2, opacity=0.3
+    )
+    mark = alt.Chart(name="main").mark_line(
         invalid="break-paths-filter-domains",
         point=alt.OverlayMarkDef(filled=True, size=28) if points else False,
         strokeWidth=1.6,
     )
-    x = alt.X("x:Q", title="x", scale=alt.Scale(zero=False))
-    y = alt.Y("y:Q", title="y", scale=alt.Scale(zero=False))
+    shared: dict[str, Any] = {
+        "x": alt.X("x:Q", title="x", scale=alt.Scale(zero=False)),
+        "y": alt.Y("y:Q", title="y", scale=alt.Scale(zero=False)),
+    }
     if name.startswith("lines"):
         pick = alt.selection_point(fields=["series"], bind="legend", toggle="true", name="pick")
-        chart = mark.encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "series:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=240)
-            ),
+        shared["color"] = alt.Color(
+            "series:N",
+            title=None,
+            legend=alt.Legend(orient="bottom", labelLimit=240, symbolOpacity=1),
+        )
+        main = mark.encode(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
             tooltip=[
                 alt.Tooltip("series:N", title="series"),
@@ -134,9 +141,12 @@ def _line(name: str) -> dict[str, Any]:
             ],
         ).add_params(pick)
     else:
-        chart = mark.encode(
-            x=x, y=y, tooltip=[alt.Tooltip("x:Q", title="x"), alt.Tooltip("y:Q", title="y")]
-        )
+        main = mark.encode(tooltip=[alt.Tooltip("x:Q", title="x"), alt.Tooltip("y:Q", title="y")])
+    chart = (
+        alt.layer(raw, main, data=data)
+        .encode(**shared)
+        .properties(width="container", height=CHART_HEIGHT_PX)
+    )
     spec: dict[str, Any] = chart.to_dict(validate=True)
     spec.pop("config", None)
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
@@ -323,7 +333,8 @@ def _titled(shape: str, x_title: str, y_title: str) -> dict[str, Any]:
             _set_titles(layer["encoding"], x_title, y_title)
         at_step["layer"][0]["encoding"]["x"]["title"] = y_title
     else:
-        _set_titles(spec["encoding"], x_title, y_title)
+        for part in (spec, *spec.get("layer", ())):
+            _set_titles(part.get("encoding", {}), x_title, y_title)
     return spec
 
 
@@ -362,4 +373,6 @@ def with_data(spec: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any
     """``spec`` with inline rows under its data name (for exports and notebooks, not pages)."""
     full = copy.deepcopy(spec)
     full["datasets"] = {DATA_NAME: rows}
+    if "layer" in full and full["layer"][0].get("data") == {"name": RAW_NAME}:
+        full["datasets"][RAW_NAME] = []
     return full

@@ -125,7 +125,8 @@ def chart_images(views: Iterable[RunView], metric: str, title: str) -> Mapping[s
     full["autosize"] = {"type": "fit", "contains": "padding"}
     full["title"] = title
     full.pop("params", None)  # no legend clicks in a picture
-    full["encoding"].pop("opacity", None)
+    for part in (full, *full.get("layer", ())):
+        part.get("encoding", {}).pop("opacity", None)
     return {
         "svg": vl_convert.vegalite_to_svg(full).encode("utf-8"),
         "png": bytes(vl_convert.vegalite_to_png(full, scale=2)),

@@ -45,13 +45,16 @@ def wait_for_completion(run: Run, **options: Any) -> Run:
     return run.wait_for_completion(**options)
 
 
-def _sized(spec: dict[str, Any]) -> alt.Chart:
+def _sized(spec: dict[str, Any]) -> alt.TopLevelMixin:
     spec["width"] = IMAGE_WIDTH_PX  # a notebook output has no container to fit
     spec["autosize"] = {"type": "fit", "contains": "padding"}
-    return alt.Chart.from_dict(spec, validate=False)
+    kind = (
+        alt.LayerChart if "layer" in spec else alt.VConcatChart if "vconcat" in spec else alt.Chart
+    )
+    return kind.from_dict(spec, validate=False)
 
 
-def _run_chart(m: MetricView) -> alt.Chart:
+def _run_chart(m: MetricView) -> alt.TopLevelMixin:
     assert m.chart is not None
     chart = m.chart.columns
     cols = ["x", "y", "series", "v"]
@@ -67,7 +70,7 @@ def _cell(value: Any) -> Any:
     return None if isinstance(value, float) and value != value else value
 
 
-def charts(views: Sequence[RunView]) -> list[alt.Chart]:
+def charts(views: Sequence[RunView]) -> list[alt.TopLevelMixin]:
     """The charts of one run (as on its page), or of several overlaid (as on the compare
     page), at most :data:`MAX_CHARTS`."""
     if len(views) == 1:

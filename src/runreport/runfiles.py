@@ -26,6 +26,7 @@ from .export import full_data
 from .model import Run
 from .readers import Unit, read_unit_runs
 from .readers.base import with_svg_data
+from .rules import Display
 from .site import Staged, stage_file
 from .templating import environment
 from .views import RunView, run_view
@@ -91,6 +92,8 @@ def run_data(v: RunView) -> dict[str, Any]:
             **compact(m.chart.columns),
             "points": m.count,
         }
+        if m.display is Display.LINE:  # smoothed by pages from these full-resolution columns
+            charts[m.name]["xy"] = [m.presentation.x, m.presentation.ys[0]]
     return {"slug": v.slug, "shapes": shapes, "charts": charts, "images": v.image_entries()}
 
 

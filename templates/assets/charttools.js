@@ -43,6 +43,16 @@
     return SIZES[document.body.getAttribute("data-chart-size")] || 1;
   }
 
+  /* Draws again the charts drawn so far that ``which`` picks (the others are drawn, with
+     the page's settings, when they come into view). */
+  function redrawCharts(which) {
+    var drawn = [];
+    document.querySelectorAll(".chart").forEach(function (c) {
+      if (c.rrView && c.rrDraw && which(c)) drawn.push(c.rrDraw());
+    });
+    return Promise.all(drawn);
+  }
+
   /* A test for metric names: a case-insensitive regular expression, or the text itself when
      it is not one (``bad``). */
   function matcher(text) {
@@ -93,14 +103,43 @@
       if (!SIZES[value]) value = "m";
       size.value = value;
       document.body.setAttribute("data-chart-size", value);
-      if (redraw) {
-        document.querySelectorAll(".chart").forEach(function (c) { if (c.rrRedraw) c.rrRedraw(); });
-      }
+      if (redraw) redrawCharts(function () { return true; });
     }
     size.addEventListener("change", function () {
       applySize(size.value, true);
       setHashParam("size", size.value === "m" ? "" : size.value);
     });
+
+    /* Smoothing: a weight (0: none) and a method, for every line chart of the page. */
+    var weight = document.getElementById("smoothing");
+    var shown = document.getElementById("smoothing-value");
+    var method = document.getElementById("smoothing-method");
+    function applySmoothing() {
+      RR.smoothing.set(weight.value, method.value);
+      shown.textContent = (+weight.value).toFixed(3).replace(/\.?0+$/, "") || "0";
+    }
+    /* Charts are drawn again at the next frame; while they are, later changes wait, and the
+       last of them is drawn once they are done (a dragged slider never queues redraws). */
+    var busy = false, again = false;
+    function smoothingChanged() {
+      if (busy) { again = true; return; }
+      busy = true;
+      window.requestAnimationFrame(function () {
+        applySmoothing();
+        setHashParam("smooth", +weight.value ? weight.value : "");
+        setHashParam("method", method.value === "ema" ? "" : method.value);
+        var done = function () {
+          busy = false;
+          if (again) { again = false; smoothingChanged(); }
+        };
+        redrawCharts(function (c) { return c.rrSmooth; }).then(done, function (err) {
+          console.error(err);
+          done();
+        });
+      });
+    }
+    weight.addEventListener("input", smoothingChanged);
+    method.addEventListener("change", smoothingChanged);
 
     function goToChart(name) {
       var i = names.indexOf(name);
@@ -130,6 +169,9 @@
     });
 
     applySize(hashParam("size") || "m", false);
+    if (hashParam("smooth")) weight.value = hashParam("smooth");
+    if (hashParam("method") === "ma") method.value = "ma";
+    applySmoothing();
     var text = hashParam("filter");
     if (text) { input.value = text; filter(text); }
     var target = hashParam("chart");

@@ -138,85 +138,29 @@
     return rows;
   }
 
-  /* ---- one colour per run, on every page ------------------------------------------- */
-
-  /* 20 colours: D3's category10, then the colours of colorcet's glasbey_bw_minc_20 (chosen
-     to stand apart), in its order, that are mid-light (CIE L* 40-72, legible on a light and a
-     dark page) and at least ΔE 25 from every colour before them. Changing the list, or the
-     hash, changes every user's run colours. */
-  var RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#7f7f7f", "#bcbd22", "#17becf", "#8c3cff", "#95b578", "#c004b9", "#8f7a00", "#ec0077",
-    "#04c600", "#9e4b00", "#00af8a", "#c59f72", "#c2a6c5"];
-  /* Runs of one colour in one chart: the first (by slug) solid, the others dashed. */
-  var RUN_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [1, 3]];
-
-  /* A run's colour, from its slug alone (32-bit FNV-1a): the same in every chart of every
-     page, and in every build while the run keeps its slug. */
-  function runColour(slug) {
-    var h = 0x811c9dc5;
-    for (var i = 0; i < slug.length; i++) h = Math.imul(h ^ slug.charCodeAt(i), 0x01000193) >>> 0;
-    return RUN_COLOURS[h % RUN_COLOURS.length];
-  }
-
-  /* Draws ``runs`` ([slug, series label] pairs) in their colours: a chart with a line per run
-     by its series (runs that share a colour told apart by dashes), a run's own chart (label
-     null) in its colour. */
-  function styleRuns(spec, runs) {
-    var enc = spec.encoding || {};
-    if (!enc.color) {
-      if (runs.length === 1 && spec.mark) spec.mark.color = runColour(runs[0][0]);
-      return;
-    }
-    var colours = runs.map(function (r) { return runColour(r[0]); });
-    var dashes = runs.map(function (r, k) {
-      return RUN_DASHES[runs.filter(function (o, j) {
-        return colours[j] === colours[k] && o[0] < r[0];
-      }).length % RUN_DASHES.length];
-    });
-    var labels = runs.map(function (r) { return r[1]; });
-    var legend = Object.assign({}, enc.color.legend, { symbolType: "stroke", symbolStrokeWidth: 2.5 });
-    enc.color.scale = { domain: labels, range: colours };
-    enc.color.legend = legend;
-    enc.strokeDash = { field: enc.color.field, type: "nominal", title: enc.color.title,
-      legend: legend, scale: { domain: labels, range: dashes } };
-  }
-
-  /* The runs highlighted from a chart's legend are highlighted in every chart of the page. */
-  var picked = null;
-
-  function linkPicks(container, view) {
-    try { view.data("pick_store"); } catch (e) { return; }  /* a chart without a legend pick */
-    container.rrPicks = true;
-    if (picked && picked.length) view.data("pick_store", picked.slice()).run();
-    view.addDataListener("pick_store", function (name, value) {
-      if (JSON.stringify(value) === JSON.stringify(picked || [])) return;  /* ours, echoed back */
-      picked = value.slice();
-      document.querySelectorAll(".chart").forEach(function (c) {
-        if (c.rrPicks && c.rrView && c.rrView !== view) c.rrView.data("pick_store", picked.slice()).runAsync();
-      });
-    });
-  }
-
   /* A chart's spec: a copy of its shape's template with the chart's x and y titles where the
      template holds "\u0000x" and "\u0000y" (charts.spec_template; no title can be either). */
-  function embed(container, spec, rows, titles, runs) {
+  function embed(container, spec, rows, titles, extra) {
+    extra = extra || {};
+    if (container.rrView) { container.rrView.finalize(); container.rrView = null; }
     var full = JSON.parse(JSON.stringify(spec), titles && function (key, value) {
       return value === "\u0000x" ? titles[0] : value === "\u0000y" ? titles[1] : value;
     });
-    full.datasets = { data: rows };
-    if (runs) styleRuns(full, runs);
+    full.datasets = { data: rows, raw: extra.raw || [] };
+    /* nothing behind the lines (no smoothing): no layer for it (Vega warns of empty extents) */
+    if (full.layer && !full.datasets.raw.length) {
+      full.layer = full.layer.filter(function (l) { return !(l.data && l.data.name === "raw"); });
+    }
+    if (extra.runs) window.RR.styleRuns(full, extra.runs);  /* colours.js */
     scaleHeights(full, window.RR.sizeFactor ? window.RR.sizeFactor() : 1);
     var opts = {
       actions: { export: true, source: false, compiled: false, editor: false },
       ast: true,  /* vega-embed then evaluates expressions without eval: no 'unsafe-eval' */
-      renderer: "canvas"
-    };
-    container.rrRedraw = function () {  /* again, at the chart size now chosen (charttools.js) */
-      if (container.rrView) container.rrView.finalize();
-      return embed(container, spec, rows, titles, runs);
+      renderer: "canvas",
+      downloadFileName: fileStem(container)
     };
     return window.vegaEmbed(container, full, opts).then(function (result) {
-      if (runs) linkPicks(container, result.view);
+      if (extra.runs) window.RR.linkPicks(container, result.view);
       restoreSelection(container, result.view);
       container.setAttribute("data-marks", String(countMarks(result.view.scenegraph().root)));
       container.rrView = result.view;  /* for the browser tests and the curious */
@@ -228,6 +172,15 @@
     });
   }
 
+  /* The name a chart's PNG or SVG file is saved under: its run (or comparison) and metric. */
+  function fileStem(container) {
+    var metric = container.getAttribute("data-metric");
+    var text = metric !== null ? runLabel(container.getAttribute("data-run") || "") + "-" + metric
+      : (container.hasAttribute("data-compare") ? "compare-" + container.getAttribute("data-compare")
+        : "child-runs-" + (container.getAttribute("data-overlay") || "chart"));
+    return csvName(text).slice(0, -4);
+  }
+
   function scaleHeights(spec, factor) {
     if (typeof spec.height === "number") spec.height = Math.round(spec.height * factor);
     (spec.vconcat || []).forEach(function (part) { scaleHeights(part, factor); });
@@ -236,7 +189,7 @@
   /* The chart of ``metric`` over ``rows`` of several runs: its overlay in the site index. */
   function embedOverlay(container, index, metric, rows) {
     var o = index.overlays[metric];
-    return embed(container, index.shapes[o.shape], rows, o.titles, rows.runs);
+    return embed(container, index.shapes[o.shape], rows, o.titles, { runs: rows.runs, raw: rows.raw });
   }
 
   /* ---- CSV of what a chart plots, made in the browser (no request, works from file://) -- */
@@ -269,11 +222,15 @@
     return String(v);
   }
 
+  /* A run's full-resolution data file, loaded once (RR_DATA["full/" + slug]). */
+  function loadFull(slug) {
+    return data("full/" + slug) ? Promise.resolve()
+      : loadScript(ROOT + "data/full/" + encodeURIComponent(slug) + ".js");
+  }
+
   function downloadFull(slug, metric) {
     var name = csvName(runLabel(slug) + "-" + metric + "-every-point");
-    var loaded = data("full/" + slug) ? Promise.resolve()
-      : loadScript(ROOT + "data/full/" + encodeURIComponent(slug) + ".js");
-    return loaded.then(function () {
+    return loadFull(slug).then(function () {
       var full = (data("full/" + slug) || {})[metric];
       if (!full) throw new Error("no data for " + metric);
       if (full.csv !== undefined) return saveText(full.csv, name);
@@ -420,9 +377,10 @@
     loadScript: loadScript,
     columns: columns,
     rowsOf: rowsOf,
+    decodeExact: decodeExact,
+    loadFull: loadFull,
     embed: embed,
     embedOverlay: embedOverlay,
-    runColour: runColour,
     lazily: lazily,
     downloadCsv: downloadCsv,
     csvName: csvName,

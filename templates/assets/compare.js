@@ -202,6 +202,20 @@
     fig.appendChild(exp);
     box.appendChild(fig);
     /* data and rows are loaded and made only when the chart comes into view */
+    container.rrSmooth = true;
+    container.rrDraw = function () {
+      return loadRuns(chosen).then(function () {
+        var rows = overlayRows(chosen, m);
+        overlayNote(fig, rows);
+        return RR.smoothing.overlay(rows);
+      }).then(function (rows) {
+        return RR.embedOverlay(container, index, m, rows);
+      }).catch(function (err) {
+        container.setAttribute("data-marks", "error");
+        container.textContent = "This chart could not be drawn: " + err.message;
+        console.error(err);
+      });
+    };
     lazily(container, function () {
       loadRuns(chosen).then(function () {
         perRun.appendChild(document.createTextNode(" · every point, per run: "));
@@ -214,14 +228,8 @@
           perRun.appendChild(el("a", { href: "#", "class": "csv-full", "data-run": s, "data-metric": m },
             index.runs[s].name + " (" + chart.points + ")"));
         });
-        var rows = overlayRows(chosen, m);
-        overlayNote(fig, rows);
-        return RR.embedOverlay(container, index, m, rows);
-      }).catch(function (err) {
-        container.setAttribute("data-marks", "error");
-        container.textContent = "This chart could not be drawn: " + err.message;
-        console.error(err);
       });
+      container.rrDraw();
     });
   }
 

@@ -16,7 +16,7 @@
 
   /* Indices of ``y[start..end)`` to draw with at most about ``budget`` points: all when few,
      else the first and last point, the min and max of each of budget/2 equal buckets, and the
-     first point of each run of gaps (null), so gaps stay gaps. In index order. */
+     first point of each run of gaps (null or NaN), so gaps stay gaps. In index order. */
   function minMaxKeep(y, start, end, budget) {
     var n = end - start, out = [], i;
     if (n <= budget) {
@@ -30,8 +30,8 @@
       var iMin = -1, iMax = -1;
       for (i = lo; i < hi; i++) {
         var v = y[i];
-        if (v === null) {
-          if (i === start || y[i - 1] !== null) keep.add(i);
+        if (v === null || v !== v) {
+          if (i === start || (y[i - 1] !== null && y[i - 1] === y[i - 1])) keep.add(i);
           continue;
         }
         if (iMin < 0 || v < y[iMin]) iMin = i;
@@ -70,12 +70,16 @@
     charts.forEach(function (sc) { total += columns(sc[1]).x.length; });
     var budget = total > OVERLAY_POINTS
       ? Math.max(MIN_POINTS_PER_SERIES, Math.floor(OVERLAY_POINTS / charts.length)) : Infinity;
-    var rows = [], runs = runLabels(charts.map(function (sc) { return sc[0]; }));
+    var rows = [], spans = [], runs = runLabels(charts.map(function (sc) { return sc[0]; }));
     charts.forEach(function (sc, k) {
+      var start = rows.length;
       rows = rows.concat(rowsOf(sc[1], runs[k][1], overlayKeep(sc[1], budget)));
+      spans.push([start, rows.length]);
     });
     rows.total = total;
-    rows.runs = runs;
+    rows.runs = runs;  /* [slug, label] of each run drawn, */
+    rows.spans = spans;  /* and where its rows are */
+    rows.metric = metric;
     return rows;
   }
 
@@ -91,12 +95,13 @@
 
   /* Says, under an overlay chart, that it draws fewer points than the runs plotted. */
   function overlayNote(figure, rows) {
-    if (rows.length >= rows.total) return;
-    figure.appendChild(el("p", { "class": "note" },
+    if (rows.length >= rows.total || figure.querySelector("p.overlay-note")) return;
+    figure.appendChild(el("p", { "class": "note overlay-note" },
       "Plotted " + rows.length.toLocaleString("en") + " of " + rows.total.toLocaleString("en") +
       " points (each run's min and max per bucket kept); every run's own page has them all."));
   }
 
   RR.overlayRows = overlayRows;
+  RR.minMaxKeep = minMaxKeep;
   RR.overlayNote = overlayNote;
 })();

@@ -25,13 +25,19 @@
     RR.chartTools();
     setupCsvLinks();
     document.querySelectorAll(".chart[data-metric]").forEach(function (container) {
-      var run = data("runs/" + container.getAttribute("data-run"));
-      var chart = run && run.charts[container.getAttribute("data-metric")];
+      var slug = container.getAttribute("data-run"), metric = container.getAttribute("data-metric");
+      var run = data("runs/" + slug);
+      var chart = run && run.charts[metric];
       if (!chart) return;
-      lazily(container, function () {
-        embed(container, run.shapes[chart.shape], rowsOf(chart, null), chart.titles,
-          [[container.getAttribute("data-run"), null]]);
-      });
+      var line = chart.shape.indexOf("line") === 0;
+      container.rrSmooth = !!chart.xy;
+      container.rrDraw = function () {
+        return RR.smoothing.runChart(slug, metric, chart).then(function (d) {
+          return embed(container, run.shapes[chart.shape], d.rows, chart.titles,
+            line ? { runs: [[slug, null]], raw: d.raw } : {});
+        });
+      };
+      lazily(container, container.rrDraw);
     });
     var overlays = document.querySelectorAll(".chart[data-overlay]");
     if (!overlays.length) return;
@@ -39,13 +45,17 @@
     var index = data("index");
     overlays.forEach(function (container) {
       var metric = container.getAttribute("data-overlay");
-      lazily(container, function () {
-        loadRuns(slugs).then(function () {
+      container.rrSmooth = true;
+      container.rrDraw = function () {
+        return loadRuns(slugs).then(function () {
           var rows = overlayRows(slugs, metric);
           overlayNote(container.parentNode, rows);
+          return RR.smoothing.overlay(rows);
+        }).then(function (rows) {
           return RR.embedOverlay(container, index, metric, rows);
         }).catch(function (err) { console.error(err); });
-      });
+      };
+      lazily(container, container.rrDraw);
     });
   }
 

@@ -1,0 +1,67 @@
+/* runreport: one colour per run, in every chart of every page (needs common.js): a run's
+   colour comes from its slug alone; runs of one chart that share a colour are told apart by
+   dashes; a run highlighted from one chart's legend is highlighted in every chart. */
+(function () {
+  "use strict";
+
+  /* 20 colours: D3's category10, then the colours of colorcet's glasbey_bw_minc_20 (chosen
+     to stand apart), in its order, that are mid-light (CIE L* 40-72, legible on a light and a
+     dark page) and at least ΔE 25 from every colour before them. Changing the list, or the
+     hash, changes every user's run colours. */
+  var RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#17becf", "#8c3cff", "#95b578", "#c004b9", "#8f7a00", "#ec0077",
+    "#04c600", "#9e4b00", "#00af8a", "#c59f72", "#c2a6c5"];
+  /* Runs of one colour in one chart: the first (by slug) solid, the others dashed. */
+  var RUN_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [1, 3]];
+
+  /* A run's colour, from its slug alone (32-bit FNV-1a): the same in every chart of every
+     page, and in every build while the run keeps its slug. */
+  function runColour(slug) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < slug.length; i++) h = Math.imul(h ^ slug.charCodeAt(i), 0x01000193) >>> 0;
+    return RUN_COLOURS[h % RUN_COLOURS.length];
+  }
+
+  /* Draws ``runs`` ([slug, series label] pairs) in their colours: a chart with a line per run
+     by its series (runs that share a colour told apart by dashes), a run's own chart (label
+     null) in its colour. */
+  function styleRuns(spec, runs) {
+    var enc = spec.encoding || {};
+    if (!enc.color) {
+      if (runs.length === 1) enc.color = { value: runColour(runs[0][0]) };
+      return;
+    }
+    var colours = runs.map(function (r) { return runColour(r[0]); });
+    var dashes = runs.map(function (r, k) {
+      return RUN_DASHES[runs.filter(function (o, j) {
+        return colours[j] === colours[k] && o[0] < r[0];
+      }).length % RUN_DASHES.length];
+    });
+    var labels = runs.map(function (r) { return r[1]; });
+    var legend = Object.assign({}, enc.color.legend, { symbolType: "stroke", symbolStrokeWidth: 2.5 });
+    enc.color.scale = { domain: labels, range: colours };
+    enc.color.legend = legend;
+    enc.strokeDash = { field: enc.color.field, type: "nominal", title: enc.color.title,
+      legend: legend, scale: { domain: labels, range: dashes } };
+  }
+
+  /* The runs highlighted from a chart's legend are highlighted in every chart of the page. */
+  var picked = null;
+
+  function linkPicks(container, view) {
+    try { view.data("pick_store"); } catch (e) { return; }  /* a chart without a legend pick */
+    container.rrPicks = true;
+    if (picked && picked.length) view.data("pick_store", picked.slice()).run();
+    view.addDataListener("pick_store", function (name, value) {
+      if (JSON.stringify(value) === JSON.stringify(picked || [])) return;  /* ours, echoed back */
+      picked = value.slice();
+      document.querySelectorAll(".chart").forEach(function (c) {
+        if (c.rrPicks && c.rrView && c.rrView !== view) c.rrView.data("pick_store", picked.slice()).runAsync();
+      });
+    });
+  }
+
+  window.RR.runColour = runColour;
+  window.RR.styleRuns = styleRuns;
+  window.RR.linkPicks = linkPicks;
+})();
