@@ -297,3 +297,37 @@ def test_png_and_svg_files_are_named_after_the_run_and_metric(browser: Any, tmp_
             assert info.value.suggested_filename == f"{stem}.{kind.lower()}"
         page.close()
     context.close()
+
+
+def test_hover_shows_every_runs_value_at_the_pointer_sorted(browser: Any, tmp_path: Path) -> None:
+    site = _site(tmp_path, runs=4)
+    page = _open(browser, _compare_url(site))
+    strokes = {run: s["stroke"] for run, s in _lines(page, "loss").items()}
+    chart = page.locator("figure.chart-card[data-name='loss'] .chart")
+    # the pointer at step 10, near the top of the plot: on no line
+    x, y = chart.evaluate(
+        """el => {
+            const v = el.rrView, box = el.querySelector('canvas').getBoundingClientRect();
+            return [box.left + v.origin()[0] + v.scale('x')(10.2),
+                    box.top + v.origin()[1] + 3];
+        }"""
+    )
+    page.mouse.move(x, y)
+    tip = chart.get_by_role("tooltip")
+    tip.wait_for()
+    rows = tip.locator(".hover-row").evaluate_all(
+        """rows => rows.map(r => [r.querySelector('.hover-label').textContent,
+                                  r.querySelector('.hover-value').textContent,
+                                  r.querySelector('.swatch').style.background])"""
+    )
+    assert tip.locator(".hover-x").first.text_content() == "step 10"
+    assert [r[:2] for r in rows] == [["run3", "14"], ["run2", "13"], ["run1", "12"], ["run0", "11"]]
+    for run, _, swatch in rows:
+        r, g, b = (int(strokes[run][i : i + 2], 16) for i in (1, 3, 5))
+        assert swatch == f"rgb({r}, {g}, {b})"
+    rule = chart.locator(".hover-rule")
+    assert rule.is_visible() and abs(rule.bounding_box()["x"] - x) < 2
+    page.mouse.move(x, y - 200)  # off the chart
+    tip.wait_for(state="hidden")
+    assert page.errors == []
+    page.close()

@@ -161,6 +161,9 @@
     };
     return window.vegaEmbed(container, full, opts).then(function (result) {
       if (extra.runs) window.RR.linkPicks(container, result.view);
+      if (window.RR.hover && (full.layer || []).some(function (l) { return l.name === "main"; })) {
+        window.RR.hover(container, result.view, titles || ["x", "y"], lineColour(result.view, full));
+      }
       restoreSelection(container, result.view);
       container.setAttribute("data-marks", String(countMarks(result.view.scenegraph().root)));
       container.rrView = result.view;  /* for the browser tests and the curious */
@@ -179,6 +182,14 @@
       : (container.hasAttribute("data-compare") ? "compare-" + container.getAttribute("data-compare")
         : "child-runs-" + (container.getAttribute("data-overlay") || "chart"));
     return csvName(text).slice(0, -4);
+  }
+
+  /* The colour of a line chart's line of a label (hover.js). */
+  function lineColour(view, spec) {
+    var scale = null;
+    try { scale = view.scale("color"); } catch (e) { /* one line */ }
+    var one = (spec.encoding.color || {}).value || "#4c78a8";
+    return function (label) { return scale ? scale(label) : one; };
   }
 
   function scaleHeights(spec, factor) {
