@@ -331,3 +331,63 @@ def test_hover_shows_every_runs_value_at_the_pointer_sorted(browser: Any, tmp_pa
     tip.wait_for(state="hidden")
     assert page.errors == []
     page.close()
+
+
+AXIS_LABEL_FILL = """el => {
+  let fill = null;
+  const walk = node => (node.items || []).forEach(item => {
+    if (node.role === "axis-label" && item.fill && !fill) fill = item.fill;
+    walk(item);
+  });
+  walk(el.rrView.scenegraph().root);
+  return fill;
+}"""
+
+
+def _bright(colour: str) -> bool:
+    """Whether a CSS colour (#rgb, #rrggbb or rgb(...)) is light."""
+    if colour.startswith("rgb"):
+        r, g, b = (int(v) for v in colour[colour.index("(") + 1 : -1].split(",")[:3])
+    else:
+        hexes = colour.lstrip("#")
+        hexes = "".join(c * 2 for c in hexes) if len(hexes) == 3 else hexes
+        r, g, b = (int(hexes[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 128
+
+
+def _looks(page: Any) -> tuple[bool, bool]:
+    """(page background is light, chart axis labels are light) once the chart is drawn."""
+    chart = page.locator("figure.chart-card[data-name='loss'] .chart")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    background = page.evaluate("() => getComputedStyle(document.documentElement).backgroundColor")
+    return _bright(background), _bright(chart.evaluate(AXIS_LABEL_FILL))
+
+
+def test_dark_theme_follows_the_system_and_the_switch_is_kept(browser: Any, tmp_path: Path) -> None:
+    site = _site(tmp_path, runs=1)
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(_run_page(site))
+    assert _looks(page) == (False, True)  # dark page, light labels
+    theme = page.get_by_label("Theme")
+    assert theme.input_value() == "auto"
+    old = page.locator(".chart[data-metric='loss']").evaluate_handle("el => el.rrView")
+    theme.select_option("light")
+    page.wait_for_function(
+        "old => document.querySelector('.chart[data-metric=loss]').rrView !== old", arg=old
+    )
+    assert _looks(page) == (True, False)
+    page.reload()  # the choice is kept in this browser
+    assert page.get_by_label("Theme").input_value() == "light"
+    assert _looks(page) == (True, False)
+    context.close()
+
+    context = browser.new_context(color_scheme="light")
+    page = context.new_page()
+    page.goto(_run_page(site))
+    assert _looks(page) == (True, False)
+    page.get_by_label("Theme").select_option("dark")
+    page.reload()
+    assert _looks(page) == (False, True)
+    context.close()

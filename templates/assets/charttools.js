@@ -43,16 +43,6 @@
     return SIZES[document.body.getAttribute("data-chart-size")] || 1;
   }
 
-  /* Draws again the charts drawn so far that ``which`` picks (the others are drawn, with
-     the page's settings, when they come into view). */
-  function redrawCharts(which) {
-    var drawn = [];
-    document.querySelectorAll(".chart").forEach(function (c) {
-      if (c.rrView && c.rrDraw && which(c)) drawn.push(c.rrDraw());
-    });
-    return Promise.all(drawn);
-  }
-
   /* A test for metric names: a case-insensitive regular expression, or the text itself when
      it is not one (``bad``). */
   function matcher(text) {
@@ -103,7 +93,7 @@
       if (!SIZES[value]) value = "m";
       size.value = value;
       document.body.setAttribute("data-chart-size", value);
-      if (redraw) redrawCharts(function () { return true; });
+      if (redraw) RR.redrawCharts();
     }
     size.addEventListener("change", function () {
       applySize(size.value, true);
@@ -132,7 +122,7 @@
           busy = false;
           if (again) { again = false; smoothingChanged(); }
         };
-        redrawCharts(function (c) { return c.rrSmooth; }).then(done, function (err) {
+        RR.redrawCharts(function (c) { return c.rrSmooth; }).then(done, function (err) {
           console.error(err);
           done();
         });

@@ -159,6 +159,10 @@
       renderer: "canvas",
       downloadFileName: fileStem(container)
     };
+    if (window.RR_THEME && window.RR_THEME.isDark()) {  /* vega-themes dark, page background */
+      opts.theme = "dark";
+      opts.config = { background: null };
+    }
     return window.vegaEmbed(container, full, opts).then(function (result) {
       if (extra.runs) window.RR.linkPicks(container, result.view);
       if (window.RR.hover && (full.layer || []).some(function (l) { return l.name === "main"; })) {
@@ -201,6 +205,16 @@
   function embedOverlay(container, index, metric, rows) {
     var o = index.overlays[metric];
     return embed(container, index.shapes[o.shape], rows, o.titles, { runs: rows.runs, raw: rows.raw });
+  }
+
+  /* Draws again the charts drawn so far that ``which`` picks (default all); the others are
+     drawn, with the page's settings, when they come into view. */
+  function redrawCharts(which) {
+    var drawn = [];
+    document.querySelectorAll(".chart").forEach(function (c) {
+      if (c.rrView && c.rrDraw && (!which || which(c))) drawn.push(c.rrDraw());
+    });
+    return Promise.all(drawn);
   }
 
   /* ---- CSV of what a chart plots, made in the browser (no request, works from file://) -- */
@@ -393,6 +407,7 @@
     embed: embed,
     embedOverlay: embedOverlay,
     lazily: lazily,
+    redrawCharts: redrawCharts,
     downloadCsv: downloadCsv,
     csvName: csvName,
     page: function (name, setup) { pages[name] = setup; }
