@@ -4,6 +4,7 @@ reader would, and checked in the drawn charts (Vega's views)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -391,3 +392,120 @@ def test_dark_theme_follows_the_system_and_the_switch_is_kept(browser: Any, tmp_
     page.reload()
     assert _looks(page) == (False, True)
     context.close()
+
+
+AXES = """el => {
+  const v = el.rrView, labels = [], titles = [];
+  const walk = node => (node.items || []).forEach(item => {
+    if (node.role === "axis-label") labels.push(item.text);
+    if (node.role === "axis-title") titles.push(item.text);
+    walk(item);
+  });
+  walk(v.scenegraph().root);
+  return {x: v.scale("x").domain(), y: v.scale("y").domain(), type: v.scale("y").type,
+          labels: labels, titles: titles};
+}"""
+
+
+def _axes(page: Any, name: str, old: Any = None) -> dict[str, Any]:
+    chart = page.locator(f".chart[data-metric='{name}']")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "([el, old]) => el.rrView && el.rrView !== old", arg=[chart.element_handle(), old]
+    )
+    return chart.evaluate(AXES)
+
+
+def test_axes_fit_the_data_and_switch_to_log_or_the_central_values(
+    browser: Any, tmp_path: Path
+) -> None:
+    records = [
+        {"kind": "scalar", "name": name, "value": value, "step": i}
+        for i in range(386)
+        for name, value in (
+            ("lr", 0.001),  # one value all along
+            ("loss", 1 / (i + 1) + (1000.0 if i == 200 else 0.0)),  # one spike
+            ("reward", i - 100.0),  # values below 0
+        )
+    ]
+    write_run(tmp_path / "logs", "run0", records)
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=site))
+    page = _open(browser, _run_page(site))
+    lr = _axes(page, "lr")
+    assert lr["x"] == [0, 385]  # no padding past the data
+    assert lr["y"][0] < 0.001 < lr["y"][1] and "0.00100" in lr["labels"]  # not a lone "0"
+    loss = _axes(page, "loss")
+    assert loss["type"] == "linear" and loss["y"][1] >= 1000
+
+    old = [
+        page.locator(f".chart[data-metric='{n}']").evaluate_handle("el => el.rrView")
+        for n in ("loss", "reward")
+    ]
+    page.get_by_label("Log scale").check()
+    page.wait_for_function("() => location.hash.includes('log=1')")
+    loss = _axes(page, "loss", old[0])
+    assert loss["type"] == "log" and "loss (log scale)" in loss["titles"]
+    reward = _axes(page, "reward", old[1])
+    assert reward["type"] == "symlog" and "reward (symlog scale: values ≤ 0)" in reward["titles"]
+
+    old[0] = page.locator(".chart[data-metric='loss']").evaluate_handle("el => el.rrView")
+    page.get_by_label("Log scale").uncheck()
+    page.get_by_label("Ignore outliers").check()
+    page.wait_for_function("() => location.hash.includes('outliers=1')")
+    loss = _axes(page, "loss", old[0])
+    assert loss["y"][1] < 2  # the spike is out of the range shown
+    assert "loss (central 98 %: 8 points beyond)" in loss["titles"]
+    page.reload()
+    assert page.get_by_label("Ignore outliers").is_checked()
+    assert not page.get_by_label("Log scale").is_checked()
+    assert page.errors == []
+    page.close()
+
+
+def test_a_lone_value_among_nans_is_marked(browser: Any, tmp_path: Path) -> None:
+    records = [
+        json.dumps({"kind": "scalar", "name": "acc", "value": "NaN", "step": i}).replace(
+            '"NaN"', "0.5" if i == 70 else '"NaN"'
+        )
+        for i in range(100)  # more points than get markers
+    ]
+    write_run(tmp_path / "logs", "run0", records)
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=tmp_path / "site"))
+    page = _open(browser, _run_page(tmp_path / "site"))
+    chart = page.locator(".chart[data-metric='acc']")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    points = chart.evaluate(
+        """el => {
+            const out = [];
+            const walk = node => (node.items || []).forEach(item => {
+              if (node.marktype === "symbol" && node.role === "mark" && item.datum) {
+                out.push([item.datum.x, item.datum.y, item.fill]);
+              }
+              walk(item);
+            });
+            walk(el.rrView.scenegraph().root);
+            return out;
+        }"""
+    )
+    assert [p[:2] for p in points] == [[70, 0.5]] and points[0][2]  # drawn, filled
+    assert page.errors == []
+    page.close()
+
+
+def test_no_page_scrolls_sideways_at_400_px(browser: Any, example_site: Path) -> None:
+    runs = ",".join(sorted(p.stem for p in (example_site / "runs").glob("*.html")))
+    urls = [p.as_uri() for p in sorted(example_site.rglob("*.html"))]
+    urls.append((example_site / "compare.html").as_uri() + "#runs=" + runs)
+    page = browser.new_page(viewport={"width": 400, "height": 800})
+    wide = {}
+    for url in urls:
+        page.goto(url, wait_until="load")
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")  # draw charts
+        page.wait_for_timeout(200)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 400:
+            wide[url.rsplit("/", 1)[-1]] = width
+    assert wide == {}  # only a table's own box may scroll sideways
+    page.close()

@@ -89,11 +89,13 @@ def test_chart_spec_is_made_once_per_shape_and_titles_and_with_data_copies() -> 
 
 @pytest.mark.parametrize("shape", ["line", "line_points", "lines", "lines_points"])
 def test_lines_break_at_nulls_over_a_faint_raw_line(shape: str) -> None:
-    raw, main = charts.chart_spec(shape, "x", "y")["layer"]
+    raw, main, lone = charts.chart_spec(shape, "x", "y")["layer"]
     assert raw["data"] == {"name": charts.RAW_NAME} and raw["mark"]["opacity"] < 0.5
     assert "data" not in main  # the chart's own data
     for layer in (raw, main):
         assert layer["mark"]["invalid"] == "break-paths-filter-domains"
+    # points with no finite neighbour, which no line shows, are marked from their own data
+    assert lone["data"] == {"name": charts.LONE_NAME} and lone["mark"]["type"] == "point"
 
 
 def test_lines_shape_toggles_series_from_the_legend() -> None:

@@ -34,8 +34,9 @@ MAX_TITLE_CHARS = 120
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 DATA_NAME = "data"
-#: The data of a line chart's faint lines behind (see :func:`_line`).
+#: The data of a line chart's faint lines behind, and of its lone points (see :func:`_line`).
 RAW_NAME = "raw"
+LONE_NAME = "lone"
 SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap", "distribution")
 #: Shapes drawn as they are, whatever their number of points.
 _FIXED = ("heatmap", "distribution")
@@ -108,7 +109,8 @@ def made() -> dict[str, Any]:
 
 def _line(name: str) -> dict[str, Any]:
     """A line chart shape, validated: the lines of ``data`` over those of ``raw``, drawn
-    faintly (the unsmoothed points when a page smooths the lines; else empty)."""
+    faintly (the unsmoothed points when a page smooths the lines; else empty), and a mark for
+    each point of ``lone`` (points with no finite neighbour, which a line cannot show)."""
     import altair as alt
 
     points = name.endswith("_points")
@@ -139,8 +141,11 @@ def _line(name: str) -> dict[str, Any]:
         main = mark
     # no tooltip encoding: a page's hover (hover.js) reads the drawn data when asked; per-point
     # tooltips made the compare page of 100 runs three times slower to draw
+    lone = alt.Chart(alt.Data(name=LONE_NAME)).mark_point(  # type: ignore[no-untyped-call]
+        filled=True, size=30, opacity=1
+    )
     chart = (
-        alt.layer(raw, main, data=data)
+        alt.layer(raw, main, lone, data=data)
         .encode(**shared)
         .properties(width="container", height=CHART_HEIGHT_PX)
     )
@@ -370,6 +375,7 @@ def with_data(spec: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any
     """``spec`` with inline rows under its data name (for exports and notebooks, not pages)."""
     full = copy.deepcopy(spec)
     full["datasets"] = {DATA_NAME: rows}
-    if "layer" in full and full["layer"][0].get("data") == {"name": RAW_NAME}:
-        full["datasets"][RAW_NAME] = []
+    for layer in full.get("layer", ()):
+        if layer.get("data", {}).get("name") in (RAW_NAME, LONE_NAME):
+            full["datasets"][layer["data"]["name"]] = []
     return full

@@ -131,6 +131,18 @@
     weight.addEventListener("input", smoothingChanged);
     method.addEventListener("change", smoothingChanged);
 
+    /* Axes: a log scale, the central 98 % of values (axes.js), for every line chart. */
+    var logScale = document.getElementById("log-scale");
+    var outliers = document.getElementById("outliers");
+    function axesChanged() {
+      RR.axes.set(logScale.checked, outliers.checked);
+      setHashParam("log", logScale.checked ? "1" : "");
+      setHashParam("outliers", outliers.checked ? "1" : "");
+      RR.redrawCharts();
+    }
+    logScale.addEventListener("change", axesChanged);
+    outliers.addEventListener("change", axesChanged);
+
     function goToChart(name) {
       var i = names.indexOf(name);
       if (i < 0) return;
@@ -162,6 +174,9 @@
     if (hashParam("smooth")) weight.value = hashParam("smooth");
     if (hashParam("method") === "ma") method.value = "ma";
     applySmoothing();
+    logScale.checked = hashParam("log") === "1";
+    outliers.checked = hashParam("outliers") === "1";
+    RR.axes.set(logScale.checked, outliers.checked);
     var text = hashParam("filter");
     if (text) { input.value = text; filter(text); }
     var target = hashParam("chart");

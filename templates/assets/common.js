@@ -146,12 +146,16 @@
     var full = JSON.parse(JSON.stringify(spec), titles && function (key, value) {
       return value === "\u0000x" ? titles[0] : value === "\u0000y" ? titles[1] : value;
     });
-    full.datasets = { data: rows, raw: extra.raw || [] };
-    /* nothing behind the lines (no smoothing): no layer for it (Vega warns of empty extents) */
-    if (full.layer && !full.datasets.raw.length) {
-      full.layer = full.layer.filter(function (l) { return !(l.data && l.data.name === "raw"); });
+    full.datasets = { data: rows, raw: extra.raw || [], lone: window.RR.axes ? window.RR.axes.lone(rows) : [] };
+    /* a layer with nothing to draw (no smoothing, no lone point) is left out (Vega warns of
+       the empty extents of its data) */
+    if (full.layer) {
+      full.layer = full.layer.filter(function (l) {
+        return !(l.data && full.datasets[l.data.name] && !full.datasets[l.data.name].length);
+      });
     }
     if (extra.runs) window.RR.styleRuns(full, extra.runs);  /* colours.js */
+    if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw);  /* axes.js */
     scaleHeights(full, window.RR.sizeFactor ? window.RR.sizeFactor() : 1);
     var opts = {
       actions: { export: true, source: false, compiled: false, editor: false },

@@ -1,0 +1,79 @@
+/* runreport: the axes of line charts (needs common.js), set from the data drawn when a chart is
+   drawn: x fitted to the data (no rounding out past it); y on a log scale when asked ("Log
+   scale": symlog where values are 0 or below, said in the axis title); y fitted to the central
+   98 % of the points when asked ("Ignore outliers", also said there, with the count of points
+   beyond); a series of one value drawn with ticks around it, not a lone "0"; and the points
+   no line can show (no finite neighbour) for the spec's "lone" layer to mark. */
+(function () {
+  "use strict";
+
+  var RR = window.RR;
+  var setting = { log: false, outliers: false };
+
+  function finiteYs(rows) {
+    var out = [];
+    for (var i = 0; i < rows.length; i++) {
+      var v = rows[i].y;
+      if (v !== null && v - v === 0) out.push(v);
+    }
+    return out;
+  }
+
+  /* The value at quantile ``q`` of ascending ``sorted`` (linear between neighbours). */
+  function quantile(sorted, q) {
+    var at = (sorted.length - 1) * q, lo = Math.floor(at);
+    return lo + 1 < sorted.length ? sorted[lo] + (sorted[lo + 1] - sorted[lo]) * (at - lo) : sorted[lo];
+  }
+
+  /* Sets the axes of a line chart's spec (one with a "main" layer) drawn from ``rows`` with
+     ``raw`` behind them. */
+  function apply(spec, rows, raw) {
+    var enc = spec.encoding;
+    if (!enc || !enc.x || !enc.y || !(spec.layer || []).some(function (l) { return l.name === "main"; })) return;
+    enc.x.scale = Object.assign({}, enc.x.scale, { nice: false });
+    var ys = finiteYs(raw && raw.length ? raw : rows).sort(function (a, b) { return a - b; });
+    if (!ys.length) return;
+    var y = enc.y, lo = ys[0], hi = ys[ys.length - 1], notes = [];
+    y.scale = Object.assign({}, y.scale);
+    if (setting.log) {
+      y.scale.type = lo > 0 ? "log" : "symlog";
+      notes.push(lo > 0 ? "log scale" : "symlog scale: values ≤ 0");
+    }
+    if (setting.outliers && ys.length > 2) {
+      var from = quantile(ys, 0.01), to = quantile(ys, 0.99);
+      if (to > from) {
+        var beyond = ys.filter(function (v) { return v < from || v > to; }).length;
+        y.scale.domain = [from, to];
+        spec.layer.forEach(function (l) { l.mark = Object.assign({}, l.mark, { clip: true }); });
+        notes.push("central 98 %: " + beyond + " point" + (beyond === 1 ? "" : "s") + " beyond");
+        lo = hi = null;
+      }
+    }
+    if (lo !== null && lo === hi) {  /* one value: a range around it, not a lone tick */
+      var d = Math.abs(lo) * 0.1 || 1;
+      y.scale.domain = setting.log && lo > 0 ? [lo / 1.25, lo * 1.25] : [lo - d, hi + d];
+    }
+    if (notes.length) y.title = (y.title || "") + " (" + notes.join("; ") + ")";
+  }
+
+  /* The rows of ``rows`` with no finite neighbour in their series: a line draws nothing for
+     them, so they are marked (a single value among NaNs). */
+  function lone(rows) {
+    var out = [];
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i], p = rows[i - 1], n = rows[i + 1];
+      if (r.y === null || r.y - r.y !== 0) continue;
+      var before = p && p.series === r.series && p.y !== null && p.y - p.y === 0;
+      var after = n && n.series === r.series && n.y !== null && n.y - n.y === 0;
+      if (!before && !after) out.push(r);
+    }
+    return out;
+  }
+
+  RR.axes = {
+    apply: apply,
+    lone: lone,
+    get: function () { return { log: setting.log, outliers: setting.outliers }; },
+    set: function (log, outliers) { setting.log = !!log; setting.outliers = !!outliers; }
+  };
+})();
