@@ -5,6 +5,7 @@ reader would, and checked in the drawn charts (Vega's views)."""
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -508,4 +509,110 @@ def test_no_page_scrolls_sideways_at_400_px(browser: Any, example_site: Path) ->
         if width > 400:
             wide[url.rsplit("/", 1)[-1]] = width
     assert wide == {}  # only a table's own box may scroll sideways
+    page.close()
+
+
+def test_a_zoomed_chart_shows_a_spike_the_unzoomed_one_bucketed_away(
+    browser: Any, tmp_path: Path
+) -> None:
+    n, spike = 50_000, 25_025  # the middle of a bucket of 50 points, below its maximum
+    records = [
+        {
+            "kind": "scalar",
+            "name": "ramp",
+            "value": i / n + (0.0004 if i == spike else 0),
+            "step": i,
+        }
+        for i in range(n)
+    ]
+    write_run(tmp_path / "logs", "run0", records)
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=tmp_path / "site"))
+    page = _open(browser, _run_page(tmp_path / "site"))
+    chart = page.locator(".chart[data-metric='ramp']")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    drawn = "el => el.rrView.data('data').map(r => [r.x, r.y])"
+    assert [spike, spike / n + 0.0004] not in chart.evaluate(drawn)
+    assert len(chart.evaluate(drawn)) <= 2002
+
+    def at(x: float) -> tuple[float, float]:
+        return chart.evaluate(
+            """(el, x) => {
+                const v = el.rrView, box = el.querySelector('canvas').getBoundingClientRect();
+                return [box.left + v.origin()[0] + v.scale('x')(x), box.top + v.origin()[1] + 40];
+            }""",
+            x,
+        )
+
+    old = chart.evaluate_handle("el => el.rrView")
+    page.mouse.move(*at(24_800))
+    page.mouse.down()
+    page.mouse.move(*at(25_050))
+    page.mouse.move(*at(25_300))
+    page.mouse.up()
+    page.wait_for_function(
+        "([el, old]) => el.rrView && el.rrView !== old", arg=[chart.element_handle(), old]
+    )
+    low, high = chart.evaluate("el => el.rrView.scale('x').domain()")
+    assert low == pytest.approx(24_800, abs=60) and high == pytest.approx(25_300, abs=60)
+    points = chart.evaluate(drawn)
+    assert [spike, spike / n + 0.0004] in points  # every point of the range, from full data
+    inside = [x for x, _ in points if low <= x <= high]
+    assert len(inside) == int(high) - math.ceil(low) + 1
+
+    reset = page.get_by_role("button", name="Reset zoom")
+    old = chart.evaluate_handle("el => el.rrView")
+    reset.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "([el, old]) => el.rrView && el.rrView !== old", arg=[chart.element_handle(), old]
+    )
+    assert chart.evaluate("el => el.rrView.scale('x').domain()") == [0, n - 1]
+    assert page.get_by_role("button", name="Reset zoom").count() == 0
+    assert page.errors == []
+    page.close()
+
+
+def test_wheel_zoom_and_one_x_range_for_every_chart(browser: Any, tmp_path: Path) -> None:
+    site = _site(tmp_path, runs=1)
+    page = _open(browser, _run_page(site))
+    charts = [page.locator(f".chart[data-metric='{n}']") for n in ("loss", "grad")]
+    for chart in charts:
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    domain = "el => el.rrView.scale('x').domain()"
+    box = charts[0].locator("canvas").bounding_box()
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 3)
+
+    old = charts[0].evaluate_handle("el => el.rrView")
+    page.mouse.move(*middle)
+    page.mouse.wheel(0, 100)  # the wheel alone scrolls the page, as everywhere
+    page.keyboard.down("Control")
+    page.mouse.move(*middle)
+    page.mouse.wheel(0, -100)  # with Ctrl, it zooms in around the pointer
+    page.keyboard.up("Control")
+    page.wait_for_function(
+        "([el, old]) => el.rrView && el.rrView !== old", arg=[charts[0].element_handle(), old]
+    )
+    low, high = charts[0].evaluate(domain)
+    assert 0 < low < high < 29 and high - low == pytest.approx(29 * 0.8, rel=0.01)
+    assert charts[1].evaluate(domain) == [0, 29]  # the others are left as they are
+
+    page.get_by_label("Same x range on all charts").check()
+    page.wait_for_function(
+        "el => el.rrView.scale('x').domain()[0] === 0", arg=charts[0].element_handle()
+    )
+    old = charts[1].evaluate_handle("el => el.rrView")
+    charts[0].scroll_into_view_if_needed()
+    box = charts[0].locator("canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + 40)
+    page.mouse.up()
+    page.wait_for_function(
+        "([el, old]) => el.rrView && el.rrView !== old", arg=[charts[1].element_handle(), old]
+    )
+    page.wait_for_timeout(200)
+    assert charts[1].evaluate(domain) == charts[0].evaluate(domain) != [0, 29]
+    assert page.errors == []
     page.close()

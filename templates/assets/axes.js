@@ -26,11 +26,15 @@
   }
 
   /* Sets the axes of a line chart's spec (one with a "main" layer) drawn from ``rows`` with
-     ``raw`` behind them. */
-  function apply(spec, rows, raw) {
+     ``raw`` behind them, over the x ``range`` it is zoomed to (null: all). */
+  function apply(spec, rows, raw, range) {
     var enc = spec.encoding;
     if (!enc || !enc.x || !enc.y || !(spec.layer || []).some(function (l) { return l.name === "main"; })) return;
     enc.x.scale = Object.assign({}, enc.x.scale, { nice: false });
+    if (range) {  /* zoomed (zoom.js): lines cut at the edges */
+      enc.x.scale.domain = range;
+      spec.layer.forEach(function (l) { l.mark = Object.assign({}, l.mark, { clip: true }); });
+    }
     var ys = finiteYs(raw && raw.length ? raw : rows).sort(function (a, b) { return a - b; });
     if (!ys.length) return;
     var y = enc.y, lo = ys[0], hi = ys[ys.length - 1], notes = [];

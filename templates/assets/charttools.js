@@ -141,6 +141,8 @@
       RR.redrawCharts();
     }
     logScale.addEventListener("change", axesChanged);
+    var sharedX = document.getElementById("shared-x");
+    sharedX.addEventListener("change", function () { RR.zoom.setShared(sharedX.checked); });
     outliers.addEventListener("change", axesChanged);
 
     function goToChart(name) {

@@ -155,7 +155,8 @@
       });
     }
     if (extra.runs) window.RR.styleRuns(full, extra.runs);  /* colours.js */
-    if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw);  /* axes.js */
+    var range = window.RR.zoom ? window.RR.zoom.rangeOf(container) : null;  /* zoom.js */
+    if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw, range);  /* axes.js */
     scaleHeights(full, window.RR.sizeFactor ? window.RR.sizeFactor() : 1);
     var opts = {
       actions: { export: true, source: false, compiled: false, editor: false },
@@ -171,6 +172,7 @@
       if (extra.runs) window.RR.linkPicks(container, result.view);
       if (window.RR.hover && (full.layer || []).some(function (l) { return l.name === "main"; })) {
         window.RR.hover(container, result.view, titles || ["x", "y"], lineColour(result.view, full));
+        if (window.RR.zoom) window.RR.zoom.attach(container, result.view);
       }
       restoreSelection(container, result.view);
       container.setAttribute("data-marks", String(countMarks(result.view.scenegraph().root)));

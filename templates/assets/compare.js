@@ -207,7 +207,7 @@
       return loadRuns(chosen).then(function () {
         var rows = overlayRows(chosen, m);
         overlayNote(fig, rows);
-        return RR.smoothing.overlay(rows);
+        return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
       }).then(function (rows) {
         return RR.embedOverlay(container, index, m, rows);
       }).catch(function (err) {

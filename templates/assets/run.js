@@ -32,7 +32,7 @@
       var line = chart.shape.indexOf("line") === 0;
       container.rrSmooth = !!chart.xy;
       container.rrDraw = function () {
-        return RR.smoothing.runChart(slug, metric, chart).then(function (d) {
+        return RR.smoothing.runChart(slug, metric, chart, RR.zoom.rangeOf(container)).then(function (d) {
           return embed(container, run.shapes[chart.shape], d.rows, chart.titles,
             line ? { runs: [[slug, null]], raw: d.raw } : {});
         });
@@ -50,7 +50,7 @@
         return loadRuns(slugs).then(function () {
           var rows = overlayRows(slugs, metric);
           overlayNote(container.parentNode, rows);
-          return RR.smoothing.overlay(rows);
+          return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
         }).then(function (rows) {
           return RR.embedOverlay(container, index, metric, rows);
         }).catch(function (err) { console.error(err); });

@@ -90,50 +90,73 @@
     return fullCache[key];
   }
 
-  /* Rows of the smoothed series of a run's chart, at most about ``budget`` points, labelled
-     ``label``; null when the chart is not smoothed (not a line of one series, or smoothing
-     is off). */
-  function smoothedRows(slug, metric, chart, label, budget) {
-    if (!setting.weight || !chart.xy) return Promise.resolve(null);
+  /* Rows of ``points`` whose x is in ``range`` (all when null; with the point just outside
+     each end, so lines reach the chart's edges), at most about ``budget`` of them keeping each
+     bucket's min and max of ``ys``. */
+  function cut(points, ys, range, budget, label) {
+    var xs = points.x, n = xs.length, idx = null, i;
+    if (range) {
+      idx = [];
+      for (i = 0; i < n; i++) if (xs[i] >= range[0] && xs[i] <= range[1]) idx.push(i);
+      if (idx.length && idx[0] > 0) idx.unshift(idx[0] - 1);
+      if (idx.length && idx[idx.length - 1] < n - 1) idx.push(idx[idx.length - 1] + 1);
+    }
+    var sub = idx ? idx.map(function (j) { return ys[j]; }) : ys;
+    var keep = RR.minMaxKeep(sub, 0, sub.length, budget), rows = new Array(keep.length);
+    for (var k = 0; k < keep.length; k++) {
+      var j = idx ? idx[keep[k]] : keep[k], v = ys[j];
+      rows[k] = { x: xs[j], y: v === v ? v : null, v: null, series: label };
+    }
+    return rows;
+  }
+
+  /* A run's series of ``metric`` drawn from every point: smoothed (when asked) and within
+     ``range`` (when zoomed): {rows, raw} (raw: the unsmoothed points in the range), or null
+     when its plotted points are to be drawn as they are. */
+  function exactRows(slug, metric, chart, label, budget, range) {
+    var smoothing = setting.weight > 0;
+    if (!chart.xy || (!smoothing && !range)) return Promise.resolve(null);
     return everyPoint(slug, metric, chart).then(function (points) {
       if (!points) return null;
-      var y = smooth(points.y), keep = RR.minMaxKeep(y, 0, y.length, budget), rows = new Array(keep.length);
-      for (var k = 0; k < keep.length; k++) {
-        var v = y[keep[k]];
-        rows[k] = { x: points.x[keep[k]], y: v === v ? v : null, v: null, series: label };
-      }
-      return rows;
+      var ys = smoothing ? smooth(points.y) : points.y;
+      return { rows: cut(points, ys, range, budget, label),
+               raw: smoothing && range ? cut(points, points.y, range, budget, label) : null };
     }).catch(function (err) {  /* its full-resolution data could not be read: drawn as it is */
       console.error(err);
       return null;
     });
   }
 
-  /* A run's own chart: {rows, raw} to draw (raw empty when not smoothed). */
-  function runChart(slug, metric, chart) {
+  /* A run's own chart: {rows, raw} to draw (raw empty when not smoothed), within ``range``. */
+  function runChart(slug, metric, chart, range) {
     var plotted = RR.rowsOf(chart, null);
-    return smoothedRows(slug, metric, chart, null, SERIES_POINTS).then(function (rows) {
-      return rows ? { rows: rows, raw: plotted } : { rows: plotted, raw: [] };
+    return exactRows(slug, metric, chart, null, SERIES_POINTS, range).then(function (d) {
+      if (!d) return { rows: plotted, raw: [] };
+      return { rows: d.rows, raw: setting.weight ? d.raw || plotted : [] };
     });
   }
 
-  /* An overlay's rows (RR.overlayRows) smoothed run by run, each to the points it drew; the
-     rows as they were go behind (``raw``). Runs whose chart is not smoothed stay as they are. */
-  function overlay(rows) {
-    if (!setting.weight) return Promise.resolve(rows);
-    var cut = rows.length < rows.total;  /* each run drew its share of the points */
+  /* An overlay's rows (RR.overlayRows) drawn run by run from every point, each to the points
+     it drew: smoothed, with the rows as they were behind (``raw``), and within ``range``.
+     Runs whose chart is not a line of one series stay as they are. */
+  function overlay(rows, range) {
+    var smoothing = setting.weight > 0;
+    if (!smoothing && !range) return Promise.resolve(rows);
+    var cutDown = rows.length < rows.total;  /* each run drew its share of the points */
     return Promise.all(rows.runs.map(function (run, k) {
       var span = rows.spans[k], own = rows.slice(span[0], span[1]);
       var chart = RR.data("runs/" + run[0]).charts[rows.metric];
-      var budget = cut ? Math.max(20, own.length) : SERIES_POINTS;
-      return smoothedRows(run[0], rows.metric, chart, run[1], budget).then(function (smoothed) {
-        return smoothed || own;
+      var budget = cutDown ? Math.max(20, own.length) : SERIES_POINTS;
+      return exactRows(run[0], rows.metric, chart, run[1], budget, range).then(function (d) {
+        return d || { rows: own, raw: null };
       });
     })).then(function (parts) {
-      var out = [].concat.apply([], parts);
+      var out = [].concat.apply([], parts.map(function (d) { return d.rows; }));
       out.runs = rows.runs;
       out.total = rows.total;
-      out.raw = rows;
+      if (smoothing) {
+        out.raw = range ? [].concat.apply([], parts.map(function (d) { return d.raw || d.rows; })) : rows;
+      }
       return out;
     });
   }
