@@ -464,6 +464,17 @@ def test_axes_fit_the_data_and_switch_to_log_or_the_central_values(
     page.close()
 
 
+def _one_run(browser: Any, tmp_path: Path, records: list[Any], name: str) -> tuple[Any, Any]:
+    """The page of a run of ``records``, and its chart of ``name``, drawn."""
+    write_run(tmp_path / "logs", "run0", records)
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=tmp_path / "site"))
+    page = _open(browser, _run_page(tmp_path / "site"))
+    chart = page.locator(f".chart[data-metric='{name}']")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    return page, chart
+
+
 def test_a_lone_value_among_nans_is_marked(browser: Any, tmp_path: Path) -> None:
     records = [
         json.dumps({"kind": "scalar", "name": "acc", "value": "NaN", "step": i}).replace(
@@ -471,12 +482,7 @@ def test_a_lone_value_among_nans_is_marked(browser: Any, tmp_path: Path) -> None
         )
         for i in range(100)  # more points than get markers
     ]
-    write_run(tmp_path / "logs", "run0", records)
-    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=tmp_path / "site"))
-    page = _open(browser, _run_page(tmp_path / "site"))
-    chart = page.locator(".chart[data-metric='acc']")
-    chart.scroll_into_view_if_needed()
-    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    page, chart = _one_run(browser, tmp_path, records, "acc")
     points = chart.evaluate(
         """el => {
             const out = [];
@@ -525,12 +531,7 @@ def test_a_zoomed_chart_shows_a_spike_the_unzoomed_one_bucketed_away(
         }
         for i in range(n)
     ]
-    write_run(tmp_path / "logs", "run0", records)
-    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=tmp_path / "site"))
-    page = _open(browser, _run_page(tmp_path / "site"))
-    chart = page.locator(".chart[data-metric='ramp']")
-    chart.scroll_into_view_if_needed()
-    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    page, chart = _one_run(browser, tmp_path, records, "ramp")
     drawn = "el => el.rrView.data('data').map(r => [r.x, r.y])"
     assert [spike, spike / n + 0.0004] not in chart.evaluate(drawn)
     assert len(chart.evaluate(drawn)) <= 2002
