@@ -134,3 +134,17 @@ def test_long_series_are_downsampled_but_summaries_exact() -> None:
 
 def test_vega_lite_version_matches_altair() -> None:
     assert alt.SCHEMA_VERSION.startswith(f"v{charts.vega_lite_version()}.")
+
+
+@pytest.mark.parametrize("shape", ["line", "lines_points"])
+def test_notebook_charts_get_tooltips_that_pages_draw_on_demand(shape: str) -> None:
+    spec = charts.chart_spec(shape, "step", "loss")
+    main = next(layer for layer in spec["layer"] if layer.get("name") == "main")
+    assert "tooltip" not in main.get("encoding", {})  # pages: hover.js
+    tipped = next(
+        layer for layer in charts.with_tooltips(spec)["layer"] if layer.get("name") == "main"
+    )
+    titles = [t["title"] for t in tipped["encoding"]["tooltip"]]
+    assert titles == (["series", "step", "loss"] if shape == "lines_points" else ["step", "loss"])
+    full = charts.with_data(charts.with_tooltips(spec), [{"x": 0, "y": 1.0, "series": "a"}])
+    alt.LayerChart.from_dict(full, validate=True)

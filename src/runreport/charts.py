@@ -371,6 +371,20 @@ def spec_shape(chart: ChartData) -> str:
     return shape_for(chart.shape, chart.per_series)
 
 
+def with_tooltips(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (a line chart's, with its titles) with a tooltip on each point: for notebooks,
+    where no page script draws the hover of :mod:`hover.js`. A copy."""
+    full = copy.deepcopy(spec)
+    enc = full.get("encoding", {})
+    for layer in full.get("layer", ()):
+        if layer.get("name") == "main" and "x" in enc and "y" in enc:
+            tips = [{"field": a, "type": "quantitative", "title": enc[a]["title"]} for a in "xy"]
+            if "color" in enc:
+                tips.insert(0, {"field": "series", "type": "nominal", "title": "series"})
+            layer.setdefault("encoding", {})["tooltip"] = tips
+    return full
+
+
 def with_data(spec: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
     """``spec`` with inline rows under its data name (for exports and notebooks, not pages)."""
     full = copy.deepcopy(spec)

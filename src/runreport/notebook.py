@@ -14,7 +14,7 @@ from typing import Any
 
 import altair as alt
 
-from .charts import spec_for, with_data
+from .charts import spec_for, with_data, with_tooltips
 from .errors import Problems, RunreportError
 from .export import IMAGE_WIDTH_PX, overlay
 from .model import Run, Status
@@ -60,7 +60,7 @@ def _run_chart(m: MetricView) -> alt.TopLevelMixin:
     cols = ["x", "y", "series", "v"]
     present = [c for c in cols if c in chart]
     rows = [{c: _cell(chart[c][i]) for c in present} for i in range(len(chart["x"]))]
-    full = with_data(spec_for(m.chart), rows)
+    full = with_data(with_tooltips(spec_for(m.chart)), rows)
     full["title"] = m.name
     return _sized(full)
 
@@ -80,7 +80,7 @@ def charts(views: Sequence[RunView]) -> list[alt.TopLevelMixin]:
     for name in names[:MAX_CHARTS]:
         spec, rows = overlay(views, name)
         if rows:
-            full = with_data(spec, rows)
+            full = with_data(with_tooltips(spec), rows)
             full["title"] = name
             out.append(_sized(full))
     return out
