@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from runreport.model import Kind, Metric, Value
-from runreport.rules import RULES, Display, classify, goal, rules_markdown, section_of
+from runreport.rules import (
+    RULES,
+    Display,
+    classify,
+    goal,
+    rules_markdown,
+    section_of,
+    section_order,
+)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -138,3 +146,16 @@ def test_goal_override_wins() -> None:
 )
 def test_sections_come_from_a_name_prefix(name: str, section: str) -> None:
     assert section_of(name) == section
+
+
+def test_sections_come_in_order_numbers_by_value() -> None:
+    names = ["val", "", "layer_10", "Layer_2", "layer_1", "eval", "layer_2b"]
+    assert sorted(names, key=section_order) == [
+        "",
+        "eval",
+        "layer_1",
+        "Layer_2",
+        "layer_2b",
+        "layer_10",
+        "val",
+    ]

@@ -18,7 +18,7 @@ from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
 from .model import FileRef
 from .names import slug
-from .rules import section_of
+from .rules import section_of, section_order
 from .runfiles import (
     content_key,
     data_file,
@@ -102,7 +102,8 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
         for name, chart in overlay.items()
     }
     shapes = {o["shape"]: spec_template(o["shape"]) for o in overlays.values()}
-    return {"runs": runs, "shapes": shapes, "overlays": overlays}
+    sections = sorted({section_of(name) for name in overlay}, key=section_order)
+    return {"runs": runs, "shapes": shapes, "overlays": overlays, "sections": sections}
 
 
 def _recent(ctx: SiteContext) -> list[RunView]:

@@ -305,6 +305,17 @@ def section_of(name: str) -> str:
     return word.group(1) if word else ""
 
 
+def section_order(name: str) -> tuple[bool, tuple[tuple[int, str], ...], str]:
+    """Where section ``name`` comes on a page: the one of names without a section first,
+    then by name, numbers by their value (``layer_2`` before ``layer_10``), case aside."""
+    parts = tuple(
+        (0, f"{int(p):030d}") if p.isdigit() else (1, p.lower())
+        for p in re.split(r"(\d+)", name)
+        if p
+    )
+    return (name != "", parts, name)
+
+
 def counts_for_best(status: Status, include_failed: bool = False) -> bool:
     """Whether a run with ``status`` may be "best" (see :data:`LEFT_OUT_OF_BEST`)."""
     return include_failed or status not in LEFT_OUT_OF_BEST

@@ -14,7 +14,15 @@ import numpy as np
 
 from .model import Image, Kind, Metric, Run, Status, Value, evenly
 from .names import inert, safe_relpath, slug
-from .rules import Display, Presentation, classify, counts_for_best, goal, section_of
+from .rules import (
+    Display,
+    Presentation,
+    classify,
+    counts_for_best,
+    goal,
+    section_of,
+    section_order,
+)
 from .stats import Summary, compress_histogram, downsample, summarize, to_floats
 
 #: Rows of a table or text metric shown on a page (the count is stated when there are more).
@@ -130,7 +138,7 @@ def group_sections(metrics: Iterable[MetricView]) -> list[tuple[str, list[Metric
     by: dict[str, list[MetricView]] = {}
     for m in metrics:
         by.setdefault(section_of(m.name), []).append(m)
-    return sorted(by.items(), key=lambda item: (item[0] != "", item[0].lower(), item[0]))
+    return sorted(by.items(), key=lambda item: section_order(item[0]))
 
 
 def fmt(value: Value | float) -> str:

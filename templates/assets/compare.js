@@ -150,7 +150,7 @@
     if (!names.length) box.appendChild(el("p", { "class": "empty" }, "These runs have no charted metrics."));
     var sections = {};
     names.forEach(function (m) { (sections[index.overlays[m].section] = sections[index.overlays[m].section] || []).push(m); });
-    var keys = Object.keys(sections).sort(sectionOrder);
+    var keys = index.sections.filter(function (k) { return sections[k]; });  /* in the build's order */
     keys.forEach(function (key) {
       var grid = el("div", { "class": "charts" });
       if (keys.length > 1) {
@@ -168,14 +168,6 @@
       sections[key].forEach(function (m) { chartCard(index, chosen, grid, m); });
     });
     RR.chartTools();
-  }
-
-  /* Sections as the run page orders them (views.group_sections): none first, then by name. */
-  function sectionOrder(a, b) {
-    if ((a === "") !== (b === "")) return a === "" ? -1 : 1;
-    var la = a.toLowerCase(), lb = b.toLowerCase();
-    if (la !== lb) return la < lb ? -1 : 1;
-    return a < b ? -1 : (a > b ? 1 : 0);
   }
 
   function chartCard(index, chosen, box, m) {
