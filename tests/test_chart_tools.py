@@ -617,3 +617,45 @@ def test_wheel_zoom_and_one_x_range_for_every_chart(browser: Any, tmp_path: Path
     assert charts[1].evaluate(domain) == charts[0].evaluate(domain) != [0, 29]
     assert page.errors == []
     page.close()
+
+
+def test_a_chart_works_from_the_keyboard(browser: Any, tmp_path: Path) -> None:
+    site = _site(tmp_path, runs=2)
+    page = _open(browser, _compare_url(site))
+    chart = page.get_by_label("Chart of loss.", exact=False)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    chart.focus()
+    tip = chart.get_by_role("tooltip")
+    page.keyboard.press("ArrowRight")  # the first x
+    assert tip.locator(".hover-x").text_content() == "step 0"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert tip.locator(".hover-x").text_content() == "step 2"
+    values = tip.locator(".hover-value").all_text_contents()
+    assert values == ["4", "3"]  # run1, run0 at step 2
+    page.keyboard.press("End")
+    assert tip.locator(".hover-x").text_content() == "step 29"
+    page.keyboard.press("Home")
+    for _ in range(9):
+        page.keyboard.press("ArrowRight")
+    assert tip.locator(".hover-x").text_content() == "step 9"
+
+    old = chart.evaluate_handle("el => el.rrView")
+    page.keyboard.press("+")  # zoom in around step 9
+    page.wait_for_function(
+        "([el, old]) => el.rrView && el.rrView !== old", arg=[chart.element_handle(), old]
+    )
+    low, high = chart.evaluate("el => el.rrView.scale('x').domain()")
+    assert low < 9 < high and high - low == pytest.approx(29 * 0.8)
+    assert chart.evaluate("el => document.activeElement === el")  # still where the reader was
+    old = chart.evaluate_handle("el => el.rrView")
+    page.keyboard.press("0")
+    page.wait_for_function(
+        "([el, old]) => el.rrView && el.rrView !== old", arg=[chart.element_handle(), old]
+    )
+    assert chart.evaluate("el => el.rrView.scale('x').domain()") == [0, 29]
+    page.keyboard.press("Escape")
+    assert tip.is_hidden()
+    assert page.errors == []
+    page.close()

@@ -49,6 +49,17 @@
     return +v.toPrecision(6) + "";
   }
 
+  /* Every drawn x of ``lines`` inside ``domain``, ascending, once each. */
+  function stops(lines, domain) {
+    var seen = {}, out = [];
+    lines.forEach(function (line) {
+      line.xs.forEach(function (x) {
+        if (x >= domain[0] && x <= domain[1] && !seen[x]) { seen[x] = 1; out.push(x); }
+      });
+    });
+    return out.sort(function (a, b) { return a - b; });
+  }
+
   /* The runs highlighted from the legend (none: every line is shown). */
   function picked(view) {
     try {
@@ -67,14 +78,18 @@
     rule.hidden = tip.hidden = true;
     container.appendChild(rule);
     container.appendChild(tip);
-    var lines = null, frame = 0, last = null;
+    var lines = null, frame = 0, last = null, keyX = null;
 
-    function show() {
+    function show() {  /* at the pointer */
       frame = 0;
+      var px = last.clientX - canvas.getBoundingClientRect().left - view.origin()[0];
+      showAt(view.scale("x").invert(px));
+    }
+
+    function showAt(x) {
       var box = canvas.getBoundingClientRect(), host = container.getBoundingClientRect();
       var origin = view.origin(), xs = view.scale("x"), ys = view.scale("y");
-      var px = last.clientX - box.left - origin[0], yr = ys.range();
-      var x = xs.invert(px), xr = xs.range();
+      var px = xs(x), yr = ys.range(), xr = xs.range();
       if (px < Math.min(xr[0], xr[1]) || px > Math.max(xr[0], xr[1])) { hide(); return; }
       lines = lines || linesOf(view);
       var only = picked(view), values = [];
@@ -90,6 +105,7 @@
       }, values[0].x);
       var left = box.left - host.left + origin[0];
       var top = box.top - host.top + origin[1];
+      keyX = container.rrKeyX = at;
       rule.style.left = (left + px) + "px";
       rule.style.top = (top + Math.min(yr[0], yr[1])) + "px";
       rule.style.height = Math.abs(yr[0] - yr[1]) + "px";
@@ -125,10 +141,34 @@
       frame = 0;
       hide();
     }
+    /* from the keyboard: the arrows move from one drawn x to the next, Home and End go to
+       the ends, Escape hides the values */
+    container.setAttribute("tabindex", "0");
+    container.setAttribute("aria-label", "Chart of " + titles[1] + ". Arrow keys: the values " +
+      "at each " + titles[0] + "; + and −: zoom; 0: the whole range.");
+    tip.setAttribute("aria-live", "polite");
+    function key(event) {
+      var k = event.key;
+      if (["ArrowLeft", "ArrowRight", "Home", "End", "Escape"].indexOf(k) < 0) return;
+      event.preventDefault();
+      if (k === "Escape") { hide(); return; }
+      lines = lines || linesOf(view);
+      var xs = stops(lines, view.scale("x").domain());
+      if (!xs.length) return;
+      var i = keyX === null ? -1 : nearest(xs, keyX);
+      if (k === "Home" || (k === "ArrowRight" && keyX === null)) i = 0;
+      else if (k === "End" || (k === "ArrowLeft" && keyX === null)) i = xs.length - 1;
+      else i = Math.max(0, Math.min(xs.length - 1, i + (k === "ArrowRight" ? 1 : -1)));
+      showAt(xs[i]);
+    }
+    container.addEventListener("keydown", key);
+    container.addEventListener("blur", hide);
     container.addEventListener("pointermove", move);
     container.addEventListener("pointerleave", leave);
     container.rrHoverOff = function () {  /* before the chart is drawn again */
       leave();
+      container.removeEventListener("keydown", key);
+      container.removeEventListener("blur", hide);
       container.removeEventListener("pointermove", move);
       container.removeEventListener("pointerleave", leave);
       rule.remove();

@@ -1,9 +1,9 @@
 /* runreport: zoom on line charts (needs common.js): drag across a chart to zoom to that x
    range, Ctrl, ⌘ or Shift with the wheel to zoom around the pointer (the wheel alone scrolls
-   the page), double-click or "Reset zoom" to see it all again. A zoomed chart is drawn again
-   from every point inside the range (smoothing.js reads the run's full-resolution data), so
-   each extreme in it shows at the chart's width. With "Same x range on all charts", a zoom
-   applies to every line chart of the page. */
+   the page), + and − from the keyboard; double-click, "Reset zoom" or 0 to see it all again.
+   A zoomed chart is drawn again from every point inside the range (smoothing.js reads the
+   run's full-resolution data), so each extreme in it shows at the chart's width. With "Same x
+   range on all charts", a zoom applies to every line chart of the page. */
 (function () {
   "use strict";
 
@@ -87,6 +87,19 @@
         });
       }
     }
+    /* from the keyboard: + and − zoom around the x the arrow keys are at (hover.js; else the
+       middle), 0 shows the whole range */
+    function key(event) {
+      var k = event.key, d = view.scale("x").domain();
+      if (k === "0") { event.preventDefault(); reset(); return; }
+      if (["+", "=", "-", "−"].indexOf(k) < 0) return;
+      event.preventDefault();
+      var at = typeof container.rrKeyX === "number" && container.rrKeyX >= d[0] && container.rrKeyX <= d[1]
+        ? container.rrKeyX : (d[0] + d[1]) / 2;
+      var f = k === "+" || k === "=" ? 0.8 : 1.25;
+      setZoom(container, [at - (at - d[0]) * f, at + (d[1] - at) * f]);
+    }
+    container.addEventListener("keydown", key);
     canvas.addEventListener("pointerdown", down);
     window.addEventListener("pointermove", move);
     window.addEventListener("pointerup", up);
@@ -105,6 +118,7 @@
     }
 
     container.rrZoomOff = function () {
+      container.removeEventListener("keydown", key);
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
       box.remove();
