@@ -60,7 +60,7 @@ def _shown(page: Any) -> list[str]:
 
 def _sections(page: Any) -> list[str]:
     return page.eval_on_selector_all(
-        "details.chart-section", "ds => ds.filter(d => !d.hidden).map(d => d.dataset.section)"
+        "section.chart-section", "ds => ds.filter(d => !d.hidden).map(d => d.dataset.section)"
     )
 
 
@@ -77,9 +77,15 @@ def test_sections_and_the_metric_filter(browser: Any, tmp_path: Path, kind: str)
     url = _run_page(site) if kind == "run" else _compare_url(site)
     page = _open(browser, url)
     assert _sections(page) == ["", "eval", "system", "train", "val"]
-    headings = page.locator("details.chart-section > summary h3").all_text_contents()
+    headings = page.locator("section.chart-section h3").all_text_contents()
     assert headings[0] == "ungrouped (3 charts)" and headings[4] == "val (2 charts)"
     assert sorted(_shown(page)) == sorted(METRICS)
+    val = page.get_by_role("button", name="val (2 charts)")  # a section shows or hides its charts
+    assert val.get_attribute("aria-expanded") == "true"
+    val.click()
+    assert val.get_attribute("aria-expanded") == "false" and "val/acc" not in _shown(page)
+    val.press("Enter")
+    assert val.get_attribute("aria-expanded") == "true" and "val/acc" in _shown(page)
 
     box = page.get_by_label("Metric filter")
     box.fill("^VAL/")  # case-insensitive regular expression

@@ -154,14 +154,15 @@
     keys.forEach(function (key) {
       var grid = el("div", { "class": "charts" });
       if (keys.length > 1) {
-        var details = el("details", { "class": "chart-section", open: "", "data-section": key });
-        var summary = el("summary"), h3 = el("h3", null, (key || "ungrouped") + " ");
-        var n = sections[key].length;
-        h3.appendChild(el("span", { "class": "note" }, "(" + n + " chart" + (n === 1 ? "" : "s") + ")"));
-        summary.appendChild(h3);
-        details.appendChild(summary);
-        details.appendChild(grid);
-        box.appendChild(details);
+        var section = el("section", { "class": "chart-section", "data-section": key });
+        var h3 = el("h3"), n = sections[key].length;
+        var toggle = el("button", { type: "button", "class": "section-toggle", "aria-expanded": "true" },
+          (key || "ungrouped") + " ");
+        toggle.appendChild(el("span", { "class": "note" }, "(" + n + " chart" + (n === 1 ? "" : "s") + ")"));
+        h3.appendChild(toggle);
+        section.appendChild(h3);
+        section.appendChild(grid);
+        box.appendChild(section);
       } else {
         box.appendChild(grid);
       }
