@@ -35,15 +35,20 @@
       enc.x.scale.domain = range;
       spec.layer.forEach(function (l) { l.mark = Object.assign({}, l.mark, { clip: true }); });
     }
-    var ys = finiteYs(raw && raw.length ? raw : rows).sort(function (a, b) { return a - b; });
+    var ys = finiteYs(raw && raw.length ? raw : rows);
     if (!ys.length) return;
-    var y = enc.y, lo = ys[0], hi = ys[ys.length - 1], notes = [];
+    var y = enc.y, lo = Infinity, hi = -Infinity, notes = [];
+    for (var i = 0; i < ys.length; i++) {
+      if (ys[i] < lo) lo = ys[i];
+      if (ys[i] > hi) hi = ys[i];
+    }
     y.scale = Object.assign({}, y.scale);
     if (setting.log) {
       y.scale.type = lo > 0 ? "log" : "symlog";
       notes.push(lo > 0 ? "log scale" : "symlog scale: values ≤ 0");
     }
-    if (setting.outliers && ys.length > 2) {
+    if (setting.outliers && ys.length > 2) {  /* sorted only then: not on every chart drawn */
+      ys.sort(function (a, b) { return a - b; });
       var from = quantile(ys, 0.01), to = quantile(ys, 0.99);
       if (to > from) {
         var beyond = ys.filter(function (v) { return v < from || v > to; }).length;

@@ -6,7 +6,7 @@
   var RR = window.RR;
   var ROOT = RR.ROOT, STATS = RR.STATS, data = RR.data, runLabel = RR.runLabel, el = RR.el;
   var loadRuns = RR.loadRuns, lazily = RR.lazily;
-  var overlayRows = RR.overlayRows, overlayNote = RR.overlayNote;
+  var overlayRows = RR.overlayRows;
   var downloadCsv = RR.downloadCsv, csvName = RR.csvName;
 
   function hashRuns() {
@@ -197,13 +197,7 @@
     /* data and rows are loaded and made only when the chart comes into view */
     container.rrSmooth = true;
     container.rrDraw = function () {
-      return loadRuns(chosen).then(function () {
-        var rows = overlayRows(chosen, m);
-        overlayNote(fig, rows);
-        return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
-      }).then(function (rows) {
-        return RR.embedOverlay(container, index, m, rows);
-      }).catch(function (err) {
+      return RR.drawOverlay(container, fig, index, chosen, m).catch(function (err) {
         container.setAttribute("data-marks", "error");
         container.textContent = "This chart could not be drawn: " + err.message;
         console.error(err);

@@ -21,10 +21,10 @@
       by[key].ys.push(row.y);
     });
     return order.map(function (k) {
-      var line = by[k], idx = line.xs.map(function (_, i) { return i; });
-      var sorted = true;
+      var line = by[k], sorted = true;
       for (var i = 1; i < line.xs.length && sorted; i++) sorted = line.xs[i - 1] <= line.xs[i];
       if (!sorted) {
+        var idx = line.xs.map(function (_, j) { return j; });
         idx.sort(function (a, b) { return line.xs[a] - line.xs[b]; });
         line.xs = idx.map(function (i) { return by[k].xs[i]; });
         line.ys = idx.map(function (i) { return by[k].ys[i]; });

@@ -101,7 +101,21 @@
       " points (each run's min and max per bucket kept); every run's own page has them all."));
   }
 
+  /* Loads ``slugs``' data, then draws their charts of ``metric`` overlaid in ``container``,
+     smoothed and zoomed as the page asks (smoothing.js, zoom.js), with the note on a cut
+     overlay under it in ``figure``: a promise (the caller says what a failure shows). */
+  function drawOverlay(container, figure, index, slugs, metric) {
+    return RR.loadRuns(slugs).then(function () {
+      var rows = overlayRows(slugs, metric);
+      overlayNote(figure, rows);
+      return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
+    }).then(function (rows) {
+      return RR.embedOverlay(container, index, metric, rows);
+    });
+  }
+
   RR.overlayRows = overlayRows;
+  RR.drawOverlay = drawOverlay;
   RR.minMaxKeep = minMaxKeep;
   RR.overlayNote = overlayNote;
 })();

@@ -3,9 +3,8 @@
   "use strict";
 
   var RR = window.RR;
-  var data = RR.data, runLabel = RR.runLabel, loadRuns = RR.loadRuns, rowsOf = RR.rowsOf;
-  var embed = RR.embed, lazily = RR.lazily, overlayRows = RR.overlayRows;
-  var overlayNote = RR.overlayNote, downloadCsv = RR.downloadCsv, csvName = RR.csvName;
+  var data = RR.data, runLabel = RR.runLabel, rowsOf = RR.rowsOf;
+  var embed = RR.embed, lazily = RR.lazily, downloadCsv = RR.downloadCsv, csvName = RR.csvName;
 
   function setupCsvLinks() {
     document.querySelectorAll("a.csv-plotted").forEach(function (a) {
@@ -47,13 +46,8 @@
       var metric = container.getAttribute("data-overlay");
       container.rrSmooth = true;
       container.rrDraw = function () {
-        return loadRuns(slugs).then(function () {
-          var rows = overlayRows(slugs, metric);
-          overlayNote(container.parentNode, rows);
-          return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
-        }).then(function (rows) {
-          return RR.embedOverlay(container, index, metric, rows);
-        }).catch(function (err) { console.error(err); });
+        return RR.drawOverlay(container, container.parentNode, index, slugs, metric)
+          .catch(function (err) { console.error(err); });
       };
       lazily(container, container.rrDraw);
     });
