@@ -208,7 +208,7 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     line = b'{"kind":"scalar","name":"loss","value":%d}\n'
     block = b"".join(line % i for i in range(10_000))
-    for r in range(10):  # 10 x 20 MB: read by worker processes for longer than the delays
+    for r in range(20):  # 20 x 20 MB: read by worker processes for longer than the delays
         folder = write_run(logs, f"run-{r}")
         with (folder / "metrics.jsonl").open("wb") as fh:
             for _ in range(45):
