@@ -463,6 +463,13 @@ def test_axes_fit_the_data_and_switch_to_log_or_the_central_values(
     loss = _axes(page, "loss", old[0])
     assert loss["y"][1] < 2  # the spike is out of the range shown
     assert "loss (central 98 %: 8 points beyond)" in loss["titles"]
+    # each point beyond is marked at the edge it crosses
+    edges = page.locator(".chart[data-metric='loss']").evaluate(
+        "el => el.rrView.data('clipped').map(d => [d.edge, d.y, d.v])"
+    )
+    assert len(edges) == 8 and max(v for _, _, v in edges) == pytest.approx(1000 + 1 / 201)
+    low, top = loss["y"]
+    assert all((e, y) in (("above", top), ("below", low)) for e, y, _ in edges)
     page.reload()
     assert page.get_by_label("Ignore outliers").is_checked()
     assert not page.get_by_label("Log scale").is_checked()

@@ -22,8 +22,9 @@ def test_every_shape_is_valid_vega_lite_with_data(shape: str) -> None:
     alt.Chart.from_dict(charts.with_data(spec, rows), validate=True)
     assert spec["data"] == {"name": charts.DATA_NAME}
     fields, derived = _fields(spec)
-    # only the fixed data fields, and what the spec's own transforms compute from them
-    assert fields <= {"x", "y", "v", "series", None} | derived
+    # only the fixed data fields (edge: which edge a clipped point is marked at), and what the
+    # spec's own transforms compute from them
+    assert fields <= {"x", "y", "v", "series", "edge", None} | derived
 
 
 @pytest.mark.parametrize("shape", charts.SHAPES)
@@ -89,13 +90,16 @@ def test_chart_spec_is_made_once_per_shape_and_titles_and_with_data_copies() -> 
 
 @pytest.mark.parametrize("shape", ["line", "line_points", "lines", "lines_points"])
 def test_lines_break_at_nulls_over_a_faint_raw_line(shape: str) -> None:
-    raw, main, lone = charts.chart_spec(shape, "x", "y")["layer"]
+    raw, main, lone, clipped = charts.chart_spec(shape, "x", "y")["layer"]
     assert raw["data"] == {"name": charts.RAW_NAME} and raw["mark"]["opacity"] < 0.5
     assert "data" not in main  # the chart's own data
     for layer in (raw, main):
         assert layer["mark"]["invalid"] == "break-paths-filter-domains"
     # points with no finite neighbour, which no line shows, are marked from their own data
     assert lone["data"] == {"name": charts.LONE_NAME} and lone["mark"]["type"] == "point"
+    # points beyond the range shown ("Ignore outliers"): a triangle at the edge they cross
+    assert clipped["data"] == {"name": charts.CLIPPED_NAME}
+    assert clipped["encoding"]["shape"]["scale"]["range"] == ["triangle-up", "triangle-down"]
 
 
 def test_lines_shape_toggles_series_from_the_legend() -> None:

@@ -95,6 +95,8 @@ def _check_against_client(mlflow: Any, runs: list[Run], ids: dict[str, str]) -> 
     ]
     assert _same(ours, [v if not (math.isinf(v)) else math.copysign(DOUBLE_MAX, v) for v in theirs])
     assert _same(values, LOSS)
+    loss = parent.metric("train/loss")  # each point's time: MLflow's timestamp, in seconds
+    assert loss is not None and list(loss.columns["time"]) == [h.timestamp / 1000 for h in history]
     assert parent.get_metrics()["accuracy"] == 0.9
     # log_row migrated as dotted keys at one step: one two-variable table again
     assert parent.get_metrics()["Cosine Wave"] == {"angle": [0.0, 90.0], "cos": [1.0, 0.0]}
@@ -170,7 +172,7 @@ def test_tensorboardx_files_match_the_tensorboard_loader(tmp_path: Path) -> None
     logdir = tmp_path / "tb" / "run1"
     writer = tbx.SummaryWriter(str(logdir))
     for step, value in zip(STEPS, LOSS, strict=True):
-        writer.add_scalar("train/loss", value, step)
+        writer.add_scalar("train/loss", value, step, walltime=1795826884.25 + step * 1.5)
     writer.add_text("notes", "hello <b>world</b>", 0)
     writer.add_image("sample", np.zeros((3, 8, 8), dtype=np.uint8), 3)
     writer.add_hparams({"lr": 0.1, "opt": "adam"}, {"hparam/acc": 0.5})
@@ -184,6 +186,8 @@ def test_tensorboardx_files_match_the_tensorboard_loader(tmp_path: Path) -> None
     steps, values = _values(run, "train/loss")
     assert steps == [e.step for e in theirs] == STEPS
     assert _same(values, [e.value for e in theirs])
+    loss = run.metric("train/loss")  # each event's wall_time
+    assert loss is not None and list(loss.columns["time"]) == [e.wall_time for e in theirs]
     assert _values(run, "notes")[1] == ["hello <b>world</b>"]
     assert [i.name for i in run.images] == ["sample"]
     assert run.images[0].data is not None and run.images[0].data.startswith(b"\x89PNG")
@@ -303,6 +307,30 @@ def test_dvclive_first_and_last_record_times(
     [run], _ = read(tmp_path / "dvclive")
     assert run.start_time is not None and run.end_time is not None
     assert before - 0.001 <= run.start_time.timestamp() < run.end_time.timestamp() <= after
+    with (tmp_path / "dvclive" / "plots" / "metrics" / "loss.tsv").open() as fh:
+        stamps = [int(r["timestamp"]) / 1000 for r in csv.DictReader(fh, delimiter="\t")]
+    loss = run.metric("loss")  # each row's time, in seconds
+    assert loss is not None and list(loss.columns["time"]) == stamps and len(stamps) == 2
+
+
+@pytest.mark.parametrize("careful", [False, True])
+def test_runreport_logs_keep_each_points_time(tmp_path: Path, careful: bool) -> None:
+    import time
+
+    before = time.time()
+    with runreport.start_run("exp", logdir=tmp_path, name="r") as run:
+        for step in range(3):
+            run.log("loss", 1 / (step + 1), step=step)
+            time.sleep(0.01)
+        if careful:  # a text value: the file is read line by line
+            run.log("phase", "done")
+    after = time.time()
+    [read_back] = runreport.load(tmp_path)
+    loss = read_back.metric("loss")
+    assert loss is not None
+    times = list(loss.columns["time"])
+    # written to the millisecond (ISO 8601)
+    assert len(times) == 3 and before - 0.001 <= times[0] < times[1] < times[2] <= after + 0.001
 
 
 # ------------------------------------------------------- Lightning, Keras, HF: their layouts

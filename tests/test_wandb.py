@@ -82,6 +82,11 @@ def test_offline_run_history_and_facts_as_logged(wandb_logs: Path) -> None:
     assert metrics["best_acc"] == 0.99  # a summary value never in the history
     assert run.start_time is not None and run.end_time is not None
     assert run.start_time <= run.end_time
+    # each point's _timestamp, for charts over relative or wall time
+    times = list(loss.columns["time"])
+    start, end = run.start_time.timestamp(), run.end_time.timestamp()
+    assert len(times) == len(LOSS) and times == sorted(times)
+    assert start - 1 <= times[0] and times[-1] <= end + 1
     assert any(m.name.startswith("system/") for m in run.metrics)  # W&B's system metrics
     images = [(i.name, i.description, i.path.read_bytes()[:4]) for i in run.images]
     # commit=False puts the image in the row of the next step, as W&B shows it

@@ -37,6 +37,9 @@ DATA_NAME = "data"
 #: The data of a line chart's faint lines behind, and of its lone points (see :func:`_line`).
 RAW_NAME = "raw"
 LONE_NAME = "lone"
+#: The data of the marks at the edge of a chart for points beyond its y range ("Ignore
+#: outliers"), each with ``edge`` "above" or "below".
+CLIPPED_NAME = "clipped"
 SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap", "distribution")
 #: Shapes drawn as they are, whatever their number of points.
 _FIXED = ("heatmap", "distribution")
@@ -110,7 +113,8 @@ def made() -> dict[str, Any]:
 def _line(name: str) -> dict[str, Any]:
     """A line chart shape, validated: the lines of ``data`` over those of ``raw``, drawn
     faintly (the unsmoothed points when a page smooths the lines; else empty), and a mark for
-    each point of ``lone`` (points with no finite neighbour, which a line cannot show)."""
+    each point of ``lone`` (points with no finite neighbour, which a line cannot show) and of
+    ``clipped`` (points beyond the y range shown, at its edge)."""
     import altair as alt
 
     points = name.endswith("_points")
@@ -144,8 +148,19 @@ def _line(name: str) -> dict[str, Any]:
     lone = alt.Chart(alt.Data(name=LONE_NAME)).mark_point(  # type: ignore[no-untyped-call]
         filled=True, size=30, opacity=1
     )
+    clipped = (
+        alt.Chart(alt.Data(name=CLIPPED_NAME))  # type: ignore[no-untyped-call]
+        .mark_point(filled=True, size=45, opacity=1)
+        .encode(
+            shape=alt.Shape(
+                "edge:N",
+                scale=alt.Scale(domain=["above", "below"], range=["triangle-up", "triangle-down"]),
+                legend=None,
+            )
+        )
+    )
     chart = (
-        alt.layer(raw, main, lone, data=data)
+        alt.layer(raw, main, lone, clipped, data=data)
         .encode(**shared)
         .properties(width="container", height=CHART_HEIGHT_PX)
     )
@@ -390,6 +405,6 @@ def with_data(spec: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any
     full = copy.deepcopy(spec)
     full["datasets"] = {DATA_NAME: rows}
     for layer in full.get("layer", ()):
-        if layer.get("data", {}).get("name") in (RAW_NAME, LONE_NAME):
+        if layer.get("data", {}).get("name") in (RAW_NAME, LONE_NAME, CLIPPED_NAME):
             full["datasets"][layer["data"]["name"]] = []
     return full

@@ -16,6 +16,9 @@ import numpy.typing as npt
 Value = float | int | str | bool | None
 #: A column of cells: a tuple, or a numpy array when a reader parsed it vectorised (numbers only).
 Column = tuple[Value, ...] | npt.NDArray[Any]
+#: The column of a scalar metric holding each point's wall time, where its format records one:
+#: seconds since the Unix epoch, NaN where a point has none.
+TIME = "time"
 
 
 def pylist(column: Column) -> list[Any]:

@@ -10,6 +10,7 @@ folder rather than sent back.
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -23,7 +24,7 @@ from .charts import load_shapes, spec_shape, spec_template, spec_titles
 from .encoding import compact
 from .errors import Problems, problem_order
 from .export import full_data
-from .model import Run
+from .model import TIME, Run
 from .readers import Unit, read_unit_runs
 from .readers.base import with_svg_data
 from .rules import Display
@@ -93,8 +94,32 @@ def run_data(v: RunView) -> dict[str, Any]:
             "points": m.count,
         }
         if m.display is Display.LINE:  # smoothed by pages from these full-resolution columns
-            charts[m.name]["xy"] = [m.presentation.x, m.presentation.ys[0]]
-    return {"slug": v.slug, "shapes": shapes, "charts": charts, "images": v.image_entries()}
+            metric = v.run.metric(m.name)
+            timed = metric is not None and TIME in metric.columns
+            charts[m.name]["xy"] = [m.presentation.x, m.presentation.ys[0], TIME if timed else None]
+    start = v.run.start_time
+    return {
+        "slug": v.slug,
+        "shapes": shapes,
+        "charts": charts,
+        "images": v.image_entries(),
+        "t0": start.timestamp() if start is not None else None,
+        "epoch": epoch_metric(v),
+    }
+
+
+def epoch_metric(v: RunView) -> str | None:
+    """The run's metric that says each step's epoch, which pages can draw charts over: a line
+    over ``step`` named ``epoch`` (or ``…/epoch``, ``….epoch``), as Lightning, Hugging Face's
+    Trainer and Keras callbacks log it; None when it logs none."""
+    found = [
+        m.name
+        for m in v.metrics
+        if m.display is Display.LINE
+        and m.presentation.x == "step"
+        and re.split(r"[/.]", m.name)[-1].lower() == "epoch"
+    ]
+    return min(found, key=lambda name: (name.lower() != "epoch", len(name), name), default=None)
 
 
 def data_file(v: RunView) -> bytes:

@@ -2,8 +2,9 @@
    drawn: x fitted to the data (no rounding out past it); y on a log scale when asked ("Log
    scale": symlog where values are 0 or below, said in the axis title); y fitted to the central
    98 % of the points when asked ("Ignore outliers", also said there, with the count of points
-   beyond); a series of one value drawn with ticks around it, not a lone "0"; and the points
-   no line can show (no finite neighbour) for the spec's "lone" layer to mark. */
+   beyond, each marked by a triangle at the edge it crosses); a series of one value drawn with
+   ticks around it, not a lone "0"; and the points no line can show (no finite neighbour) for
+   the spec's "lone" layer to mark. */
 (function () {
   "use strict";
 
@@ -53,6 +54,7 @@
       if (to > from) {
         var beyond = ys.filter(function (v) { return v < from || v > to; }).length;
         y.scale.domain = [from, to];
+        if (spec.datasets) spec.datasets.clipped = clipped(rows, from, to);
         spec.layer.forEach(function (l) { l.mark = Object.assign({}, l.mark, { clip: true }); });
         notes.push("central 98 %: " + beyond + " point" + (beyond === 1 ? "" : "s") + " beyond");
         lo = hi = null;
@@ -63,6 +65,17 @@
       y.scale.domain = setting.log && lo > 0 ? [lo / 1.25, lo * 1.25] : [lo - d, hi + d];
     }
     if (notes.length) y.title = (y.title || "") + " (" + notes.join("; ") + ")";
+  }
+
+  /* A mark at the edge of the range [from, to] for each of ``rows`` beyond it. */
+  function clipped(rows, from, to) {
+    var out = [];
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      if (r.y === null || !(r.y < from || r.y > to)) continue;
+      out.push({ x: r.x, y: r.y > to ? to : from, v: r.y, series: r.series, edge: r.y > to ? "above" : "below" });
+    }
+    return out;
   }
 
   /* The rows of ``rows`` with no finite neighbour in their series: a line draws nothing for

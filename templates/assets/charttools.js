@@ -161,6 +161,14 @@
       RR.redrawCharts();
     }
     logScale.addEventListener("change", axesChanged);
+    /* The x axis of every line chart (xaxis.js): zooms are in its units, so they end. */
+    var xAxis = document.getElementById("x-axis");
+    xAxis.addEventListener("change", function () {
+      RR.xaxis.set(xAxis.value);
+      setHashParam("x", xAxis.value === "step" ? "" : xAxis.value);
+      RR.zoom.clear();
+      RR.redrawCharts(function (c) { return c.rrSmooth; });
+    });
     var sharedX = document.getElementById("shared-x");
     sharedX.addEventListener("change", function () { RR.zoom.setShared(sharedX.checked); });
     outliers.addEventListener("change", axesChanged);
@@ -196,6 +204,8 @@
     if (hashParam("smooth")) weight.value = hashParam("smooth");
     if (hashParam("method") === "ma") method.value = "ma";
     applySmoothing();
+    if (RR.xaxis.isAxis(hashParam("x"))) xAxis.value = hashParam("x");
+    RR.xaxis.set(xAxis.value);
     logScale.checked = hashParam("log") === "1";
     outliers.checked = hashParam("outliers") === "1";
     RR.axes.set(logScale.checked, outliers.checked);

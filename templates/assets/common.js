@@ -146,17 +146,20 @@
     var full = JSON.parse(JSON.stringify(spec), titles && function (key, value) {
       return value === "\u0000x" ? titles[0] : value === "\u0000y" ? titles[1] : value;
     });
-    full.datasets = { data: rows, raw: extra.raw || [], lone: window.RR.axes ? window.RR.axes.lone(rows) : [] };
-    /* a layer with nothing to draw (no smoothing, no lone point) is left out (Vega warns of
-       the empty extents of its data) */
+    full.datasets = { data: rows, raw: extra.raw || [], lone: window.RR.axes ? window.RR.axes.lone(rows) : [],
+                      clipped: [] };
+    if (extra.runs) window.RR.styleRuns(full, extra.runs);  /* colours.js */
+    var range = window.RR.zoom ? window.RR.zoom.rangeOf(container) : null;  /* zoom.js */
+    if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw, range);  /* axes.js */
+    if (extra.mapped) window.RR.xaxis.apply(full, range || xExtent(rows));  /* xaxis.js */
+    /* a layer with nothing to draw (no smoothing, no lone or clipped point) is left out (Vega
+       warns of the empty extents of its data) */
     if (full.layer) {
       full.layer = full.layer.filter(function (l) {
         return !(l.data && full.datasets[l.data.name] && !full.datasets[l.data.name].length);
       });
     }
-    if (extra.runs) window.RR.styleRuns(full, extra.runs);  /* colours.js */
-    var range = window.RR.zoom ? window.RR.zoom.rangeOf(container) : null;  /* zoom.js */
-    if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw, range);  /* axes.js */
+    container.rrXFormat = extra.mapped ? window.RR.xaxis.format : null;
     scaleHeights(full, window.RR.sizeFactor ? window.RR.sizeFactor() : 1);
     var opts = {
       actions: { export: true, source: false, compiled: false, editor: false },
@@ -185,6 +188,15 @@
     });
   }
 
+  function xExtent(rows) {
+    var lo = Infinity, hi = -Infinity;
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].x < lo) lo = rows[i].x;
+      if (rows[i].x > hi) hi = rows[i].x;
+    }
+    return lo <= hi ? [lo, hi] : null;
+  }
+
   /* The name a chart's PNG or SVG file is saved under: its run (or comparison) and metric. */
   function fileStem(container) {
     var metric = container.getAttribute("data-metric");
@@ -209,8 +221,11 @@
 
   /* The chart of ``metric`` over ``rows`` of several runs: its overlay in the site index. */
   function embedOverlay(container, index, metric, rows) {
-    var o = index.overlays[metric];
-    return embed(container, index.shapes[o.shape], rows, o.titles, { runs: rows.runs, raw: rows.raw });
+    var o = index.overlays[metric], titles = o.titles;
+    if (rows.mapped) titles = [window.RR.xaxis.title(), titles[1]];
+    else if (rows.unmapped) titles = [titles[0] + " (no " + window.RR.xaxis.title() + " logged)", titles[1]];
+    return embed(container, index.shapes[o.shape], rows, titles,
+      { runs: rows.runs, raw: rows.raw, mapped: rows.mapped });
   }
 
   /* Draws again the charts drawn so far that ``which`` picks (default all); the others are

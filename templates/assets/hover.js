@@ -110,7 +110,8 @@
       rule.style.top = (top + Math.min(yr[0], yr[1])) + "px";
       rule.style.height = Math.abs(yr[0] - yr[1]) + "px";
       tip.textContent = "";
-      tip.appendChild(el("div", { "class": "hover-x" }, titles[0] + " " + number(at)));
+      tip.appendChild(el("div", { "class": "hover-x" },
+        titles[0] + " " + ((container.rrXFormat && container.rrXFormat(at)) || number(at))));
       values.slice(0, MAX_ROWS).forEach(function (v) {
         var row = el("div", { "class": "hover-row" });
         var swatch = el("span", { "class": "swatch" });

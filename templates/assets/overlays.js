@@ -101,6 +101,17 @@
       " points (each run's min and max per bucket kept); every run's own page has them all."));
   }
 
+  /* Says, under an overlay chart, which runs it leaves out for having nothing on the page's x
+     axis (no times or no epoch logged); nothing when none. */
+  function axisNote(figure, missing) {
+    var note = figure.querySelector("p.axis-note");
+    if (!missing.length) { if (note) note.remove(); return; }
+    if (!note) note = figure.appendChild(el("p", { "class": "note axis-note" }));
+    var names = missing.map(function (run) { return run[1]; });
+    note.textContent = "Not drawn over " + RR.xaxis.title() + " (none logged): " +
+      (names.length > 5 ? names.slice(0, 5).join(", ") + " and " + (names.length - 5) + " more" : names.join(", ")) + ".";
+  }
+
   /* Loads ``slugs``' data, then draws their charts of ``metric`` overlaid in ``container``,
      smoothed and zoomed as the page asks (smoothing.js, zoom.js), with the note on a cut
      overlay under it in ``figure``: a promise (the caller says what a failure shows). */
@@ -110,6 +121,7 @@
       overlayNote(figure, rows);
       return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
     }).then(function (rows) {
+      axisNote(figure, rows.missing || []);
       return RR.embedOverlay(container, index, metric, rows);
     });
   }

@@ -32,8 +32,10 @@
       container.rrSmooth = !!chart.xy;
       container.rrDraw = function () {
         return RR.smoothing.runChart(slug, metric, chart, RR.zoom.rangeOf(container)).then(function (d) {
-          return embed(container, run.shapes[chart.shape], d.rows, chart.titles,
-            line ? { runs: [[slug, null]], raw: d.raw } : {});
+          var titles = d.missing ? [chart.titles[0] + " (no " + RR.xaxis.title() + " logged)", chart.titles[1]]
+            : d.mapped ? [RR.xaxis.title(), chart.titles[1]] : chart.titles;
+          return embed(container, run.shapes[chart.shape], d.rows, titles,
+            line ? { runs: [[slug, null]], raw: d.raw, mapped: d.mapped } : {});
         });
       };
       lazily(container, container.rrDraw);

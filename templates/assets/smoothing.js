@@ -65,25 +65,30 @@
 
   var fullCache = {};
 
-  /* Every point of a run's chart of ``metric`` ({x, y}), exactly: its plotted columns when
-     they hold every point as logged (not cut to float32), else the columns of its
-     full-resolution data (null when they are not numbers). */
-  function everyPoint(slug, metric, chart) {
+  /* Every point of a run's chart of ``metric`` ({x, y, t}: t each point's time in seconds, or
+     null), exactly: its plotted columns when they hold every point as logged (not cut to
+     float32) and no ``times`` are asked for, else the columns of its full-resolution data
+     (null when they are not numbers). */
+  function everyPoint(slug, metric, chart, times) {
     var c = RR.columns(chart);
-    if (c.x.length === chart.points && !chart.x.f32 && !chart.y.f32) return Promise.resolve({ x: c.x, y: c.y });
-    var key = slug + "\u0000" + metric;
+    if (!times && c.x.length === chart.points && !chart.x.f32 && !chart.y.f32) {
+      return Promise.resolve({ x: c.x, y: c.y, t: null });
+    }
+    var key = slug + "\u0000" + metric + (times ? "\u0000t" : "");
     if (!fullCache[key]) {
       fullCache[key] = RR.loadFull(slug).then(function () {
         var full = (RR.data("full/" + slug) || {})[metric];
         if (!full || !full.data) return null;
         var xi = chart.xy[0] === null ? -1 : full.columns.indexOf(chart.xy[0]);
         var yi = full.columns.indexOf(chart.xy[1]);
+        var ti = chart.xy[2] ? full.columns.indexOf(chart.xy[2]) : -1;
         if (yi < 0 || (chart.xy[0] !== null && xi < 0)) return null;
-        return Promise.all([xi < 0 ? null : RR.decodeExact(full.data[xi]), RR.decodeExact(full.data[yi])])
+        return Promise.all([xi < 0 ? null : RR.decodeExact(full.data[xi]), RR.decodeExact(full.data[yi]),
+                            ti < 0 ? null : RR.decodeExact(full.data[ti])])
           .then(function (cols) {
             var y = cols[1], x = cols[0];
             if (!x) { x = new Array(y.length); for (var i = 0; i < y.length; i++) x[i] = i; }
-            return { x: x, y: y };
+            return { x: x, y: y, t: cols[2] };
           });
       });
     }
@@ -110,17 +115,20 @@
     return rows;
   }
 
-  /* A run's series of ``metric`` drawn from every point: smoothed (when asked) and within
-     ``range`` (when zoomed): {rows, raw} (raw: the unsmoothed points in the range), or null
-     when its plotted points are to be drawn as they are. */
+  /* A run's series of ``metric`` drawn from every point: over the page's x axis (xaxis.js),
+     smoothed (when asked) and within ``range`` (when zoomed): {rows, raw} (raw: the unsmoothed
+     points in the range), {missing: true} when the run has nothing on that axis (no times, no
+     epoch), or null when its plotted points are to be drawn as they are. */
   function exactRows(slug, metric, chart, label, budget, range) {
-    var smoothing = setting.weight > 0;
-    if (!chart.xy || (!smoothing && !range)) return Promise.resolve(null);
-    return everyPoint(slug, metric, chart).then(function (points) {
-      if (!points) return null;
+    var smoothing = setting.weight > 0, axis = RR.xaxis.get();
+    if (!chart.xy || (!smoothing && !range && axis === "step")) return Promise.resolve(null);
+    return everyPoint(slug, metric, chart, axis !== "step").then(function (points) {
+      return points && RR.xaxis.remap(slug, chart, points);
+    }).then(function (points) {
+      if (!points) return axis === "step" ? null : { missing: true };
       var ys = smoothing ? smooth(points.y) : points.y;
       return { rows: cut(points, ys, range, budget, label),
-               raw: smoothing && range ? cut(points, points.y, range, budget, label) : null };
+               raw: smoothing && (range || axis !== "step") ? cut(points, points.y, range, budget, label) : null };
     }).catch(function (err) {  /* its full-resolution data could not be read: drawn as it is */
       console.error(err);
       return null;
@@ -131,8 +139,10 @@
   function runChart(slug, metric, chart, range) {
     var plotted = RR.rowsOf(chart, null);
     return exactRows(slug, metric, chart, null, SERIES_POINTS, range).then(function (d) {
-      if (!d) return { rows: plotted, raw: [] };
-      return { rows: d.rows, raw: setting.weight ? d.raw || plotted : [] };
+      if (!d || d.missing) return { rows: plotted, raw: [], missing: !!d };
+      /* the plotted points (steps) are behind only on the step axis */
+      var behind = RR.xaxis.get() === "step" ? plotted : d.rows;
+      return { rows: d.rows, raw: setting.weight ? d.raw || behind : [], mapped: RR.xaxis.get() !== "step" };
     });
   }
 
@@ -140,22 +150,35 @@
      it drew: smoothed, with the rows as they were behind (``raw``), and within ``range``.
      Runs whose chart is not a line of one series stay as they are. */
   function overlay(rows, range) {
-    var smoothing = setting.weight > 0;
-    if (!smoothing && !range) return Promise.resolve(rows);
+    var smoothing = setting.weight > 0, mapped = RR.xaxis.get() !== "step";
+    if (!smoothing && !range && !mapped) return Promise.resolve(rows);
     var cutDown = rows.length < rows.total;  /* each run drew its share of the points */
     return Promise.all(rows.runs.map(function (run, k) {
       var span = rows.spans[k], own = rows.slice(span[0], span[1]);
       var chart = RR.data("runs/" + run[0]).charts[rows.metric];
       var budget = cutDown ? Math.max(20, own.length) : SERIES_POINTS;
       return exactRows(run[0], rows.metric, chart, run[1], budget, range).then(function (d) {
-        return d || { rows: own, raw: null };
+        return d || (mapped ? { missing: true } : { rows: own, raw: null });
       });
     })).then(function (parts) {
-      var out = [].concat.apply([], parts.map(function (d) { return d.rows; }));
-      out.runs = rows.runs;
+      /* runs with nothing on the page's x axis (no times, no epoch) are left out, and said */
+      var drawn = parts.filter(function (d) { return !d.missing; });
+      var missing = rows.runs.filter(function (run, k) { return parts[k].missing; });
+      if (!drawn.length) {
+        var as = rows.slice();
+        as.runs = rows.runs;
+        as.total = rows.total;
+        as.missing = missing;
+        as.unmapped = true;
+        return as;
+      }
+      var out = [].concat.apply([], drawn.map(function (d) { return d.rows; }));
+      out.runs = rows.runs.filter(function (run, k) { return !parts[k].missing; });
       out.total = rows.total;
+      out.missing = missing;
+      out.mapped = mapped;
       if (smoothing) {
-        out.raw = range ? [].concat.apply([], parts.map(function (d) { return d.raw || d.rows; })) : rows;
+        out.raw = range || mapped ? [].concat.apply([], drawn.map(function (d) { return d.raw || d.rows; })) : rows;
       }
       return out;
     });

@@ -32,6 +32,12 @@
     RR.redrawCharts(function (c) { return c.rrZoomable; });
   }
 
+  /* Ends every zoom (the charts are drawn again by the caller). */
+  function clear() {
+    shared.range = null;
+    document.querySelectorAll(".chart").forEach(function (c) { c.rrZoom = null; });
+  }
+
   /* Zoom for a drawn line chart. */
   function attach(container, view) {
     if (container.rrZoomOff) container.rrZoomOff();
@@ -126,5 +132,5 @@
     };
   }
 
-  RR.zoom = { attach: attach, rangeOf: rangeOf, setShared: setShared };
+  RR.zoom = { attach: attach, rangeOf: rangeOf, setShared: setShared, clear: clear };
 })();

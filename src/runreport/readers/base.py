@@ -22,7 +22,7 @@ from ..files import is_plain_dir as is_plain_dir
 from ..files import open_regular as open_regular
 from ..files import scan as scan
 from ..files import walk_files as walk_files
-from ..model import Column, FileRef, Kind, Metric, Run, Value
+from ..model import TIME, Column, FileRef, Kind, Metric, Run, Value
 
 #: Largest input file read whole (bigger ones are read up to this size and reported).
 MAX_FILE_BYTES = 256 << 20
@@ -186,6 +186,22 @@ def series(
     if steps is not None:
         columns = {"step": column(steps), **columns}
     return Metric(name, Kind.SCALAR, columns, calls=len(values))
+
+
+def with_times(metric: Metric, seconds: Sequence[float | None] | npt.NDArray[Any] | None) -> Metric:
+    """``metric`` (a scalar series) with each point's wall time as its :data:`TIME` column
+    (pages draw it over relative or wall time, and its CSV files have it); as it is when no
+    point has a time, or the times are not one per point."""
+    if seconds is None or len(seconds) != metric.length or not len(seconds):
+        return metric
+    times = (
+        np.array([np.nan if s is None else s for s in seconds], dtype=np.float64)
+        if not (isinstance(seconds, np.ndarray))
+        else seconds.astype(np.float64, copy=False)
+    )
+    if not np.isfinite(times).any():
+        return metric
+    return replace(metric, columns={**metric.columns, TIME: times})
 
 
 def number(text: str) -> float | int | None:

@@ -23,6 +23,7 @@ from .base import (
     read_text,
     series,
     walk_files,
+    with_times,
 )
 from .csvlogs import MAX_PARAM_DEPTH, read_params_yaml
 from .tables import matrix_metric, table_metric
@@ -122,8 +123,10 @@ def _tsv(file: Path, name: str, problems: Problems, stamps: list[float]) -> Metr
         return None
     vi = value_cols[-1]
     si = header.index("step") if "step" in header else None
+    ti = header.index("timestamp") if "timestamp" in header else None
     steps: list[Value] = []
     values: list[Value] = []
+    seconds: list[float | None] = []  # each row's time (its timestamp is in milliseconds)
     for line, row in rows[1:]:
         if len(row) != len(header):
             problems.warn(file, line, f"{len(row)} cells for {len(header)} columns; row skipped")
@@ -134,14 +137,15 @@ def _tsv(file: Path, name: str, problems: Problems, stamps: list[float]) -> Metr
             continue
         steps.append(number(row[si]) if si is not None else None)
         values.append(value)
+        stamp = number(row[ti]) if ti is not None else None
+        seconds.append(None if stamp is None else stamp / 1000.0)
     if not values:
         return None
-    if "timestamp" in header:
-        ti = header.index("timestamp")
-        times = [t for _, row in rows[1:] if len(row) > ti and (t := number(row[ti])) is not None]
-        if times:
-            stamps += [float(min(times)), float(max(times))]
-    return series(name, steps if si is not None and None not in steps else None, values)
+    times = [t for t in seconds if t is not None and t == t]
+    if times:
+        stamps += [min(times) * 1000.0, max(times) * 1000.0]
+    metric = series(name, steps if si is not None and None not in steps else None, values)
+    return with_times(metric, seconds)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Value]:

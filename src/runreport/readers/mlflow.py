@@ -29,7 +29,7 @@ from .base import (
     walk_files,
 )
 from .mlflow_inputs import artifact_models, yaml_mapping
-from .tables import Stamps, artifact_tables, merge_dotted_tables
+from .tables import Stamps, artifact_tables, merge_dotted_tables, stamped
 
 #: Sub-folders of an experiment that are not runs (MLflow's RESERVED_EXPERIMENT_FOLDERS).
 RESERVED_FOLDERS = frozenset({"tags", "datasets", "traces", "models"})
@@ -214,7 +214,7 @@ class MlflowReader:
             params=params,
             **from_tags(tags),
             deleted=exp_deleted or meta.get("lifecycle_stage") == "deleted",
-            metrics=tuple(merge_dotted_tables(metrics, times)) + tables,
+            metrics=tuple(merge_dotted_tables(stamped(metrics, times), times)) + tables,
             images=images,
             outputs=artifacts + model_files,
             datasets=datasets,

@@ -17,7 +17,7 @@ from ..model import Run
 from .base import from_millis, is_plain_dir, is_regular, list_files, series
 from .mlflow import from_tags, status_of
 from .mlflow_inputs import artifact_models, local_folder, sqlite_store
-from .tables import artifact_tables, merge_dotted_tables
+from .tables import artifact_tables, merge_dotted_tables, stamped
 
 #: MLflow stores infinities clamped to the largest double.
 _DOUBLE_MAX = 1.7976931348623157e308
@@ -83,6 +83,7 @@ class MlflowSqliteReader:
         ):
             exp_name, exp_stage = experiments.get(str(exp_id), (str(exp_id), "active"))
             run_tags = tags.get(run_uuid, {})
+            run_times = times.get(run_uuid, {})
             run_metrics = [
                 series(k, s, v) for k, (s, v) in sorted(metrics.get(run_uuid, {}).items())
             ]
@@ -102,7 +103,7 @@ class MlflowSqliteReader:
                 params=params.get(run_uuid, {}),
                 **from_tags(run_tags),
                 deleted=stage == "deleted" or exp_stage == "deleted",
-                metrics=tuple(merge_dotted_tables(run_metrics, times.get(run_uuid, {})))
+                metrics=tuple(merge_dotted_tables(stamped(run_metrics, run_times), run_times))
                 + artifact_tables(
                     [r for r in artifacts if r.rel.rpartition("/")[0] not in model_folders],
                     problems,

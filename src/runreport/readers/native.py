@@ -20,9 +20,11 @@ from .base import (
     iter_lines,
     list_files,
     loads_json,
+    number,
     open_regular,
     parse_json,
     read_bytes,
+    with_times,
 )
 
 _KINDS = {k.value: k for k in Kind}
@@ -95,10 +97,16 @@ def _read_meta(path: Path, problems: Problems) -> dict[str, Any]:
     return meta
 
 
-#: Columns the vectorised reader takes from each line (others, such as "time", are ignored).
-#: Values are read as numbers first (the common case, and the fastest); a file where that fails
-#: is read again with values as text, to tell "NaN" and "Infinity" from text values.
-_FAST_SCHEMA = {"kind": pl.Utf8, "name": pl.Utf8, "value": pl.Float64, "step": pl.Int64}
+#: Columns the vectorised reader takes from each line (others are ignored). Values are read as
+#: numbers first (the common case, and the fastest); a file where that fails is read again with
+#: values as text, to tell "NaN" and "Infinity" from text values.
+_FAST_SCHEMA = {
+    "kind": pl.Utf8,
+    "name": pl.Utf8,
+    "value": pl.Float64,
+    "step": pl.Int64,
+    "time": pl.Utf8,
+}
 
 
 def fast_scalars(file: Path) -> tuple[Metric, ...] | None:
@@ -135,6 +143,8 @@ def fast_scalars(file: Path) -> tuple[Metric, ...] | None:
         if values.null_count():
             return None  # text (or booleans) somewhere: the careful reader decides what they are
         frame = frame.with_columns(values.alias("value"))
+    if frame["time"].null_count() < frame.height:
+        frame = frame.with_columns(_seconds(frame["time"]))
     metrics = []
     for part in frame.partition_by("name", maintain_order=True):
         name = part["name"][0]
@@ -148,8 +158,20 @@ def fast_scalars(file: Path) -> tuple[Metric, ...] | None:
                 else steps.cast(pl.Float64).to_numpy(),
                 "value": value,
             }
-        metrics.append(Metric(name, Kind.SCALAR, columns, calls=part.height))
+        metric = Metric(name, Kind.SCALAR, columns, calls=part.height)
+        if part["time"].dtype == pl.Float64:
+            metric = with_times(metric, part["time"].to_numpy())
+        metrics.append(metric)
     return tuple(metrics)
+
+
+def _seconds(times: pl.Series) -> pl.Series:
+    """Each line's ``time`` (ISO 8601, as :mod:`runreport.tracking` writes it, or seconds
+    since the epoch) in seconds since the epoch; NaN where it is missing or neither."""
+    stamps = times.str.strptime(pl.Datetime("us", "UTC"), "%+", strict=False)
+    seconds = stamps.dt.epoch("us").cast(pl.Float64) / 1e6
+    numbers = times.cast(pl.Float64, strict=False)
+    return seconds.fill_null(numbers).fill_null(float("nan")).alias("time")
 
 
 def _read_metrics(path: Path, problems: Problems) -> tuple[tuple[Metric, ...], tuple[Image, ...]]:
@@ -278,6 +300,7 @@ class _MetricBuilder:
         self.rows = 0
         self.calls = 0
         self.numeric: bool | None = None  # scalars: decided by the first value logged
+        self.times: list[float | None] = []  # scalars: each call's time (seconds), if any
 
     def add(self, record: dict[str, Any]) -> str | None:
         if self.kind is Kind.SCALAR:
@@ -290,7 +313,7 @@ class _MetricBuilder:
                 # a text in a numeric series: a gap, not a reason to show the series as text
                 reason = f"{value[:40]!r} is not a number; kept as a gap in {self.name!r}"
                 value = None
-            self._scalar(value, record.get("step"))
+            self._scalar(value, record.get("step"), _stamp(record.get("time")))
             return reason
         field = _RECORD_FIELD[self.kind]
         payload = record.get(field)
@@ -307,8 +330,9 @@ class _MetricBuilder:
         n = max((len(c) for c in payload.values()), default=0)
         return self._append_rows(payload, n, columnar=True)
 
-    def _scalar(self, value: Value, step: Any) -> None:
+    def _scalar(self, value: Value, step: Any, time: float | None) -> None:
         """The hot path: one scalar call (no per-column work)."""
+        self.times.append(time)
         columns = self.columns
         if "value" not in columns:
             columns["value"] = [None] * self.rows
@@ -341,7 +365,22 @@ class _MetricBuilder:
         columns = {c: tuple(v) for c, v in self.columns.items()}
         if self.kind is Kind.SCALAR and "step" in columns:
             columns = {"step": columns["step"], "value": columns["value"]}
-        return Metric(self.name, self.kind, columns, calls=self.calls)
+        metric = Metric(self.name, self.kind, columns, calls=self.calls)
+        return with_times(metric, self.times) if self.kind is Kind.SCALAR else metric
+
+
+def _stamp(value: object) -> float | None:
+    """A record's ``time`` in seconds since the epoch (see :func:`_seconds`), or None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        got = number(value)
+        return None if got is None else float(got)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 def _text(value: object) -> str | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import Problems
 from ..model import FileRef, Kind, Metric, Value, pylist
-from .base import open_regular, parse_json
+from .base import open_regular, parse_json, with_times
 
 #: JSON artifacts bigger than this are not opened to look for tables.
 MAX_TABLE_JSON_BYTES = 5 * 1024 * 1024
@@ -120,6 +120,17 @@ def artifact_tables(artifacts: Iterable[FileRef], problems: Problems) -> tuple[M
 
 #: One metric's timestamps, in the order of its values.
 Stamps = Sequence[int] | np.ndarray
+
+
+def stamped(metrics: Sequence[Metric], times: Mapping[str, Stamps]) -> list[Metric]:
+    """The metrics, each with its points' wall times from its timestamps (milliseconds, as
+    MLflow stores them) where it has one per point (see :func:`~.base.with_times`)."""
+    return [
+        with_times(m, np.asarray(times[m.name], dtype=np.float64) / 1000.0)
+        if m.name in times and m.kind is Kind.SCALAR
+        else m
+        for m in metrics
+    ]
 
 
 def merge_dotted_tables(metrics: Sequence[Metric], times: Mapping[str, Stamps]) -> list[Metric]:

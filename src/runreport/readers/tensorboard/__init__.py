@@ -23,8 +23,8 @@ import numpy as np
 
 from ...errors import Problems
 from ...model import Column, Image, Kind, Metric, Run, Status, Value, evenly
-from ..base import series
-from .events import Decoder
+from ..base import series, with_times
+from .events import Decoder, Scalars
 from .joins import attached, attached_to_a_run, depends, event_files
 from .records import frames
 
@@ -107,6 +107,11 @@ def scalars_table(name: str, keys: Mapping[str, tuple[np.ndarray, np.ndarray]]) 
     return Metric(name, Kind.TABLE, table, calls=len(order))
 
 
+def timed(tag: str, columns: Scalars) -> Metric:
+    """A tag's scalars as a series with their wall times."""
+    return with_times(series(tag, columns.steps, columns.values), columns.walls)
+
+
 class TensorBoardReader:
     """Reads the event files of one folder as one run."""
 
@@ -136,7 +141,7 @@ class TensorBoardReader:
             decoder.params,
         )
         walls = decoder.walls
-        metrics: list[Metric] = [series(tag, st, v) for tag, (st, v) in scalars.items()]
+        metrics: list[Metric] = [timed(tag, c) for tag, c in scalars.items()]
         metrics += [
             Metric(tag, Kind.TEXT, {"step": tuple(s), "value": tuple(v)}, calls=len(v))
             for tag, (s, v) in texts.items()
@@ -149,9 +154,10 @@ class TensorBoardReader:
             columns = part.scalar_columns()
             if joined.kind == "hparams":
                 params = {**params, **part.params}
-                metrics += [series(t, st, v) for t, (st, v) in columns.items()]
+                metrics += [timed(t, c) for t, c in columns.items()]
             elif joined.tag in columns:
-                keyed.setdefault(joined.tag, {})[joined.key] = columns[joined.tag]
+                got = columns[joined.tag]
+                keyed.setdefault(joined.tag, {})[joined.key] = (got.steps, got.values)
         taken = {m.name for m in metrics}
         metrics += [
             scalars_table(tag if tag not in taken else f"{tag} (add_scalars)", keys)

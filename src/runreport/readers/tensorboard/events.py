@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -52,9 +52,10 @@ class Decoder:
             _FAMILIES.clear()
         self.families = _FAMILIES
         self.tags = _TAGS
-        # per tag: chunks of (order, step, value) arrays; order = record * 2**32 + position
-        self.chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-        self.one_by_one: dict[str, tuple[list[int], list[int], list[float]]] = {}
+        # per tag: chunks of (order, step, value, wall time) arrays; order = record * 2**32 +
+        # position; a wall time of 0 is none
+        self.chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+        self.one_by_one: dict[str, tuple[list[int], list[int], list[float], list[float]]] = {}
         self.texts: dict[str, tuple[list[Value], list[Value]]] = {}
         self.images: dict[str, list[tuple[int, bytes]]] = {}
         # per tag: (step, bucket left edges, right edges, counts) per histogram, in order
@@ -175,7 +176,12 @@ class Decoder:
             assert tags is not None
             for position, tag in enumerate(tags):
                 self.chunks.setdefault(tag, []).append(
-                    ((orders[part] << 32) + position, steps[part], values[position][part])
+                    (
+                        (orders[part] << 32) + position,
+                        steps[part],
+                        values[position][part],
+                        wall[part],
+                    )
                 )
 
     def _one(self, order: int, payload: bytes) -> None:
@@ -190,29 +196,45 @@ class Decoder:
         if event.WhichOneof("what") != "summary":
             return
         for position, value in enumerate(event.summary.value):
-            _value(value, event.step, (order << 32) + position, self)
+            _value(value, event.step, (order << 32) + position, event.wall_time, self)
 
-    def scalar_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Each tag's steps and values, in record order (tags in the order first seen)."""
-        for tag, (at, logged_at, logged) in self.one_by_one.items():
+    def scalar_columns(self) -> dict[str, Scalars]:
+        """Each tag's steps, values and wall times (seconds, NaN where none), in record order
+        (tags in the order first seen)."""
+        for tag, (at, logged_at, logged, walls) in self.one_by_one.items():
             self.chunks.setdefault(tag, []).append(
-                (np.array(at, np.int64), np.array(logged_at, np.int64), np.array(logged))
+                (
+                    np.array(at, np.int64),
+                    np.array(logged_at, np.int64),
+                    np.array(logged),
+                    np.array(walls, np.float64),
+                )
             )
         self.one_by_one = {}
-        merged: list[tuple[int, str, np.ndarray, np.ndarray]] = []
+        merged: list[tuple[int, str, Scalars]] = []
         for tag, chunks in self.chunks.items():
             orders = np.concatenate([c[0] for c in chunks])
             if len(orders):
                 order = np.argsort(orders, kind="stable")
                 steps = np.concatenate([c[1] for c in chunks])[order]
                 values = np.concatenate([c[2] for c in chunks])[order]
-                merged.append((int(orders[order[0]]), tag, steps, values))
+                times = np.concatenate([c[3] for c in chunks])[order]
+                times[times == 0] = np.nan
+                merged.append((int(orders[order[0]]), tag, Scalars(steps, values, times)))
         merged.sort(key=lambda m: m[0])  # tags in the order first logged
-        return {tag: (steps, values) for _, tag, steps, values in merged}
+        return {tag: columns for _, tag, columns in merged}
 
     def times(self) -> tuple[float, float] | None:
         """The first and last wall time seen."""
         return (min(self.walls), max(self.walls)) if self.walls else None
+
+
+class Scalars(NamedTuple):
+    """One tag's scalars, in record order."""
+
+    steps: np.ndarray
+    values: np.ndarray
+    walls: np.ndarray  # seconds since the epoch; NaN where a record had none
 
 
 def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -228,7 +250,7 @@ def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return found
 
 
-def _value(value: Any, step: int, order: int, into: Decoder) -> None:
+def _value(value: Any, step: int, order: int, wall: float, into: Decoder) -> None:
     """One ``Summary.Value`` decoded by protobuf (``order``: where it stands in the run)."""
     kind = value.WhichOneof("value")
     plugin = value.metadata.plugin_data.plugin_name
@@ -268,10 +290,11 @@ def _value(value: Any, step: int, order: int, into: Decoder) -> None:
             for png in got[2:]:
                 into.images.setdefault(tag, []).append((step, png))
     if scalar is not None:
-        orders, steps, values = into.one_by_one.setdefault(tag, ([], [], []))
+        orders, steps, values, walls = into.one_by_one.setdefault(tag, ([], [], [], []))
         orders.append(order)
         steps.append(step)
         values.append(scalar)
+        walls.append(wall)
     if plugin == "hparams" and tag.endswith("session_start_info"):
         # tensorboardX writes these with metadata only; TF writes an empty tensor beside it
         _hparams(value.metadata.plugin_data.content, into.params, into.problems, into.file)

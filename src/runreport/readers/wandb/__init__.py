@@ -31,6 +31,7 @@ from ..base import (
     read_text,
     report_yaml_error,
     series,
+    with_times,
 )
 from ..csvlogs import flatten
 from .log import ROW_KEYS, WandbLog, decode
@@ -156,10 +157,12 @@ def _is_number(value: object) -> TypeGuard[int | float]:
 def _history(log: WandbLog, outputs: tuple[FileRef, ...]) -> tuple[list[Metric], list[Image]]:
     """A series per numeric history key over ``_step``, and the images the rows refer to."""
     by_rel = {ref.rel: ref for ref in outputs}
-    columns: dict[str, tuple[list[int], list[float | int]]] = {}
+    columns: dict[str, tuple[list[int], list[float | int], list[float | None]]] = {}
     images: list[Image] = []
     for row in log.rows:
         step = row["_step"]
+        stamp = row.get("_timestamp")
+        time = float(stamp) if _is_number(stamp) else None
         media = {k[: -len("._type")] for k, v in row.items() if k.endswith("._type")}
         for key, value in row.items():
             if key in ROW_KEYS:
@@ -169,20 +172,22 @@ def _history(log: WandbLog, outputs: tuple[FileRef, ...]) -> tuple[list[Metric],
                     _media(images, key, value, step, by_rel)
                     continue
                 for sub, v in _numbers(value).items():
-                    cells = columns.setdefault(f"{key}.{sub}", ([], []))
+                    cells = columns.setdefault(f"{key}.{sub}", ([], [], []))
                     cells[0].append(step)
                     cells[1].append(v)
+                    cells[2].append(time)
                 continue
             if media and (key in media or key.rpartition(".")[0] in media):
                 continue
             if _is_number(value):
-                cells = columns.setdefault(key, ([], []))
+                cells = columns.setdefault(key, ([], [], []))
                 cells[0].append(step)
                 cells[1].append(value)
+                cells[2].append(time)
         for prefix in media:
             fields = {k[len(prefix) + 1 :]: v for k, v in row.items() if k.startswith(f"{prefix}.")}
             _media(images, prefix, fields, step, by_rel)
-    metrics = [series(k, s, v) for k, (s, v) in columns.items()]
+    metrics = [with_times(series(k, s, v), t) for k, (s, v, t) in columns.items()]
     return metrics, images
 
 
@@ -205,12 +210,14 @@ def _numbers(values: dict[str, Any]) -> dict[str, float | int]:
 
 def _system(log: WandbLog) -> list[Metric]:
     """System metrics (CPU, memory, GPU, disk, network) as ``system/<name>``, per sample."""
-    columns: dict[str, list[float | int]] = {}
-    for _, values in log.stats:
+    columns: dict[str, tuple[list[float | int], list[float]]] = {}
+    for stamp, values in log.stats:
         for key, value in values.items():
             if _is_number(value):
-                columns.setdefault(f"{SYSTEM}{key}", []).append(value)
-    return [series(k, None, v) for k, v in sorted(columns.items())]
+                cells = columns.setdefault(f"{SYSTEM}{key}", ([], []))
+                cells[0].append(value)
+                cells[1].append(stamp if stamp > 0 else math.nan)  # 0: no time
+    return [with_times(series(k, None, v), t) for k, (v, t) in sorted(columns.items())]
 
 
 def _ending(
