@@ -256,3 +256,22 @@ def test_run_json_written_by_json_dump_with_nan(tmp_path: Path) -> None:
     [run], problems = read(tmp_path)
     assert problems.items == []
     assert math.isnan(run.params["lr"]) and run.params["n"] == 3
+
+
+@pytest.mark.parametrize("text", [False, True])
+def test_each_points_time_in_any_form_it_was_written(tmp_path: Path, text: bool) -> None:
+    """``time`` as runreport writes it (UTC, ``Z``), with an offset, as epoch seconds, or
+    missing (NaN), read alike by the vectorised path and the careful one (a text value)."""
+    times = ["2026-11-28T00:50:00.125Z", "2026-11-28T01:50:01+01:00", 1795827002.5, None]
+    records = [
+        {"kind": "scalar", "name": "loss", "value": i, "step": i, **({"time": t} if t else {})}
+        for i, t in enumerate(times)
+    ]
+    if text:
+        records.append({"kind": "scalar", "name": "phase", "value": "done"})
+    write_run(tmp_path, "r", records)
+    [run], _ = read(tmp_path)
+    loss = run.metric("loss")
+    assert loss is not None
+    got = list(loss.columns["time"])
+    assert got[:3] == [1795827000.125, 1795827001.0, 1795827002.5] and math.isnan(got[3])
