@@ -152,3 +152,24 @@ def test_notebook_charts_get_tooltips_that_pages_draw_on_demand(shape: str) -> N
     assert titles == (["series", "step", "loss"] if shape == "lines_points" else ["step", "loss"])
     full = charts.with_data(charts.with_tooltips(spec), [{"x": 0, "y": 1.0, "series": "a"}])
     alt.LayerChart.from_dict(full, validate=True)
+
+
+def test_points_crowding_a_few_x_values_are_drawn_in_logging_order() -> None:
+    """A loss logged per batch at the epoch number (as plain logs give it): 388 points at each
+    of 20 values would be drawn as vertical spikes; it is drawn over its logging order, with
+    where each epoch begins, and its summaries keep the epoch."""
+    steps = np.repeat(np.arange(1, 21), 388)
+    values = np.linspace(2, 0.1, len(steps))
+    metric = Metric("Batch loss", Kind.SCALAR, {"step": steps, "value": values}, calls=7760)
+    view = metric_view(metric)
+    assert view.chart is not None
+    assert view.chart.x_title == "logging order" and view.chart.order_title == "step"
+    assert view.chart.order == tuple((388 * k, float(k + 1)) for k in range(20))
+    x = view.chart.columns["x"]  # plotted over each point's index (min and max per bucket)
+    assert x[0] == 0 and x[-1] == 7759 and (np.diff(x) > 0).all() and (x == np.round(x)).all()
+    assert view.summary is not None and view.summary.min_x == 20  # the step it was logged at
+    # a series logging its steps once each, or a short one, is drawn over its steps
+    for x in (np.arange(7760), np.repeat(np.arange(20), 4)):
+        once = Metric("m", Kind.SCALAR, {"step": x, "value": np.ones(len(x))}, calls=len(x))
+        chart = metric_view(once).chart
+        assert chart is not None and chart.order == () and chart.x_title == "step"

@@ -141,3 +141,45 @@ def test_a_comparison_over_time_leaves_out_runs_without_times(browser: Any, site
     assert len(back["x"]) == 2 * len(STEPS) and note.count() == 0
     assert page.errors == []
     page.close()
+
+
+def test_points_crowding_one_step_are_drawn_in_logging_order(browser: Any, tmp_path: Path) -> None:
+    """A loss logged 40 times at each of 10 steps (per batch, at the epoch number) is drawn over
+    its logging order, each step marked along the top where it begins; smoothing and zoom
+    work on that order."""
+    records = [
+        {"kind": "scalar", "name": "loss", "value": 1 / (i + 1), "step": i // 40}
+        for i in range(400)
+    ]
+    write_run(tmp_path / "logs", "batches", records)
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=tmp_path / "site"))
+    page = _open(browser, _run_url(tmp_path / "site", "batches"))
+    chart = ".chart[data-metric='loss']"
+    drawn = _drawn(page, chart)
+    assert drawn["x"] == list(range(400))
+    assert "logging order (step along the top)" in drawn["titles"]
+    marks = page.locator(chart).evaluate(
+        """el => el.rrView.scenegraph().root.items[0].items
+                 .filter(n => n.marktype === "rule" || n.marktype === "text")
+                 .map(n => [n.marktype, n.items.map(i => i.datum.x)])"""
+    )
+    rules = [at for kind, at in marks if kind == "rule" and len(at) == 10]
+    assert rules == [[40 * k for k in range(10)]]  # where each step begins
+    labels = page.locator(chart).evaluate(
+        """el => { const out = [];
+                   const walk = n => (n.items || []).forEach(i => {
+                     if (n.marktype === "text" && n.role === "mark" && i.text) out.push(i.text);
+                     walk(i); });
+                   walk(el.rrView.scenegraph().root); return out; }"""
+    )
+    assert labels[0] == "step 0" and "9" in labels
+    smoothed = _switch_smoothing(page, chart)
+    assert smoothed["x"] == list(range(400))  # smoothed over the same order
+    assert page.errors == []
+    page.close()
+
+
+def _switch_smoothing(page: Any, selector: str) -> dict[str, Any]:
+    old = page.locator(selector).evaluate_handle("el => el.rrView")
+    page.get_by_label("Smoothing", exact=True).fill("0.6")
+    return _drawn(page, selector, old)

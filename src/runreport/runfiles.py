@@ -96,7 +96,15 @@ def run_data(v: RunView) -> dict[str, Any]:
         if m.display is Display.LINE:  # smoothed by pages from these full-resolution columns
             metric = v.run.metric(m.name)
             timed = metric is not None and TIME in metric.columns
-            charts[m.name]["xy"] = [m.presentation.x, m.presentation.ys[0], TIME if timed else None]
+            order = m.chart.order  # drawn over the logging order: x is each point's index
+            x = None if order else m.presentation.x
+            charts[m.name]["xy"] = [x, m.presentation.ys[0], TIME if timed else None]
+            if order:
+                charts[m.name]["order"] = {
+                    "title": m.chart.order_title,
+                    "at": [i for i, _ in order],
+                    "values": [v for _, v in order],
+                }
     start = v.run.start_time
     return {
         "slug": v.slug,

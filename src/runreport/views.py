@@ -44,6 +44,11 @@ class ChartData:
     y_title: str
     per_series: int
     columns: Mapping[str, Any]
+    #: A line whose points crowd a few x values (a loss logged per batch at the epoch number)
+    #: is drawn over its logging order; these are where each x value begins in it (the point's
+    #: index, the value), for the page to mark them along the top, titled ``order_title``.
+    order: tuple[tuple[int, float], ...] = ()
+    order_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,9 @@ def _chart(
     yv: list[np.ndarray] = []
     series: list[str] = []
     per_series = 0
+    order = crowded(x) if not multi and pres.x is not None else ()
+    if order:
+        x = np.arange(len(x), dtype=np.float64)
     for col, y in ys.items():
         keep = downsample(y)
         per_series = max(per_series, len(keep))
@@ -219,7 +227,7 @@ def _chart(
         yv.append(np.where(np.isfinite(y[keep]), y[keep], np.nan))  # non-finite: a gap
         if multi:
             series.extend([col] * len(keep))
-    x_title = pres.x or "index"
+    x_title = "logging order" if order else (pres.x or "index")
     y_title = (
         metric.name
         if pres.display is Display.LINE and metric.kind in (Kind.SCALAR, Kind.LIST)
@@ -228,7 +236,29 @@ def _chart(
     columns: dict[str, Any] = {"x": np.concatenate(xs), "y": np.concatenate(yv)}
     if multi:
         columns["series"] = series
-    return ChartData(shape, x_title, y_title, per_series, columns)
+    return ChartData(shape, x_title, y_title, per_series, columns, order, pres.x or "")
+
+
+#: A series crowds its x values when it has at least this many points, and on average this
+#: many per x value.
+CROWDED_POINTS = 100
+CROWDED_PER_X = 4
+#: The most x values marked along a crowded chart (evenly spaced beyond).
+MAX_ORDER_MARKS = 500
+
+
+def crowded(x: np.ndarray) -> tuple[tuple[int, float], ...]:
+    """Where each x value begins in the logging order (index, value), when ``x`` is crowded:
+    many points share few values (per-batch values logged at the epoch number, drawn over it
+    as vertical spikes); else ``()``."""
+    n = len(x)
+    finite = x[np.isfinite(x)]
+    if n < CROWDED_POINTS or len(np.unique(finite)) * CROWDED_PER_X > n:
+        return ()
+    starts = np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
+    starts = starts[np.isfinite(x[starts])]
+    picked = starts[evenly(len(starts), MAX_ORDER_MARKS)]
+    return tuple((int(i), float(x[i])) for i in picked)
 
 
 #: Histograms of one metric drawn bar by bar (evenly spaced, the last included); the bands

@@ -92,7 +92,37 @@
     return out;
   }
 
+  /* Marks along a chart drawn over its logging order (its points crowd a few x values, as
+     per-batch values logged at the epoch number do) where each x value begins: a faint rule,
+     and the value above it where there is room (``marks``: {title, at, values}), within the
+     x ``range`` shown (null: all). */
+  function order(spec, marks, range, width) {
+    var room = Math.max(1, Math.floor((width || 600) / 56)), shown = [], i;
+    for (i = 0; i < marks.at.length; i++) {
+      if (!range || (marks.at[i] >= range[0] && marks.at[i] <= range[1])) shown.push(i);
+    }
+    var every = Math.ceil(shown.length / room);
+    var rows = shown.map(function (k, j) {
+      var v = marks.values[k], text = +v.toPrecision(6) + "";
+      return { x: marks.at[k], label: j % every ? "" : (j ? text : marks.title + " " + text) };
+    });
+    if (!rows.length) return;
+    var fixed = { color: { value: "#888" }, opacity: { value: 1 }, strokeDash: { value: [2, 3] } };
+    var x = { field: "x", type: "quantitative" };
+    spec.layer.push({
+      data: { values: rows },
+      mark: { type: "rule", strokeWidth: 1, opacity: 0.45 },
+      encoding: Object.assign({}, fixed, { x: x, y: { value: 0 }, y2: { value: { expr: "height" } } })
+    }, {
+      data: { values: rows.filter(function (r) { return r.label; }) },
+      mark: { type: "text", align: "left", baseline: "bottom", dx: 2, dy: -2, fontSize: 10 },
+      encoding: { color: fixed.color, x: x, y: { value: 0 }, text: { field: "label" } }
+    });
+    spec.encoding.x.title += " (" + marks.title + " along the top)";
+  }
+
   RR.axes = {
+    order: order,
     apply: apply,
     lone: lone,
     get: function () { return { log: setting.log, outliers: setting.outliers }; },

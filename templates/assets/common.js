@@ -152,6 +152,7 @@
     var range = window.RR.zoom ? window.RR.zoom.rangeOf(container) : null;  /* zoom.js */
     if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw, range);  /* axes.js */
     if (extra.mapped) window.RR.xaxis.apply(full, range || xExtent(rows));  /* xaxis.js */
+    else if (extra.order) window.RR.axes.order(full, extra.order, range, container.clientWidth);
     /* a layer with nothing to draw (no smoothing, no lone or clipped point) is left out (Vega
        warns of the empty extents of its data) */
     if (full.layer) {

@@ -35,7 +35,7 @@
           var titles = d.missing ? [chart.titles[0] + " (no " + RR.xaxis.title() + " logged)", chart.titles[1]]
             : d.mapped ? [RR.xaxis.title(), chart.titles[1]] : chart.titles;
           return embed(container, run.shapes[chart.shape], d.rows, titles,
-            line ? { runs: [[slug, null]], raw: d.raw, mapped: d.mapped } : {});
+            line ? { runs: [[slug, null]], raw: d.raw, mapped: d.mapped, order: chart.order } : {});
         });
       };
       lazily(container, container.rrDraw);
