@@ -37,8 +37,11 @@ def _site(tmp_path: Path, runs: int = 2, metrics: list[str] = METRICS) -> Path:
     return site
 
 
-def _run_page(site: Path) -> str:
-    return next((site / "runs").glob("run0-*.html")).as_uri()
+def _run_page(site: Path, split: bool = True) -> str:
+    """run0's page, by default with paired metrics split (loss and val/loss each on its own
+    chart: test_together.py tests them drawn together)."""
+    url = next((site / "runs").glob("run0-*.html")).as_uri()
+    return url + "#split=1" if split else url
 
 
 def _open(browser: Any, url: str, width: int = 1400, height: int = 900) -> Any:
@@ -134,7 +137,7 @@ def test_small_charts_fit_six_on_a_1400_by_900_screen_and_sizes_redraw(
     page.get_by_label("Chart size").select_option("large")
     assert _drawn_height(page, "train/m4") > medium * 1.4
 
-    page = _open(browser, _run_page(site) + "#size=s")
+    page = _open(browser, _run_page(site) + "&size=s")
     assert page.get_by_label("Chart size").input_value() == "s"
     page.locator("figure.chart-card").first.evaluate("el => el.scrollIntoView()")
     page.wait_for_timeout(300)
@@ -166,7 +169,7 @@ def _scrolled_to(card: Any) -> bool:
 @pytest.mark.parametrize("kind", ["run", "compare"])
 def test_a_chart_link_opens_the_page_at_that_chart(browser: Any, tmp_path: Path, kind: str) -> None:
     site = _site(tmp_path)
-    base = _run_page(site) + "#" if kind == "run" else _compare_url(site) + "&"
+    base = _run_page(site) + "&" if kind == "run" else _compare_url(site) + "&"
     page = _open(browser, base + "chart=" + quote("eval_f1", safe=""), height=600)
     card = page.locator("figure.chart-card[data-name='eval_f1']")
     page.wait_for_function("el => el.querySelector('.chart').rrView", arg=card.element_handle())
@@ -229,7 +232,7 @@ def test_a_run_has_one_colour_in_every_chart_and_its_legend_highlights_everywher
         r, g, b = (int(charts["loss"][run]["stroke"][i : i + 2], 16) for i in (1, 3, 5))
         assert swatch == f"rgb({r}, {g}, {b})", run
     for run in runs:  # and on the run's own page
-        own = _open(browser, next((site / "runs").glob(f"{run}-*.html")).as_uri())
+        own = _open(browser, next((site / "runs").glob(f"{run}-*.html")).as_uri() + "#split=1")
         line = _lines(own, "loss")
         assert [s["stroke"] for s in line.values()] == [charts["loss"][run]["stroke"]]
         own.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import CHROMIUM, write_run
+from tests_helpers import drawn
 
 from runreport.build import BuildConfig, build_site
 
@@ -68,14 +69,8 @@ def _open(browser: Any, url: str) -> Any:
 
 
 def _drawn(page: Any, selector: str, old: Any = None) -> dict[str, Any]:
-    chart = page.locator(selector)
-    chart.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "([el, old]) => el.rrView && el.rrView !== old",
-        arg=[chart.element_handle(), old],
-        timeout=15_000,
-    )
-    return chart.evaluate(DRAWN)
+    got: dict[str, Any] = drawn(page, selector, DRAWN, old)
+    return got
 
 
 def _switch(page: Any, selector: str, axis: str) -> dict[str, Any]:

@@ -56,3 +56,16 @@ def experiment_rows(page: Path) -> list[dict[str, Any]]:
     table = data_file(page.parent.parent / "data" / "experiments" / f"{slug}.js")
     rows: list[dict[str, Any]] = table["rows"]
     return rows
+
+
+def drawn(page: Any, selector: str, read: str, old: Any = None) -> Any:
+    """What the script ``read`` (a function of the chart's element) returns once the chart at
+    ``selector`` is scrolled to and drawn (again, when ``old``, its view before, is given)."""
+    chart = page.locator(selector)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "([el, old]) => el.rrView && el.rrView !== old",
+        arg=[chart.element_handle(), old],
+        timeout=15_000,
+    )
+    return chart.evaluate(read)

@@ -305,6 +305,20 @@ def section_of(name: str) -> str:
     return word.group(1) if word else ""
 
 
+_SPLITS = re.compile(
+    r"^(train|training|val|valid|validation|eval|evaluation|test)[/_.-](?=.)", re.IGNORECASE
+)
+
+
+def paired_name(name: str) -> str:
+    """What a metric measures apart from the data split it was measured on: ``loss`` for
+    ``loss``, ``val_loss``, ``train/loss``, ``eval_loss`` and ``test.loss``; metrics with
+    the same paired name are drawn together on a run's page (Keras's ``loss`` and
+    ``val_loss``, Hugging Face's ``loss`` and ``eval_loss``, ``train/acc`` and ``val/acc``)."""
+    split = _SPLITS.match(name)
+    return name[split.end() :] if split else name
+
+
 def section_order(name: str) -> tuple[bool, tuple[tuple[int, str], ...], str]:
     """Where section ``name`` comes on a page: the one of names without a section first,
     then by name, numbers by their value (``layer_2`` before ``layer_10``), case aside."""

@@ -20,14 +20,14 @@ import orjson
 
 from . import cache as unit_cache
 from .cache import Fingerprint, UnitResult
-from .charts import load_shapes, spec_shape, spec_template, spec_titles
+from .charts import load_shapes, shape_for, spec_shape, spec_template, spec_titles
 from .encoding import compact
 from .errors import Problems, problem_order
 from .export import full_data
 from .model import TIME, Run
 from .readers import Unit, read_unit_runs
 from .readers.base import with_svg_data
-from .rules import Display
+from .rules import Display, paired_name
 from .site import Staged, stage_file
 from .templating import environment
 from .views import RunView, run_view
@@ -105,8 +105,21 @@ def run_data(v: RunView) -> dict[str, Any]:
                     "at": [i for i, _ in order],
                     "values": [v for _, v in order],
                 }
+    together: dict[str, dict[str, Any]] = {}
+    for name, members in v.together.items():
+        shape = shape_for("lines", max(m.chart.per_series for m in members if m.chart))
+        shapes.setdefault(shape, spec_template(shape))
+        first = members[0].chart
+        if first is None:  # (every member is charted)
+            continue
+        together[name] = {
+            "members": [m.name for m in members],
+            "shape": shape,
+            "titles": spec_titles(replace(first, y_title=paired_name(members[0].name))),
+        }
     start = v.run.start_time
     return {
+        "together": together,
         "slug": v.slug,
         "shapes": shapes,
         "charts": charts,

@@ -20,6 +20,7 @@ from .rules import (
     classify,
     counts_for_best,
     goal,
+    paired_name,
     section_of,
     section_order,
 )
@@ -29,6 +30,8 @@ from .stats import Summary, compress_histogram, downsample, summarize, to_floats
 MAX_TABLE_ROWS = 1000
 
 STATS = ("last", "min", "max")
+#: The most metrics drawn together on one chart (see :attr:`RunView.together`).
+MAX_TOGETHER = 6
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,32 @@ class RunView:
         """The charted metrics by section (:func:`runreport.rules.section_of`): those with no
         section first, then each section, by name."""
         return group_sections(m for m in self.metrics if m.display.charted)
+
+    @cached_property
+    def together(self) -> dict[str, tuple[MetricView, ...]]:
+        """Line charts drawn together on one chart, by :func:`runreport.rules.paired_name`
+        (``loss`` and ``val_loss``): groups of 2 to :data:`MAX_TOGETHER` metrics of one x
+        title, at least one named for a split; each group's name is its members' joined by
+        `` + ``, and the group is shown where its first member is."""
+        by: dict[tuple[str, str], list[MetricView]] = {}
+        for m in self.metrics:
+            if m.display is Display.LINE and m.chart is not None and not m.chart.order:
+                by.setdefault((paired_name(m.name), m.chart.x_title), []).append(m)
+        out: dict[str, tuple[MetricView, ...]] = {}
+        for (key, _), same_x in by.items():
+            if 2 <= len(same_x) <= MAX_TOGETHER and any(m.name != key for m in same_x):
+                out[" + ".join(m.name for m in same_x)] = tuple(same_x)
+        return out
+
+    @cached_property
+    def together_at(self) -> dict[str, tuple[str, tuple[MetricView, ...]]]:
+        """Each group of :attr:`together` by its first member's name: where it is shown."""
+        return {members[0].name: (name, members) for name, members in self.together.items()}
+
+    @cached_property
+    def together_members(self) -> frozenset[str]:
+        """The names of the metrics drawn together (see :attr:`together`)."""
+        return frozenset(m.name for members in self.together.values() for m in members)
 
     def image_entries(self) -> list[dict[str, str]]:
         """The run's images as the page script shows them: name, site path, description."""

@@ -87,17 +87,39 @@
     var size = document.getElementById("chart-size");
     var count = document.getElementById("chart-count");
 
+    /* Metrics measured on different splits (loss, val_loss) are drawn together on one card,
+       unless split: then each has its own card again. */
+    var split = document.getElementById("split-paired");
+    var pairedShown = function (card) {
+      return split.checked ? !card.classList.contains("together") : !card.classList.contains("paired");
+    };
+    var current = "";
+
     function filter(text) {
+      current = text;
       var m = text ? matcher(text) : null, shown = 0;
       cards.forEach(function (card, i) {
-        var keep = !m || m.test(names[i]);
+        var keep = (!m || m.test(names[i])) && pairedShown(card);
         card.hidden = !keep;
         if (keep) shown++;
       });
-      sections.forEach(function (s) { s.hidden = !s.querySelector("figure.chart-card:not([hidden])"); });
+      sections.forEach(function (s) {
+        var n = s.querySelectorAll("figure.chart-card:not([hidden])").length;
+        s.hidden = !n;
+        var note = s.querySelector(".section-toggle .note");
+        if (note) note.textContent = "(" + n + " chart" + (n === 1 ? "" : "s") + ")";
+      });
       input.setAttribute("aria-invalid", m && m.bad ? "true" : "false");
-      count.textContent = !m ? "" : "Showing " + shown + " of " + cards.length + " chart" +
-        (cards.length === 1 ? "" : "s") + (m.bad ? " (not a valid regular expression: matched as text)" : "");
+      var total = cards.filter(pairedShown).length;
+      count.textContent = !m ? "" : "Showing " + shown + " of " + total + " chart" +
+        (total === 1 ? "" : "s") + (m.bad ? " (not a valid regular expression: matched as text)" : "");
+    }
+    if (document.querySelector("figure.chart-card.together")) {
+      document.getElementById("split-paired-label").hidden = false;
+      split.addEventListener("change", function () {
+        setHashParam("split", split.checked ? "1" : "");
+        filter(current);
+      });
     }
 
     var timer = null;
@@ -177,6 +199,11 @@
       var i = names.indexOf(name);
       if (i < 0) return;
       var card = cards[i];
+      if (!pairedShown(card)) {  /* a paired metric's own card, or a pair's: shown as asked */
+        split.checked = !split.checked;
+        setHashParam("split", split.checked ? "1" : "");
+        filter(current);
+      }
       if (card.hidden) { input.value = ""; filter(""); setHashParam("filter", ""); }
       var section = card.closest("section.chart-section");
       if (section) expand(section, true);
@@ -209,8 +236,10 @@
     logScale.checked = hashParam("log") === "1";
     outliers.checked = hashParam("outliers") === "1";
     RR.axes.set(logScale.checked, outliers.checked);
+    split.checked = hashParam("split") === "1";
     var text = hashParam("filter");
-    if (text) { input.value = text; filter(text); }
+    input.value = text || "";
+    filter(text || "");
     var target = hashParam("chart");
     if (target !== null) goToChart(target);
   }

@@ -22,16 +22,16 @@
     return RUN_COLOURS[h % RUN_COLOURS.length];
   }
 
-  /* Draws ``runs`` ([slug, series label] pairs) in their colours: a chart with a line per run
-     by its series (runs that share a colour told apart by dashes), a run's own chart (label
-     null) in its colour. */
+  /* Draws ``runs`` ([slug, series label] pairs, or [key, label, colour] for lines that are not
+     runs) in their colours: a chart with a line per run by its series (runs that share a
+     colour told apart by dashes), a run's own chart (label null) in its colour. */
   function styleRuns(spec, runs) {
     var enc = spec.encoding || {};
     if (!enc.color) {
       if (runs.length === 1) enc.color = { value: runColour(runs[0][0]) };
       return;
     }
-    var colours = runs.map(function (r) { return runColour(r[0]); });
+    var colours = runs.map(function (r) { return r[2] || runColour(r[0]); });
     var dashes = runs.map(function (r, k) {
       return RUN_DASHES[runs.filter(function (o, j) {
         return colours[j] === colours[k] && o[0] < r[0];
@@ -62,6 +62,7 @@
   }
 
   window.RR.runColour = runColour;
+  window.RR.paletteColour = function (k) { return RUN_COLOURS[k % RUN_COLOURS.length]; };
   window.RR.styleRuns = styleRuns;
   window.RR.linkPicks = linkPicks;
 })();

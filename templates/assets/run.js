@@ -20,6 +20,22 @@
     });
   }
 
+  /* The rows of metrics drawn together (loss and val_loss): each member's plotted points,
+     as a line of its own, coloured by its name. */
+  function togetherRows(slug, run, group) {
+    var rows = [], spans = [];
+    group.members.forEach(function (metric) {
+      var start = rows.length;
+      rows = rows.concat(rowsOf(run.charts[metric], metric));
+      spans.push([start, rows.length]);
+    });
+    rows.total = rows.length;
+    rows.runs = group.members.map(function (metric, k) { return [metric, metric, RR.paletteColour(k)]; });
+    rows.sources = group.members.map(function (metric) { return [slug, metric]; });
+    rows.spans = spans;
+    return rows;
+  }
+
   function drawRunCharts() {
     RR.chartTools();
     setupCsvLinks();
@@ -36,6 +52,21 @@
             : d.mapped ? [RR.xaxis.title(), chart.titles[1]] : chart.titles;
           return embed(container, run.shapes[chart.shape], d.rows, titles,
             line ? { runs: [[slug, null]], raw: d.raw, mapped: d.mapped, order: chart.order } : {});
+        });
+      };
+      lazily(container, container.rrDraw);
+    });
+    document.querySelectorAll(".chart[data-together]").forEach(function (container) {
+      var slug = container.getAttribute("data-run"), run = data("runs/" + slug);
+      var group = run && (run.together || {})[container.getAttribute("data-together")];
+      if (!group) return;
+      container.rrSmooth = true;
+      container.rrDraw = function () {
+        return RR.smoothing.overlay(togetherRows(slug, run, group), RR.zoom.rangeOf(container)).then(function (rows) {
+          var titles = rows.mapped ? [RR.xaxis.title(), group.titles[1]]
+            : rows.unmapped ? [group.titles[0] + " (no " + RR.xaxis.title() + " logged)", group.titles[1]] : group.titles;
+          return embed(container, run.shapes[group.shape], rows, titles,
+            { runs: rows.runs, raw: rows.raw, mapped: rows.mapped });
         });
       };
       lazily(container, container.rrDraw);

@@ -155,9 +155,11 @@
     var cutDown = rows.length < rows.total;  /* each run drew its share of the points */
     return Promise.all(rows.runs.map(function (run, k) {
       var span = rows.spans[k], own = rows.slice(span[0], span[1]);
-      var chart = RR.data("runs/" + run[0]).charts[rows.metric];
+      /* each part's run and metric: one metric of several runs, or several of one run */
+      var source = rows.sources ? rows.sources[k] : [run[0], rows.metric];
+      var chart = RR.data("runs/" + source[0]).charts[source[1]];
       var budget = cutDown ? Math.max(20, own.length) : SERIES_POINTS;
-      return exactRows(run[0], rows.metric, chart, run[1], budget, range).then(function (d) {
+      return exactRows(source[0], source[1], chart, run[1], budget, range).then(function (d) {
         return d || (mapped ? { missing: true } : { rows: own, raw: null });
       });
     })).then(function (parts) {
@@ -174,6 +176,7 @@
       }
       var out = [].concat.apply([], drawn.map(function (d) { return d.rows; }));
       out.runs = rows.runs.filter(function (run, k) { return !parts[k].missing; });
+      if (rows.sources) out.sources = rows.sources.filter(function (src, k) { return !parts[k].missing; });
       out.total = rows.total;
       out.missing = missing;
       out.mapped = mapped;
