@@ -114,10 +114,12 @@ def test_a_run_drawn_over_step_epoch_relative_and_wall_time(browser: Any, site: 
 
 
 def test_a_run_without_times_stays_over_step_and_says_so(browser: Any, site: Path) -> None:
-    page = _open(browser, _run_url(site, "plain") + "#x=relative")
+    page = _open(browser, _run_url(site, "plain") + "#x=relative&smooth=0.5")
     drawn = _drawn(page, ".chart[data-metric='loss']")
     assert drawn["x"] == STEPS
     assert "step (no relative time logged)" in drawn["titles"]
+    # smoothed over its step all the same (TensorBoard's debiased EMA at 0.5)
+    assert drawn["y"][1] == pytest.approx((1 / 2 + 2 * (1 / 3)) / 3, rel=1e-6)
     assert page.errors == []
     page.close()
 

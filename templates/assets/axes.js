@@ -20,6 +20,14 @@
     return out;
   }
 
+  function gaps(rows) {
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      if (r.y === null || r.y - r.y !== 0 || r.x === null || r.x - r.x !== 0) return true;
+    }
+    return false;
+  }
+
   /* The value at quantile ``q`` of ascending ``sorted`` (linear between neighbours). */
   function quantile(sorted, q) {
     var at = (sorted.length - 1) * q, lo = Math.floor(at);
@@ -32,6 +40,13 @@
     var enc = spec.encoding;
     if (!enc || !enc.x || !enc.y || !(spec.layer || []).some(function (l) { return l.name === "main"; })) return;
     enc.x.scale = Object.assign({}, enc.x.scale, { nice: false });
+    /* lines with no gap need no test of each point for one (Vega evaluates it point by point,
+       without eval under the page's CSP: a fifth of the time of drawing 100 runs' lines) */
+    if (!gaps(rows) && !gaps(raw || [])) {
+      spec.layer.forEach(function (l) {
+        if (l.mark && l.mark.invalid) l.mark = Object.assign({}, l.mark, { invalid: null });
+      });
+    }
     if (range) {  /* zoomed (zoom.js): lines cut at the edges */
       enc.x.scale.domain = range;
       spec.layer.forEach(function (l) { l.mark = Object.assign({}, l.mark, { clip: true }); });

@@ -151,7 +151,7 @@
     if (extra.runs) window.RR.styleRuns(full, extra.runs);  /* colours.js */
     var range = window.RR.zoom ? window.RR.zoom.rangeOf(container) : null;  /* zoom.js */
     if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw, range);  /* axes.js */
-    if (extra.mapped) window.RR.xaxis.apply(full, range || xExtent(rows));  /* xaxis.js */
+    if (extra.mapped) window.RR.xaxis.apply(full, range, rows);  /* xaxis.js */
     else if (extra.order) window.RR.axes.order(full, extra.order, range, container.clientWidth);
     /* a layer with nothing to draw (no smoothing, no lone or clipped point) is left out (Vega
        warns of the empty extents of its data) */
@@ -187,15 +187,6 @@
       container.textContent = "This chart could not be drawn: " + err.message;
       console.error(err);
     });
-  }
-
-  function xExtent(rows) {
-    var lo = Infinity, hi = -Infinity;
-    for (var i = 0; i < rows.length; i++) {
-      if (rows[i].x < lo) lo = rows[i].x;
-      if (rows[i].x > hi) hi = rows[i].x;
-    }
-    return lo <= hi ? [lo, hi] : null;
   }
 
   /* The name a chart's PNG or SVG file is saved under: its run (or comparison) and metric. */

@@ -119,11 +119,11 @@
      smoothed (when asked) and within ``range`` (when zoomed): {rows, raw} (raw: the unsmoothed
      points in the range), {missing: true} when the run has nothing on that axis (no times, no
      epoch), or null when its plotted points are to be drawn as they are. */
-  function exactRows(slug, metric, chart, label, budget, range) {
-    var smoothing = setting.weight > 0, axis = RR.xaxis.get();
+  function exactRows(slug, metric, chart, label, budget, range, overStep) {
+    var smoothing = setting.weight > 0, axis = overStep ? "step" : RR.xaxis.get();
     if (!chart.xy || (!smoothing && !range && axis === "step")) return Promise.resolve(null);
     return everyPoint(slug, metric, chart, axis !== "step").then(function (points) {
-      return points && RR.xaxis.remap(slug, chart, points);
+      return points && (axis === "step" ? points : RR.xaxis.remap(slug, chart, points));
     }).then(function (points) {
       if (!points) return axis === "step" ? null : { missing: true };
       var ys = smoothing ? smooth(points.y) : points.y;
@@ -139,7 +139,12 @@
   function runChart(slug, metric, chart, range) {
     var plotted = RR.rowsOf(chart, null);
     return exactRows(slug, metric, chart, null, SERIES_POINTS, range).then(function (d) {
-      if (!d || d.missing) return { rows: plotted, raw: [], missing: !!d };
+      if (d && d.missing) {  /* nothing on the page's x axis: over its step, smoothed as asked */
+        return exactRows(slug, metric, chart, null, SERIES_POINTS, range, true).then(function (s) {
+          return { rows: s ? s.rows : plotted, raw: s && setting.weight ? plotted : [], missing: true };
+        });
+      }
+      if (!d) return { rows: plotted, raw: [] };
       /* the plotted points (steps) are behind only on the step axis */
       var behind = RR.xaxis.get() === "step" ? plotted : d.rows;
       return { rows: d.rows, raw: setting.weight ? d.raw || behind : [], mapped: RR.xaxis.get() !== "step" };

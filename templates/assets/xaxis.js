@@ -104,8 +104,10 @@
       : seconds >= 180 ? ["min", 60] : ["s", 1];
   }
 
-  /* Sets a line chart spec's x axis for the page's axis, from the x ``extent`` drawn. */
-  function apply(spec, extent) {
+  /* Sets a line chart spec's x axis for the page's axis, from the x ``range`` it is zoomed to,
+     else the extent of the ``rows`` drawn. */
+  function apply(spec, range, rows) {
+    var extent = range || xExtent(rows);
     var x = spec.encoding && spec.encoding.x;
     if (!x || setting.axis === "step" || setting.axis === "epoch") return;
     if (setting.axis === "wall") {
@@ -128,6 +130,15 @@
     var step = (f >= 7.07 ? 10 : f >= 3.16 ? 5 : f >= 1.41 ? 2 : 1) * power, out = [];
     for (var v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
     return out;
+  }
+
+  function xExtent(rows) {
+    var lo = Infinity, hi = -Infinity;
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].x < lo) lo = rows[i].x;
+      if (rows[i].x > hi) hi = rows[i].x;
+    }
+    return lo <= hi ? [lo, hi] : null;
   }
 
   /* An x value as the hover shows it. */
