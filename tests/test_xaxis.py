@@ -180,3 +180,22 @@ def _switch_smoothing(page: Any, selector: str) -> dict[str, Any]:
     old = page.locator(selector).evaluate_handle("el => el.rrView")
     page.get_by_label("Smoothing", exact=True).fill("0.6")
     return _drawn(page, selector, old)
+
+
+def test_a_parent_run_without_charts_of_its_own_has_the_tools_for_its_children(
+    browser: Any, example_site: Path
+) -> None:
+    """The example sweep's parent logs summaries only: its page still has the chart tools,
+    and they apply to its child runs' overlays."""
+    parent = next(
+        p
+        for p in (example_site / "runs").glob("*.html")
+        if "data-overlay" in p.read_text() and 'class="chart-area"' not in p.read_text()
+    )
+    page = _open(browser, parent.as_uri())
+    chart = ".chart[data-overlay='loss']"
+    assert "step" in _drawn(page, chart)["titles"]
+    relative = _switch(page, chart, "relative")
+    assert "relative time (s)" in relative["titles"] and len(relative["x"]) == 4 * 12 - 7
+    assert page.errors == []
+    page.close()
