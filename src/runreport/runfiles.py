@@ -138,6 +138,7 @@ def epoch_metric(v: RunView) -> str | None:
         for m in v.metrics
         if m.display is Display.LINE
         and m.presentation.x == "step"
+        and not (m.chart and m.chart.order)  # (drawn over its logging order: x is no step)
         and re.split(r"[/.]", m.name)[-1].lower() == "epoch"
     ]
     return min(found, key=lambda name: (name.lower() != "epoch", len(name), name), default=None)

@@ -213,9 +213,7 @@
 
   /* The chart of ``metric`` over ``rows`` of several runs: its overlay in the site index. */
   function embedOverlay(container, index, metric, rows) {
-    var o = index.overlays[metric], titles = o.titles;
-    if (rows.mapped) titles = [window.RR.xaxis.title(), titles[1]];
-    else if (rows.unmapped) titles = [titles[0] + " (no " + window.RR.xaxis.title() + " logged)", titles[1]];
+    var o = index.overlays[metric], titles = window.RR.xaxis.titles(o.titles, rows.mapped, rows.unmapped);
     return embed(container, index.shapes[o.shape], rows, titles,
       { runs: rows.runs, raw: rows.raw, mapped: rows.mapped });
   }

@@ -48,9 +48,7 @@
       container.rrSmooth = !!chart.xy;
       container.rrDraw = function () {
         return RR.smoothing.runChart(slug, metric, chart, RR.zoom.rangeOf(container)).then(function (d) {
-          var titles = d.missing ? [chart.titles[0] + " (no " + RR.xaxis.title() + " logged)", chart.titles[1]]
-            : d.mapped ? [RR.xaxis.title(), chart.titles[1]] : chart.titles;
-          return embed(container, run.shapes[chart.shape], d.rows, titles,
+          return embed(container, run.shapes[chart.shape], d.rows, RR.xaxis.titles(chart.titles, d.mapped, d.missing),
             line ? { runs: [[slug, null]], raw: d.raw, mapped: d.mapped, order: chart.order } : {});
         });
       };
@@ -63,9 +61,7 @@
       container.rrSmooth = true;
       container.rrDraw = function () {
         return RR.smoothing.overlay(togetherRows(slug, run, group), RR.zoom.rangeOf(container)).then(function (rows) {
-          var titles = rows.mapped ? [RR.xaxis.title(), group.titles[1]]
-            : rows.unmapped ? [group.titles[0] + " (no " + RR.xaxis.title() + " logged)", group.titles[1]] : group.titles;
-          return embed(container, run.shapes[group.shape], rows, titles,
+          return embed(container, run.shapes[group.shape], rows, RR.xaxis.titles(group.titles, rows.mapped, rows.unmapped),
             { runs: rows.runs, raw: rows.raw, mapped: rows.mapped });
         });
       };

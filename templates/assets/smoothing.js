@@ -201,6 +201,7 @@
     ema: ema,
     centred: centred,
     windowFor: windowFor,
+    everyPoint: everyPoint,
     runChart: runChart,
     overlay: overlay
   };

@@ -16,36 +16,30 @@
 
   function finite(v) { return v !== null && v - v === 0; }
 
-  /* The run's epoch at each step, from its epoch metric: {steps, epochs}, steps ascending
-     (the last value logged at a step kept), or null. */
+  /* The run's epoch at each step, from every point of its epoch metric (smoothing.js reads
+     them): where each epoch value logged begins, {steps, epochs}, steps ascending; null when
+     the run logs no epoch. A value logged at many steps (an integer epoch, or one rounded as
+     the Trainer logs it) begins at the first of them, and the steps between are spread
+     evenly over it (epochAt). */
   function epochTable(slug) {
-    if (!epochs[slug]) epochs[slug] = RR.loadFull(slug).then(function () { return readEpochs(slug); });
-    return epochs[slug];
-  }
-
-  function readEpochs(slug) {
-    {
-      var run = RR.data("runs/" + slug), name = run && run.epoch;
-      var full = name ? (RR.data("full/" + slug) || {})[name] : null;
-      var xy = name ? run.charts[name].xy : null;
-      var si = full && full.columns ? full.columns.indexOf(xy[0]) : -1;
-      var vi = full && full.columns ? full.columns.indexOf(xy[1]) : -1;
-      return si < 0 || vi < 0 ? null
-        : Promise.all([RR.decodeExact(full.data[si]), RR.decodeExact(full.data[vi])]).then(function (c) {
-          var at = {}, i;
-          for (i = 0; i < c[0].length; i++) if (finite(c[0][i]) && finite(c[1][i])) at[c[0][i]] = c[1][i];
-          var steps = Object.keys(at).map(Number).sort(function (a, b) { return a - b; });
-          /* the first step of each epoch value logged: a value logged at many steps (an
-             integer epoch, or one rounded as the Trainer logs it) is where that epoch begins,
-             and the steps between are spread evenly over it */
-          var knots = { steps: [], epochs: [] };
-          steps.forEach(function (st) {
-            var e = at[st], k = knots.epochs.length;
-            if (!k || e !== knots.epochs[k - 1]) { knots.steps.push(st); knots.epochs.push(e); }
-          });
-          return knots.steps.length ? knots : null;
+    var run = RR.data("runs/" + slug), name = run && run.epoch;
+    if (!name) return Promise.resolve(null);
+    if (!epochs[slug]) {
+      epochs[slug] = RR.smoothing.everyPoint(slug, name, run.charts[name], false).then(function (points) {
+        if (!points) return null;
+        var at = {}, i;
+        for (i = 0; i < points.x.length; i++) {
+          if (finite(points.x[i]) && finite(points.y[i])) at[points.x[i]] = points.y[i];  /* the last at a step */
+        }
+        var knots = { steps: [], epochs: [] };
+        Object.keys(at).map(Number).sort(function (a, b) { return a - b; }).forEach(function (st) {
+          var e = at[st], k = knots.epochs.length;
+          if (!k || e !== knots.epochs[k - 1]) { knots.steps.push(st); knots.epochs.push(e); }
         });
+        return knots.steps.length ? knots : null;
+      });
     }
+    return epochs[slug];
   }
 
   /* The epoch at ``step``: interpolated between the steps where an epoch value was first
@@ -141,6 +135,14 @@
     return lo <= hi ? [lo, hi] : null;
   }
 
+  /* A chart's [x, y] ``titles`` as drawn: x named for the page's axis when drawn over it
+     (``mapped``), or said to have none of it when drawn over its step instead (``missing``). */
+  function titles(given, mapped, missing) {
+    if (mapped) return [AXES[setting.axis], given[1]];
+    if (missing) return [given[0] + " (no " + AXES[setting.axis] + " logged)", given[1]];
+    return given;
+  }
+
   /* An x value as the hover shows it. */
   function format(v) {
     if (setting.axis === "wall") return new Date(v).toLocaleString("en");
@@ -154,6 +156,7 @@
     isAxis: isAxis,
     set: function (axis) { setting.axis = isAxis(axis) ? axis : "step"; },
     title: function () { return AXES[setting.axis]; },
+    titles: titles,
     remap: remap,
     apply: apply,
     format: format

@@ -387,12 +387,20 @@ def _stamp(value: object) -> float | None:
         return float(value)
     if not isinstance(value, str):
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+    parsed = _iso(value)
+    if parsed is None:
         got = number(value)
         return None if got is None else float(got)
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    return parsed.timestamp()
+
+
+def _iso(text: str) -> datetime | None:
+    """An ISO 8601 time, UTC when it names no offset; None when it is not one."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _text(value: object) -> str | None:
@@ -408,9 +416,7 @@ def _str_map(value: object) -> dict[str, str]:
 def _time(value: object, where: Path, problems: Problems) -> datetime | None:
     if value is None or value == "":
         return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
+    parsed = _iso(str(value))
+    if parsed is None:
         problems.warn(where, None, f"time {value!r} is not ISO 8601; ignored")
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed
