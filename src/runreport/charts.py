@@ -118,14 +118,17 @@ def _line(name: str) -> dict[str, Any]:
     import altair as alt
 
     points = name.endswith("_points")
+    # aria=False: no description of each point (Vega makes none on a canvas, where pages draw,
+    # and each was a formatted string that Vega interprets point by point under the CSP)
     data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
     raw = alt.Chart(alt.Data(name=RAW_NAME)).mark_line(  # type: ignore[no-untyped-call]
-        invalid="break-paths-filter-domains", strokeWidth=1.2, opacity=0.3
+        invalid="break-paths-filter-domains", strokeWidth=1.2, opacity=0.3, aria=False
     )
     mark = alt.Chart(name="main").mark_line(
         invalid="break-paths-filter-domains",
         point=alt.OverlayMarkDef(filled=True, size=28) if points else False,
         strokeWidth=1.6,
+        aria=False,
     )
     shared: dict[str, Any] = {
         "x": alt.X("x:Q", title="x", scale=alt.Scale(zero=False)),
@@ -146,11 +149,11 @@ def _line(name: str) -> dict[str, Any]:
     # no tooltip encoding: a page's hover (hover.js) reads the drawn data when asked; per-point
     # tooltips made the compare page of 100 runs three times slower to draw
     lone = alt.Chart(alt.Data(name=LONE_NAME)).mark_point(  # type: ignore[no-untyped-call]
-        filled=True, size=30, opacity=1
+        filled=True, size=30, opacity=1, aria=False
     )
     clipped = (
         alt.Chart(alt.Data(name=CLIPPED_NAME))  # type: ignore[no-untyped-call]
-        .mark_point(filled=True, size=45, opacity=1)
+        .mark_point(filled=True, size=45, opacity=1, aria=False)
         .encode(
             shape=alt.Shape(
                 "edge:N",

@@ -166,7 +166,10 @@
       actions: { export: true, source: false, compiled: false, editor: false },
       ast: true,  /* vega-embed then evaluates expressions without eval: no 'unsafe-eval' */
       renderer: "canvas",
-      downloadFileName: fileStem(container)
+      downloadFileName: fileStem(container),
+      patch: function (vg) {  /* axes.js */
+        return window.RR.axes ? window.RR.axes.lighten(vg, !!(full.usermeta && full.usermeta.rrNoGaps)) : vg;
+      }
     };
     if (window.RR_THEME && window.RR_THEME.isDark()) {  /* vega-themes dark, page background */
       opts.theme = "dark";
