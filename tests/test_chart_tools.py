@@ -119,9 +119,10 @@ def test_sections_and_the_metric_filter(browser: Any, tmp_path: Path, kind: str)
     page.close()
 
 
-def _compare_url(site: Path) -> str:
+def _compare_url(site: Path, split: bool = True) -> str:
+    """The compare page of every run, by default with paired metrics split (as _run_page)."""
     slugs = ",".join(sorted(p.stem for p in (site / "runs").glob("run*.html")))
-    return (site / "compare.html").as_uri() + "#runs=" + slugs
+    return (site / "compare.html").as_uri() + "#runs=" + slugs + ("&split=1" if split else "")
 
 
 def test_small_charts_fit_six_on_a_1400_by_900_screen_and_sizes_redraw(

@@ -138,3 +138,96 @@ def test_pairs_drawn_together_and_split_on_a_run_page(browser: Any, tmp_path: Pa
     assert page.locator("figure.chart-card[data-name='loss + val_loss']").is_visible()
     assert errors == []
     page.close()
+
+
+def _sweep(root: Path) -> list[str]:
+    """A parent run and two child runs logging loss, val_loss and lr (as Keras does): the
+    child runs' ids."""
+    write_run(root, "sweep", [])
+    children = []
+    for k, scale in enumerate((1.0, 2.0)):
+        run_id = f"trial{k}"
+        write_run(
+            root,
+            run_id,
+            _series("loss", [v * scale for v in LOSS])
+            + _series("val_loss", [v * scale for v in VAL])
+            + _series("lr", [0.001] * 40),
+            parent_id="sweep",
+        )
+        children.append(run_id)
+    return children
+
+
+TOGETHER_RUNS = """el => {
+  const out = {};
+  el.rrView.data("data").forEach(r => {
+    const key = r.series + " / " + r.m;
+    (out[key] = out[key] || []).push(r.y);
+  });
+  const colour = el.rrView.scale("color"), dash = el.rrView.scale("strokeDash");
+  const legend = [];  // the legend's dash symbols as drawn: a visible stroke each
+  (function walk(it) {
+    if (it.marktype === "symbol" && it.role === "legend-symbol") {
+      it.items.filter(s => s.strokeDash)
+        .forEach(s => legend.push([JSON.stringify(s.strokeDash), s.stroke]));
+    }
+    (it.items || []).forEach(walk);
+  })(el.rrView.scenegraph().root);
+  return { lines: out, colours: ["trial0", "trial1"].map(s => colour(s)),
+           dashes: ["loss", "val_loss"].map(m => JSON.stringify(dash(m))), legend: legend };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not BROWSER_OK, reason="RUNREPORT_SKIP_BROWSER=1 and no /usr/bin/chromium")
+def test_pairs_drawn_together_on_compare_and_parent_pages(browser: Any, tmp_path: Path) -> None:
+    _sweep(tmp_path / "logs")
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(tmp_path / "logs",), output=site))
+    slugs = sorted(p.stem for p in (site / "runs").glob("trial*.html"))
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    pages = {
+        "compare": (site / "compare.html").as_uri() + "#runs=" + ",".join(slugs),
+        "parent": next((site / "runs").glob("sweep-*.html")).as_uri(),
+    }
+    for where, url in pages.items():
+        page.goto(url, wait_until="load")
+        together = ".chart[data-together-runs='loss + val_loss']"
+        got = drawn(page, together, TOGETHER_RUNS)
+        # a line per run and metric, each with every point, in the run's colour and the
+        # metric's dash
+        assert got["lines"] == {
+            f"trial{k} / {m}": [pytest.approx(v * s, rel=1e-6) for v in values]
+            for k, s in enumerate((1.0, 2.0))
+            for m, values in (("loss", LOSS), ("val_loss", VAL))
+        }, where
+        assert got["colours"][0] != got["colours"][1] and got["dashes"][0] != got["dashes"][1]
+        assert [d for d, _ in got["legend"]] == got["dashes"], where
+        assert all(stroke not in (None, "transparent") for _, stroke in got["legend"]), where
+        shown = page.eval_on_selector_all(
+            "figure.chart-card", "cs => cs.filter(c => !c.hidden).map(c => c.dataset.name)"
+        )
+        assert shown == ["loss + val_loss", "lr"], where
+        page.get_by_label("Split paired metrics").check()
+        shown = page.eval_on_selector_all(
+            "figure.chart-card", "cs => cs.filter(c => !c.hidden).map(c => c.dataset.name)"
+        )
+        assert sorted(shown) == ["loss", "lr", "val_loss"], where
+        # hover names each run's metric in the run's colour
+        page.get_by_label("Split paired metrics").uncheck()
+        box = page.locator(together).bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 3)
+        labels = page.locator(f"{together} .hover-label").all_text_contents()
+        assert sorted(labels) == [
+            "trial0 · loss",
+            "trial0 · val_loss",
+            "trial1 · loss",
+            "trial1 · val_loss",
+        ], where
+    assert errors == []
+    page.close()

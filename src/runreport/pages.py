@@ -30,7 +30,7 @@ from .runfiles import (
 )
 from .site import SiteWriter
 from .templating import duration, environment, live_texts, render_markdown, when
-from .views import ChartData, RunView, clean_log, fmt
+from .views import MAX_TOGETHER, ChartData, RunView, clean_log, fmt
 
 #: Bytes of a log shown on the run page (the tail; the whole file is linked).
 MAX_LOG_BYTES_SHOWN = 200_000
@@ -77,6 +77,7 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
     runs: dict[str, Any] = {}
     overlay: dict[str, ChartData] = {}
     points: dict[str, int] = {}
+    pairs: dict[str, str | None] = {}
     for v in ctx.runs.values():
         runs[v.slug] = {
             "name": v.run.title,
@@ -93,17 +94,26 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
                 continue
             points[m.name] = max(points.get(m.name, 0), m.plotted)
             overlay.setdefault(m.name, m.chart)
+            pairs.setdefault(m.name, m.pair)
     overlays = {
         name: {
             "shape": shape_for("lines", points[name]),
             "titles": spec_titles(chart),
             "section": section_of(name),
+            # metrics drawn together (overlays.js togetherGroups, as RunView.together)
+            **({"pair": pairs[name]} if pairs[name] is not None else {}),
         }
         for name, chart in overlay.items()
     }
     shapes = {o["shape"]: spec_template(o["shape"]) for o in overlays.values()}
     sections = sorted({section_of(name) for name in overlay}, key=section_order)
-    return {"runs": runs, "shapes": shapes, "overlays": overlays, "sections": sections}
+    return {
+        "runs": runs,
+        "shapes": shapes,
+        "overlays": overlays,
+        "sections": sections,
+        "together_max": MAX_TOGETHER,
+    }
 
 
 def _recent(ctx: SiteContext) -> list[RunView]:

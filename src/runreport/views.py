@@ -102,6 +102,14 @@ class MetricView:
         overlaid: see :class:`runreport.rules.DisplayKind`)."""
         return self.chart is not None and self.display.overlaid
 
+    @property
+    def pair(self) -> str | None:
+        """The name this metric is drawn together under (:func:`runreport.rules.paired_name`)
+        when it is a line over its x (not over its logging order); else None."""
+        if self.display is not Display.LINE or self.chart is None or self.chart.order:
+            return None
+        return paired_name(self.name)
+
 
 @dataclass(frozen=True)
 class RunView:
@@ -134,11 +142,12 @@ class RunView:
         """Line charts drawn together on one chart, by :func:`runreport.rules.paired_name`
         (``loss`` and ``val_loss``): groups of 2 to :data:`MAX_TOGETHER` metrics of one x
         title, at least one named for a split; each group's name is its members' joined by
-        `` + ``, and the group is shown where its first member is."""
+        `` + ``, and the group is shown where its first member is. (Compare pages and the
+        overlays of child runs group the same way in the browser: overlays.js.)"""
         by: dict[tuple[str, str], list[MetricView]] = {}
         for m in self.metrics:
-            if m.display is Display.LINE and m.chart is not None and not m.chart.order:
-                by.setdefault((paired_name(m.name), m.chart.x_title), []).append(m)
+            if m.pair is not None and m.chart is not None:
+                by.setdefault((m.pair, m.chart.x_title), []).append(m)
         out: dict[str, tuple[MetricView, ...]] = {}
         for (key, _), same_x in by.items():
             if 2 <= len(same_x) <= MAX_TOGETHER and any(m.name != key for m in same_x):

@@ -24,9 +24,12 @@
 
   /* Draws ``runs`` ([slug, series label] pairs, or [key, label, colour] for lines that are not
      runs) in their colours: a chart with a line per run by its series (runs that share a
-     colour told apart by dashes), a run's own chart (label null) in its colour. */
-  function styleRuns(spec, runs) {
-    var enc = spec.encoding || {};
+     colour told apart by dashes), a run's own chart (label null) in its colour. With
+     ``dashBy`` (metrics drawn together over runs, each row's ``m`` one of them), the dashes
+     tell the metrics apart instead, in that order, each in its own legend entry. */
+  function styleRuns(spec, runs, dashBy) {
+    var enc = spec.encoding || {}, seen = {};
+    runs = runs.filter(function (r) { return seen[r[1]] ? false : (seen[r[1]] = true); });  /* a run per label */
     if (!enc.color) {
       if (runs.length === 1) enc.color = { value: runColour(runs[0][0]) };
       return;
@@ -41,8 +44,15 @@
     var legend = Object.assign({}, enc.color.legend, { symbolType: "stroke", symbolStrokeWidth: 2.5 });
     enc.color.scale = { domain: labels, range: colours };
     enc.color.legend = legend;
-    enc.strokeDash = { field: enc.color.field, type: "nominal", title: enc.color.title,
-      legend: legend, scale: { domain: labels, range: dashes } };
+    if (!dashBy) {
+      enc.strokeDash = { field: enc.color.field, type: "nominal", title: enc.color.title,
+        legend: legend, scale: { domain: labels, range: dashes } };
+      return;
+    }
+    enc.strokeDash = { field: "m", type: "nominal", title: null,
+      /* grey strokes: Vega-Lite draws the symbols of a legend of dashes blank */
+      legend: Object.assign({}, legend, { encode: { symbols: { update: { stroke: { value: "#888" } } } } }),
+      scale: { domain: dashBy, range: dashBy.map(function (m, k) { return RUN_DASHES[k % RUN_DASHES.length]; }) } };
   }
 
   /* The runs highlighted from a chart's legend are highlighted in every chart of the page. */

@@ -148,7 +148,7 @@
     });
     full.datasets = { data: rows, raw: extra.raw || [], lone: window.RR.axes ? window.RR.axes.lone(rows) : [],
                       clipped: [] };
-    if (extra.runs) window.RR.styleRuns(full, extra.runs);  /* colours.js */
+    if (extra.runs) window.RR.styleRuns(full, extra.runs, extra.dashBy);  /* colours.js */
     var range = window.RR.zoom ? window.RR.zoom.rangeOf(container) : null;  /* zoom.js */
     if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw, range);  /* axes.js */
     if (extra.mapped) window.RR.xaxis.apply(full, range, rows);  /* xaxis.js */
@@ -194,10 +194,11 @@
 
   /* The name a chart's PNG or SVG file is saved under: its run (or comparison) and metric. */
   function fileStem(container) {
-    var metric = container.getAttribute("data-metric");
+    var metric = container.getAttribute("data-metric") || container.getAttribute("data-together");
+    var runs = container.getAttribute("data-compare") || container.getAttribute("data-together-runs") ||
+      container.getAttribute("data-overlay");
     var text = metric !== null ? runLabel(container.getAttribute("data-run") || "") + "-" + metric
-      : (container.hasAttribute("data-compare") ? "compare-" + container.getAttribute("data-compare")
-        : "child-runs-" + (container.getAttribute("data-overlay") || "chart"));
+      : (document.getElementById("compare-charts") ? "compare-" : "child-runs-") + (runs || "chart");
     return csvName(text).slice(0, -4);
   }
 
@@ -214,11 +215,13 @@
     (spec.vconcat || []).forEach(function (part) { scaleHeights(part, factor); });
   }
 
-  /* The chart of ``metric`` over ``rows`` of several runs: its overlay in the site index. */
-  function embedOverlay(container, index, metric, rows) {
+  /* The chart of ``metric`` over ``rows`` of several runs: its overlay in the site index
+     (``group``: metrics drawn together, overlays.js, shown as the first one's, named for all). */
+  function embedOverlay(container, index, metric, rows, group) {
     var o = index.overlays[metric], titles = window.RR.xaxis.titles(o.titles, rows.mapped, rows.unmapped);
+    if (group) titles = [titles[0], group.name];
     return embed(container, index.shapes[o.shape], rows, titles,
-      { runs: rows.runs, raw: rows.raw, mapped: rows.mapped });
+      { runs: rows.runs, raw: rows.raw, mapped: rows.mapped, dashBy: group ? group.members : null });
   }
 
   /* Draws again the charts drawn so far that ``which`` picks (default all); the others are
@@ -328,7 +331,7 @@
   var saved = null;
 
   function chartKey(container) {
-    return ["data-run", "data-metric", "data-compare", "data-overlay"].map(function (a) {
+    return ["data-run", "data-metric", "data-compare", "data-overlay", "data-together", "data-together-runs"].map(function (a) {
       return container.getAttribute(a) || "";
     }).join("|");
   }

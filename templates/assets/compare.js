@@ -151,6 +151,12 @@
     var sections = {};
     names.forEach(function (m) { (sections[index.overlays[m].section] = sections[index.overlays[m].section] || []).push(m); });
     var keys = index.sections.filter(function (k) { return sections[k]; });  /* in the build's order */
+    /* metrics measured on different splits (loss, val_loss) also drawn together, on a card
+       where the first of them is shown (overlays.js) */
+    var groupOf = {};
+    RR.togetherGroups(index, names).forEach(function (g) {
+      g.members.forEach(function (m) { groupOf[m] = g; });
+    });
     keys.forEach(function (key) {
       var grid = el("div", { "class": "charts" });
       if (keys.length > 1) {
@@ -166,13 +172,20 @@
       } else {
         box.appendChild(grid);
       }
-      sections[key].forEach(function (m) { chartCard(index, chosen, grid, m); });
+      sections[key].forEach(function (m) {
+        var g = groupOf[m];
+        if (g && !g.shown) {
+          g.shown = true;
+          RR.togetherCard(index, chosen, g, "drawn together", function (fig) { grid.appendChild(fig); });
+        }
+        chartCard(index, chosen, grid, m, !!g);
+      });
     });
     RR.chartTools();
   }
 
-  function chartCard(index, chosen, box, m) {
-    var fig = el("figure", { "class": "chart-card", "data-name": m });
+  function chartCard(index, chosen, box, m, paired) {
+    var fig = el("figure", { "class": "chart-card" + (paired ? " paired" : ""), "data-name": m });
     var cap = el("figcaption");
     cap.appendChild(el("span", { "class": "metric-name" }, m));
     cap.appendChild(document.createTextNode(" "));

@@ -15,8 +15,13 @@
     var by = {}, order = [];
     view.data("data").forEach(function (row) {
       if (row.y === null || row.y !== row.y || row.x === null) return;
-      var key = row.series === null || row.series === undefined ? "" : row.series;
-      if (!by[key]) { by[key] = { label: key, xs: [], ys: [] }; order.push(key); }
+      var series = row.series === null || row.series === undefined ? "" : row.series;
+      /* metrics drawn together over runs (overlays.js): a line per run and metric (m) */
+      var key = row.m ? series + "\u0000" + row.m : series;
+      if (!by[key]) {
+        by[key] = { label: row.m ? series + " · " + row.m : series, series: series, xs: [], ys: [] };
+        order.push(key);
+      }
       by[key].xs.push(row.x);
       by[key].ys.push(row.y);
     });
@@ -94,9 +99,9 @@
       lines = lines || linesOf(view);
       var only = picked(view), values = [];
       lines.forEach(function (line) {
-        if (!line.xs.length || (only && only.indexOf(line.label) < 0)) return;
+        if (!line.xs.length || (only && only.indexOf(line.series) < 0)) return;
         var i = nearest(line.xs, x);
-        values.push({ label: line.label, x: line.xs[i], y: line.ys[i] });
+        values.push({ label: line.label, series: line.series, x: line.xs[i], y: line.ys[i] });
       });
       if (!values.length) { hide(); return; }
       values.sort(function (a, b) { return b.y - a.y; });
@@ -115,7 +120,7 @@
       values.slice(0, MAX_ROWS).forEach(function (v) {
         var row = el("div", { "class": "hover-row" });
         var swatch = el("span", { "class": "swatch" });
-        swatch.style.background = colour(v.label);
+        swatch.style.background = colour(v.series);
         row.appendChild(swatch);
         if (v.label) row.appendChild(el("span", { "class": "hover-label" }, v.label));
         row.appendChild(el("span", { "class": "hover-value" },

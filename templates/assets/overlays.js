@@ -59,8 +59,9 @@
   }
 
   /* The rows of a chart overlaying ``slugs``' charts of ``metric``: every plotted point when
-     they hold at most OVERLAY_POINTS, else each run's share of them (see overlayKeep). */
-  function overlayRows(slugs, metric) {
+     they hold at most OVERLAY_POINTS (divided by ``parts``, the metrics drawn on the chart),
+     else each run's share of them (see overlayKeep). */
+  function overlayRows(slugs, metric, parts) {
     var charts = [];
     slugs.forEach(function (slug) {
       var run = data("runs/" + slug);
@@ -68,8 +69,9 @@
     });
     var total = 0;
     charts.forEach(function (sc) { total += columns(sc[1]).x.length; });
-    var budget = total > OVERLAY_POINTS
-      ? Math.max(MIN_POINTS_PER_SERIES, Math.floor(OVERLAY_POINTS / charts.length)) : Infinity;
+    var points = OVERLAY_POINTS / (parts || 1);
+    var budget = total > points
+      ? Math.max(MIN_POINTS_PER_SERIES, Math.floor(points / charts.length)) : Infinity;
     var rows = [], spans = [], runs = runLabels(charts.map(function (sc) { return sc[0]; }));
     charts.forEach(function (sc, k) {
       var start = rows.length;
@@ -107,7 +109,9 @@
     var note = figure.querySelector("p.axis-note");
     if (!missing.length) { if (note) note.remove(); return; }
     if (!note) note = figure.appendChild(el("p", { "class": "note axis-note" }));
-    var names = missing.map(function (run) { return run[1]; });
+    var names = missing.map(function (run) { return run[1]; }).filter(function (n, i, all) {
+      return all.indexOf(n) === i;  /* a run of metrics drawn together is named once */
+    });
     note.textContent = "Not drawn over " + RR.xaxis.title() + " (none logged): " +
       (names.length > 5 ? names.slice(0, 5).join(", ") + " and " + (names.length - 5) + " more" : names.join(", ")) + ".";
   }
@@ -126,7 +130,95 @@
     });
   }
 
+  /* The metrics of ``names`` drawn together on one chart, as a run's page draws its own
+     (runreport.views.RunView.together): lines of one paired name (the index's ``pair``: "loss"
+     for loss, val_loss and train/loss) over one x, 2 to ``together_max`` of them, at least
+     one named for a split; [{name, members}], in the order of the names. */
+  function togetherGroups(index, names) {
+    var by = {}, order = [];
+    names.forEach(function (m) {
+      var o = index.overlays[m];
+      if (!o || o.pair === undefined) return;
+      var key = o.pair + "\u0000" + o.titles[0];
+      if (!by[key]) { by[key] = { pair: o.pair, members: [] }; order.push(key); }
+      by[key].members.push(m);
+    });
+    return order.map(function (key) { return by[key]; }).filter(function (g) {
+      return g.members.length >= 2 && g.members.length <= index.together_max &&
+        g.members.some(function (m) { return m !== g.pair; });
+    }).map(function (g) { return { name: g.members.join(" + "), members: g.members }; });
+  }
+
+  /* The rows of ``group``'s metrics of ``slugs`` on one chart: a line per run and metric, in
+     the run's colour (``series``: the run) and the metric's dash (``m``), the point budget
+     shared by the metrics. */
+  function togetherRows(slugs, group) {
+    var rows = [], runs = [], spans = [], sources = [], tags = [], total = 0;
+    group.members.forEach(function (metric) {
+      var part = overlayRows(slugs, metric, group.members.length);
+      part.forEach(function (r) { r.m = metric; });
+      part.runs.forEach(function (run, k) {
+        spans.push([rows.length + part.spans[k][0], rows.length + part.spans[k][1]]);
+        runs.push(run);
+        sources.push([run[0], metric]);
+        tags.push(metric);
+      });
+      rows = rows.concat(part);
+      total += part.total;
+    });
+    rows.total = total;
+    rows.runs = runs;  /* [slug, label] of each part (a run's metric) */
+    rows.spans = spans;
+    rows.sources = sources;
+    rows.tags = tags;
+    return rows;
+  }
+
+  /* Draws ``group``'s metrics of ``slugs`` together in ``container`` (as drawOverlay). */
+  function drawTogether(container, figure, index, slugs, group) {
+    return RR.loadRuns(slugs).then(function () {
+      var rows = togetherRows(slugs, group);
+      overlayNote(figure, rows);
+      return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
+    }).then(function (rows) {
+      axisNote(figure, rows.missing || []);
+      return RR.embedOverlay(container, index, group.members[0], rows, group);
+    });
+  }
+
+  /* A card of ``group``'s metrics drawn together over ``slugs`` (each run in its colour, each
+     metric in its dash), put on the page by ``place``; it is drawn when it comes into view.
+     "Split paired metrics" (charttools.js) shows each metric's own card instead. */
+  function togetherCard(index, slugs, group, rule, place) {
+    var fig = el("figure", { "class": "chart-card together", "data-name": group.name });
+    var cap = el("figcaption");
+    cap.appendChild(el("span", { "class": "metric-name" }, group.name));
+    cap.appendChild(document.createTextNode(" "));
+    cap.appendChild(el("span", { "class": "rule" }, rule));
+    cap.appendChild(el("a", { "class": "chart-link", href: RR.hashWith("chart", group.name),
+      title: "Link to this chart", "aria-label": "Link to the chart of " + group.name }, "link"));
+    fig.appendChild(cap);
+    var container = el("div", { "class": "chart", "data-together-runs": group.name });
+    fig.appendChild(container);
+    fig.appendChild(el("p", { "class": "note" }, "Metrics measured on different data splits, drawn " +
+      "together (a dash per metric); \u201cSplit paired metrics\u201d shows each on its own chart, with its data."));
+    place(fig);
+    container.rrSmooth = true;
+    container.rrDraw = function () {
+      return drawTogether(container, fig, index, slugs, group).catch(function (err) {
+        container.setAttribute("data-marks", "error");
+        container.textContent = "This chart could not be drawn: " + err.message;
+        console.error(err);
+      });
+    };
+    RR.lazily(container, container.rrDraw);
+    return fig;
+  }
+
+  RR.togetherCard = togetherCard;
   RR.overlayRows = overlayRows;
+  RR.togetherGroups = togetherGroups;
+  RR.drawTogether = drawTogether;
   RR.drawOverlay = drawOverlay;
   RR.minMaxKeep = minMaxKeep;
   RR.overlayNote = overlayNote;

@@ -36,7 +36,24 @@
     return rows;
   }
 
+  /* The child runs' overlays of metrics measured on different splits (loss, val_loss) also
+     drawn together (overlays.js), on a card before the first of them. */
+  function groupOverlays(index) {
+    var cards = Array.prototype.slice.call(document.querySelectorAll(".chart[data-overlay]"));
+    if (!cards.length || !index) return;
+    var names = cards.map(function (c) { return c.getAttribute("data-overlay"); });
+    var slugs = cards[0].getAttribute("data-runs").split(",");
+    RR.togetherGroups(index, names).forEach(function (g) {
+      var first = cards[names.indexOf(g.members[0])].closest("figure");
+      RR.togetherCard(index, slugs, g, "child runs overlaid, drawn together", function (fig) {
+        first.parentNode.insertBefore(fig, first);
+      });
+      g.members.forEach(function (m) { cards[names.indexOf(m)].closest("figure").classList.add("paired"); });
+    });
+  }
+
   function drawRunCharts() {
+    groupOverlays(data("index"));
     RR.chartTools();
     setupCsvLinks();
     document.querySelectorAll(".chart[data-metric]").forEach(function (container) {

@@ -165,7 +165,11 @@
       var chart = RR.data("runs/" + source[0]).charts[source[1]];
       var budget = cutDown ? Math.max(20, own.length) : SERIES_POINTS;
       return exactRows(source[0], source[1], chart, run[1], budget, range).then(function (d) {
-        return d || (mapped ? { missing: true } : { rows: own, raw: null });
+        d = d || (mapped ? { missing: true } : { rows: own, raw: null });
+        if (rows.tags) {  /* metrics drawn together over runs: each row's metric (overlays.js) */
+          (d.rows || []).concat(d.raw || []).forEach(function (r) { r.m = rows.tags[k]; });
+        }
+        return d;
       });
     })).then(function (parts) {
       /* runs with nothing on the page's x axis (no times, no epoch) are left out, and said */
