@@ -116,17 +116,18 @@
       (names.length > 5 ? names.slice(0, 5).join(", ") + " and " + (names.length - 5) + " more" : names.join(", ")) + ".";
   }
 
-  /* Loads ``slugs``' data, then draws their charts of ``metric`` overlaid in ``container``,
-     smoothed and zoomed as the page asks (smoothing.js, zoom.js), with the note on a cut
-     overlay under it in ``figure``: a promise (the caller says what a failure shows). */
-  function drawOverlay(container, figure, index, slugs, metric) {
+  /* Loads ``slugs``' data, then draws their charts of ``metric`` overlaid in ``container``
+     (or of ``group``'s metrics drawn together, ``metric`` the first: togetherRows), smoothed
+     and zoomed as the page asks (smoothing.js, zoom.js), with the note on a cut overlay under
+     it in ``figure``: a promise (the caller says what a failure shows). */
+  function drawOverlay(container, figure, index, slugs, metric, group) {
     return RR.loadRuns(slugs).then(function () {
-      var rows = overlayRows(slugs, metric);
+      var rows = group ? togetherRows(slugs, group) : overlayRows(slugs, metric);
       overlayNote(figure, rows);
       return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
     }).then(function (rows) {
       axisNote(figure, rows.missing || []);
-      return RR.embedOverlay(container, index, metric, rows);
+      return RR.embedOverlay(container, index, metric, rows, group);
     });
   }
 
@@ -174,18 +175,6 @@
     return rows;
   }
 
-  /* Draws ``group``'s metrics of ``slugs`` together in ``container`` (as drawOverlay). */
-  function drawTogether(container, figure, index, slugs, group) {
-    return RR.loadRuns(slugs).then(function () {
-      var rows = togetherRows(slugs, group);
-      overlayNote(figure, rows);
-      return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
-    }).then(function (rows) {
-      axisNote(figure, rows.missing || []);
-      return RR.embedOverlay(container, index, group.members[0], rows, group);
-    });
-  }
-
   /* A card of ``group``'s metrics drawn together over ``slugs`` (each run in its colour, each
      metric in its dash), put on the page by ``place``; it is drawn when it comes into view.
      "Split paired metrics" (charttools.js) shows each metric's own card instead. */
@@ -205,7 +194,7 @@
     place(fig);
     container.rrSmooth = true;
     container.rrDraw = function () {
-      return drawTogether(container, fig, index, slugs, group).catch(function (err) {
+      return drawOverlay(container, fig, index, slugs, group.members[0], group).catch(function (err) {
         container.setAttribute("data-marks", "error");
         container.textContent = "This chart could not be drawn: " + err.message;
         console.error(err);
@@ -218,7 +207,6 @@
   RR.togetherCard = togetherCard;
   RR.overlayRows = overlayRows;
   RR.togetherGroups = togetherGroups;
-  RR.drawTogether = drawTogether;
   RR.drawOverlay = drawOverlay;
   RR.minMaxKeep = minMaxKeep;
   RR.overlayNote = overlayNote;
