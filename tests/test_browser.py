@@ -289,6 +289,9 @@ def test_run_table_switches_sorts_filters_and_picks(browser: Any, example_site: 
     assert page.locator("#compare-params thead th").count() == 3  # "parameter" + 2 runs
     page.locator(".chart").first.wait_for()
     page.wait_for_function("document.querySelector('.chart').hasAttribute('data-marks')")
+    params = page.locator("#compare-params-section")
+    if not params.evaluate("d => d.open"):  # folded when long: its heading opens it
+        params.locator("summary").click()
     page.click("#only-diff")
     same = page.locator("#compare-params tr.same")
     assert same.count() > 0 and not same.first.is_visible()
@@ -427,6 +430,7 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
     assert rows[0] == "series,x,y" and len({r.split(",")[0] for r in rows[1:]}) >= 6
     # the per-run links to every point come with the chart's data, when it comes into view
     page.locator(".chart").first.scroll_into_view_if_needed()
+    page.locator("p.export details.menu summary").first.click()  # one menu of the runs
     per_run = page.locator("p.export a.csv-full").first
     with page.expect_download() as info:
         per_run.click()
@@ -458,6 +462,8 @@ def test_every_export_link_downloads(browser: Any, example_site: Path) -> None:
             page.wait_for_function(
                 "el => el.hasAttribute('data-marks')", arg=chart.element_handle(), timeout=15_000
             )
+        # the compare page's menus of per-run links, opened
+        page.eval_on_selector_all("details.menu", "ds => ds.forEach(d => { d.open = true; })")
         links = page.locator("a.csv-plotted, a.csv-full")
         for i in range(links.count()):
             link = links.nth(i)

@@ -35,17 +35,28 @@
     buildImages(index, chosen);
   }
 
+  /* Names in natural order: "run-2" before "run-10", case aside. */
+  var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+  /* Tables of many rows start folded, so that the charts are on the first screen. */
+  var OPEN_UP_TO_ROWS = 6;
+
+  /* The run picker, folded while runs are compared: every run of the site by experiment, both
+     in natural order, with a search (name or experiment, case aside); ticking runs changes
+     nothing until "Compare the ticked runs", which puts them in the address. */
   function buildPicker(index, chosen) {
     var box = document.getElementById("run-picker");
-    var byExp = {};
+    var byExp = {}, labels = [];
     Object.keys(index.runs).forEach(function (slug) {
       var exp = index.runs[slug].experiment;
       (byExp[exp] = byExp[exp] || []).push(slug);
     });
-    Object.keys(byExp).sort().forEach(function (exp) {
+    Object.keys(byExp).sort(collator.compare).forEach(function (exp) {
       var fs = el("fieldset");
       fs.appendChild(el("legend", null, exp));
-      byExp[exp].forEach(function (slug) {
+      byExp[exp].sort(function (a, b) {
+        return collator.compare(index.runs[a].name, index.runs[b].name) || (a < b ? -1 : a > b ? 1 : 0);
+      }).forEach(function (slug) {
         var label = el("label", { "class": "pick-run" });
         var input = el("input", { type: "checkbox", value: slug });
         input.checked = chosen.indexOf(slug) >= 0;
@@ -54,20 +65,51 @@
         swatch.style.background = RR.runColour(slug);
         label.appendChild(swatch);
         label.appendChild(document.createTextNode(index.runs[slug].name));
+        label.rrText = (index.runs[slug].name + "\u0000" + exp).toLowerCase();
         fs.appendChild(label);
+        labels.push(label);
       });
       box.appendChild(fs);
     });
-    box.addEventListener("change", function () {
-      var slugs = Array.prototype.map.call(box.querySelectorAll("input:checked"),
-        function (i) { return encodeURIComponent(i.value); });
-      window.location.hash = "runs=" + slugs.join(",");
+    var picker = document.getElementById("compare-pick");
+    picker.open = !chosen.length;
+    document.getElementById("pick-count").textContent = chosen.length
+      ? "(" + chosen.length + " of " + labels.length + " compared)" : "(none compared yet: tick some)";
+    var search = document.getElementById("run-search"), found = document.getElementById("search-count");
+    search.addEventListener("input", function () {
+      var q = search.value.trim().toLowerCase(), shown = 0;
+      labels.forEach(function (label) {
+        label.hidden = !!q && label.rrText.indexOf(q) < 0;
+        if (!label.hidden) shown++;
+      });
+      box.querySelectorAll("fieldset").forEach(function (fs) {
+        fs.hidden = !fs.querySelector("label.pick-run:not([hidden])");
+      });
+      found.textContent = q ? shown + " of " + labels.length + " runs match" : "";
+    });
+    var button = document.getElementById("compare-ticked");
+    var ticked = function () { return box.querySelectorAll("input:checked"); };
+    var count = function () {  /* the runs ticked, those the search hides too */
+      button.textContent = "Compare the ticked runs (" + ticked().length + ")";
+    };
+    count();
+    box.addEventListener("change", count);
+    button.addEventListener("click", function () {
+      window.location.hash = "runs=" + Array.prototype.map.call(ticked(), function (i) {
+        return encodeURIComponent(i.value);
+      }).join(",");
     });
     /* other runs asked for: draw the page again (the chart tools keep other settings there) */
     var runs = hashRuns().join(",");
     window.addEventListener("hashchange", function () {
       if (hashRuns().join(",") !== runs) window.location.reload();
     });
+  }
+
+  /* Says beside a folded table's heading how many rows it holds; open when they are few. */
+  function fold(id, rows, text) {
+    document.getElementById(id + "-count").textContent = "(" + text + ")";
+    document.getElementById("compare-" + id + "-section").open = rows <= OPEN_UP_TO_ROWS;
   }
 
   function headerRow(table, first, chosen, index) {
@@ -94,8 +136,8 @@
   function buildParams(index, chosen) {
     var table = document.getElementById("compare-params");
     headerRow(table, "parameter", chosen, index);
-    var tbody = el("tbody");
-    namesIn(index, chosen, "params").forEach(function (p) {
+    var tbody = el("tbody"), names = namesIn(index, chosen, "params"), differ = 0;
+    names.forEach(function (p) {
       var tr = el("tr");
       var values = chosen.map(function (s) {
         var v = index.runs[s].params[p];
@@ -103,11 +145,14 @@
       });
       var differs = values.some(function (v) { return v !== values[0]; });
       if (!differs) tr.classList.add("same");
+      else differ++;
       tr.appendChild(el("th", null, p));
       values.forEach(function (v) { tr.appendChild(el("td", null, v)); });
       tbody.appendChild(tr);
     });
     table.appendChild(tbody);
+    fold("params", names.length, names.length + " parameter" + (names.length === 1 ? "" : "s") +
+      (chosen.length > 1 ? ", " + differ + " differ" : ""));
     var only = document.getElementById("only-diff");
     only.addEventListener("change", function () {
       table.classList.toggle("only-diff", only.checked);
@@ -118,8 +163,9 @@
     var table = document.getElementById("compare-summary");
     var stat = document.getElementById("compare-stat");
     headerRow(table, "metric", chosen, index);
-    var tbody = el("tbody");
-    namesIn(index, chosen, "summaries").forEach(function (m) {
+    var tbody = el("tbody"), names = namesIn(index, chosen, "summaries");
+    fold("summary", names.length, names.length + " metric" + (names.length === 1 ? "" : "s"));
+    names.forEach(function (m) {
       var tr = el("tr");
       tr.appendChild(el("th", null, m));
       chosen.forEach(function (s) {
@@ -203,8 +249,6 @@
       });
     });
     exp.appendChild(plotted);
-    var perRun = el("span", { "class": "per-run" });
-    exp.appendChild(perRun);
     fig.appendChild(exp);
     box.appendChild(fig);
     /* data and rows are loaded and made only when the chart comes into view */
@@ -217,17 +261,21 @@
       });
     };
     lazily(container, function () {
-      loadRuns(chosen).then(function () {
-        perRun.appendChild(document.createTextNode(" · every point, per run: "));
-        var first = true;
+      loadRuns(chosen).then(function () {  /* one menu of the runs' files of every point */
+        var list = el("ul");
         chosen.forEach(function (s) {
           var chart = data("runs/" + s).charts[m];
           if (!chart) return;
-          if (!first) perRun.appendChild(document.createTextNode(", "));
-          first = false;
-          perRun.appendChild(el("a", { href: "#", "class": "csv-full", "data-run": s, "data-metric": m },
-            index.runs[s].name + " (" + chart.points + ")"));
+          var li = el("li");
+          li.appendChild(el("a", { href: "#", "class": "csv-full", "data-run": s, "data-metric": m },
+            index.runs[s].name + " (" + chart.points.toLocaleString("en") + " points)"));
+          list.appendChild(li);
         });
+        var menu = el("details", { "class": "menu" });
+        menu.appendChild(el("summary", null, "CSV of every point, per run (" + list.children.length + ")"));
+        menu.appendChild(list);
+        exp.appendChild(document.createTextNode(" · "));
+        exp.appendChild(menu);
       });
       container.rrDraw();
     });
