@@ -16,6 +16,75 @@
     return el("a", { href: href }, text);
   }
 
+  /* ---- the run filter: an expression over the table's columns, else a regular expression
+     on a row's text (case aside), else that text as it is ------------------------------ */
+
+  var TOKEN = /\s*(?:(\(|\))|(<=|>=|!=|==|<|>|=)|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s()<>=!"']+))/y;
+
+  function tokenize(text) {
+    var out = [], m;
+    TOKEN.lastIndex = 0;
+    while (TOKEN.lastIndex < text.length && (m = TOKEN.exec(text))) {
+      if (m[1]) out.push({ paren: m[1] });
+      else if (m[2]) out.push({ op: m[2] === "=" ? "==" : m[2] });
+      else if (m[3] !== undefined || m[4] !== undefined) out.push({ word: (m[3] !== undefined ? m[3] : m[4]).replace(/\\(.)/g, "$1"), quoted: true });
+      else out.push({ word: m[5] });
+    }
+    if (TOKEN.lastIndex < text.replace(/\s+$/, "").length) throw new Error("cannot read “" + text.slice(TOKEN.lastIndex) + "”");
+    return out;
+  }
+
+  function compare(a, op, b) {
+    if (a === null || a === undefined || a === "") return false;
+    var x = typeof a === "number" ? a : Number(a), y = Number(b);
+    if (!(isFinite(x) && isFinite(y) && String(b).trim() !== "")) {
+      x = String(a).toLowerCase(); y = String(b).toLowerCase();
+    }
+    return op === "==" ? x === y : op === "!=" ? x !== y : op === "<" ? x < y
+      : op === "<=" ? x <= y : op === ">" ? x > y : x >= y;
+  }
+
+  /* A test of rows from an expression such as ``lr > 0.01 and optimizer == adam``:
+     comparisons of a column (``columns``: its name, case aside, to the row's value) with a
+     value, joined by and, or, not and brackets. Throws, saying why, when it is not one. */
+  function expression(text, columns) {
+    var toks = tokenize(text), at = 0;
+    function peekWord(w) { return toks[at] && !toks[at].quoted && (toks[at].word || "").toLowerCase() === w; }
+    function any() {
+      var left = all();
+      while (peekWord("or")) { at++; left = (function (a, b) { return function (r) { return a(r) || b(r); }; })(left, all()); }
+      return left;
+    }
+    function all() {
+      var left = one();
+      while (peekWord("and")) { at++; left = (function (a, b) { return function (r) { return a(r) && b(r); }; })(left, one()); }
+      return left;
+    }
+    function one() {
+      var t = toks[at];
+      if (!t) throw new Error("it ends too soon");
+      if (peekWord("not")) { at++; var inner = one(); return function (r) { return !inner(r); }; }
+      if (t.paren === "(") {
+        at++;
+        var e = any();
+        if (!toks[at] || toks[at].paren !== ")") throw new Error("a bracket is not closed");
+        at++;
+        return e;
+      }
+      var op = toks[at + 1], value = toks[at + 2];
+      if (t.word === undefined || !op || !op.op || !value || value.word === undefined) {
+        throw new Error("expected a column, a comparison and a value");
+      }
+      var get = columns[t.word.toLowerCase()];
+      if (!get) throw new Error("no column “" + t.word + "”");
+      at += 3;
+      return function (r) { return compare(get(r), op.op, value.word); };
+    }
+    var test = any();
+    if (at < toks.length) throw new Error("cannot read “" + (toks[at].word || toks[at].op || toks[at].paren) + "”");
+    return test;
+  }
+
   function setupRunTable() {
     var table = document.getElementById("run-table");
     var dataKey = "experiments/" + document.body.getAttribute("data-experiment");
@@ -40,7 +109,7 @@
           total = all.length;
           shown = all;
           table.removeAttribute("aria-busy");
-          button.disabled = pickedSlugs().length === 0;  /* runs picked before (a live reload) */
+          ticked();  /* runs picked before (a live reload) */
           resolve();
         }).catch(function (err) {
           count.textContent += " (the other runs could not be loaded: " + err.message + ")";
@@ -130,9 +199,10 @@
       var n = size.toLocaleString("en");
       count.textContent = (size === total ? n : n + " of " +
         total.toLocaleString("en")) + " run" + (total === 1 ? "" : "s") +
-        (filter.value.trim() ? " match the filter" : "") +
+        (filter.value.trim() ? " match the filter" + (how ? " (" + how + ")" : "") : "") +
         (end < size ? "; the first " + end.toLocaleString("en") + " are shown" : "");
       more.hidden = end >= size;
+      ticked();
       moreButton.textContent = "Show " + Math.min(MORE, size - end).toLocaleString("en") + " more";
       allButton.textContent = "Show all " + n;
     }
@@ -155,24 +225,33 @@
 
     var sortState = { col: null, dir: 1 };
 
+    /* Rows sorted by the column asked, each parent followed by its children: the children
+       sorted among themselves, and a parent with no value of its own placed by its first
+       child's (its best in the order asked: a sweep's parent by its best trial). */
     function sorted(rows) {
       if (sortState.col === null) return rows;
       var groups = [], bySlug = {};
       rows.forEach(function (row) {
         var g = row.parent && bySlug[row.parent];
-        if (!g) { g = { head: row, rows: [] }; groups.push(g); }
-        g.rows.push(row);
+        if (!g) { g = { head: row, kids: [] }; groups.push(g); }
+        else g.kids.push(row);
         bySlug[row.slug] = g;
       });
       var col = sortState.col, dir = sortState.dir;
-      groups.forEach(function (g) { g.key = key(g.head, col); });
-      groups.sort(function (a, b) {
+      var order = function (a, b) {
         var ka = a.key, kb = b.key;
         if (ka === kb) return 0;
         if (ka === null || ka === undefined) return 1;  /* empty cells last, either direction */
         if (kb === null || kb === undefined) return -1;
         return (ka < kb ? -1 : 1) * dir;
+      };
+      groups.forEach(function (g) {
+        var kids = g.kids.map(function (row) { return { row: row, key: key(row, col) }; }).sort(order);
+        g.rows = [g.head].concat(kids.map(function (k) { return k.row; }));
+        g.key = key(g.head, col);
+        if ((g.key === null || g.key === undefined) && kids.length) g.key = kids[0].key;
       });
+      groups.sort(order);
       return [].concat.apply([], groups.map(function (g) { return g.rows; }));
     }
 
@@ -186,9 +265,38 @@
       return row.text;
     }
 
+    /* Each column by its heading (case aside; "name" too for the run's): its row's value. */
+    var columns = {};
+    table.tHead.querySelectorAll("th[data-key]").forEach(function (th) {
+      var col = th.getAttribute("data-key");
+      columns[th.textContent.trim().toLowerCase()] = function (row) { return key(row, col); };
+    });
+    if (!columns.name) columns.name = columns.run;
+
+    /* The filter's test of a row, and how its text was read when not as asked. */
+    function matcher(q) {
+      if (/[<>=]/.test(q)) {
+        try {
+          return { test: expression(q, columns), how: "" };
+        } catch (err) {
+          return { test: function (row) { return text(row).indexOf(q.toLowerCase()) >= 0; },
+                   how: "not an expression: " + err.message + "; matched as text" };
+        }
+      }
+      try {
+        var re = new RegExp(q, "i");
+        return { test: function (row) { return re.test(text(row)); }, how: "" };
+      } catch (err) {
+        return { test: function (row) { return text(row).indexOf(q.toLowerCase()) >= 0; },
+                 how: "not a valid regular expression: matched as text" };
+      }
+    }
+
+    var how = "";
     function update() {
-      var q = filter.value.trim().toLowerCase();
-      shown = sorted(q ? all.filter(function (row) { return text(row).indexOf(q) >= 0; }) : all);
+      var q = filter.value.trim(), m = q ? matcher(q) : null;
+      how = m ? m.how : "";
+      shown = sorted(m ? all.filter(m.test) : all);
       draw();
     }
 
@@ -225,11 +333,20 @@
       return all.filter(function (row) { return picked[row.slug]; })
         .map(function (row) { return row.slug; });
     }
+    /* The compare button says how many runs are ticked, those the filter hides included. */
+    function ticked() {
+      var slugs = pickedSlugs(), seen = {};
+      shown.forEach(function (row) { seen[row.slug] = 1; });
+      var hidden = slugs.filter(function (s) { return !seen[s]; }).length;
+      button.disabled = slugs.length === 0;
+      button.textContent = !slugs.length ? "Compare selected" : "Compare the " + slugs.length + " ticked run" +
+        (slugs.length === 1 ? "" : "s") + (hidden ? " (" + hidden + " hidden by the filter)" : "");
+    }
     table.addEventListener("change", function (event) {
       var box = event.target;
       if (!box.classList.contains("pick")) return;
       picked[box.value] = box.checked;
-      button.disabled = pickedSlugs().length === 0;
+      ticked();
     });
     button.addEventListener("click", function () {
       window.location.href = ROOT + "compare.html#runs=" + pickedSlugs().map(encodeURIComponent).join(",");
@@ -240,7 +357,7 @@
       set: function (slugs) {
         slugs.forEach(function (s) { picked[s] = true; });
         all.forEach(function (row) { if (row.tr) row.tr.cells[0].firstChild.checked = !!picked[row.slug]; });
-        button.disabled = pickedSlugs().length === 0;
+        ticked();
       }
     };
     draw();
