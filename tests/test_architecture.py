@@ -44,8 +44,9 @@ LAYERS: dict[str, int] = {
     "runreport.contexts": 7,
     "runreport.site": 7,
     "runreport.sitelock": 7,  # the lock on the site folder being written
-    # 8: the per-run output: what a worker makes for one unit
+    # 8: the per-run output: what a worker makes for one unit; the regression gate's checks
     "runreport.runfiles": 8,
+    "runreport.gate": 8,
     # 9: the stages that make the site from it
     "runreport.pages": 9,
     "runreport.pool": 9,
@@ -57,6 +58,7 @@ LAYERS: dict[str, int] = {
     "runreport.build": 10,
     # 11: what users call: the command line, serve, notebooks, load/best_run, logging runs
     "runreport.cli": 11,
+    "runreport.cliopts": 11,  # reading the command's options, writing what it prints
     "runreport.serve": 11,
     "runreport.notebook": 11,
     "runreport.api": 11,

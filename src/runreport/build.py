@@ -30,6 +30,7 @@ from .contexts import SiteContext, site_context
 from .errors import ConfigError, Problem, Problems, Severity, SiteError
 from .export import chart_images
 from .files import code_fingerprint, unwritable
+from .gate import check as check_gate
 from .names import slug
 from .pages import copy_files, write_pages
 from .pool import read_fresh
@@ -354,6 +355,8 @@ def build_site(config: BuildConfig, *, on_wait: Callable[[str], None] | None = N
     """Build the site described by ``config``: written beside the old site and swapped in only
     when complete, reusing what is unchanged since the last build. Builds into one folder run
     one at a time: ``on_wait`` is told when this one waits for another."""
+    if config.fail_on_regression and config.baseline is None:
+        raise ConfigError("--fail-on-regression compares with a baseline: give --baseline too")
     manifest = unit_cache.site_manifest(config.output)
     if not config.cache:
         load_shapes(cached=False)
@@ -380,6 +383,11 @@ def _build(
             return result
         done = gather(config, writer, listing, problems)
         read = done.read
+        gate = (
+            check_gate(done.ctx, done.baseline, config.fail_on_regression)
+            if config.fail_on_regression and done.baseline is not None
+            else None
+        )
         ctx = copy_files(done.ctx, writer)
         for rel, data in assets(config.cache).items():
             writer.put(rel, data)
@@ -406,7 +414,9 @@ def _build(
             )
         text = None
         if config.summary is not None:
-            text = summary_markdown(ctx, SummaryOptions(config.site_url, done.baseline, images))
+            text = summary_markdown(
+                ctx, SummaryOptions(config.site_url, done.baseline, images, gate=gate)
+            )
         # pages showing Running runs say how long they ran as of the build: remade each time
         timeless = config.cache and not ctx.active
         writer.commit(build_record(key, ctx, writer, len(read.views), text) if timeless else None)
@@ -425,4 +435,5 @@ def _build(
         read.read,
         read.processes,
         unwritable(),
+        gate=gate,
     )

@@ -8,26 +8,20 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 import orjson
 
 from . import __version__, workers
+from .cliopts import gate_lines, gates_option, goals_option, jsonable
 from .errors import Problem, Problems, RunreportError, Severity
+
+if TYPE_CHECKING:
+    from .gate import GateSpec
 
 # What a command needs beyond this is imported in its body: numpy, polars, jinja2 and altair
 # take about 0.3 s to import, which ``build`` spends while its worker process starts.
-
-
-def _goal(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
-    goals: dict[str, str] = {}
-    for item in values:
-        name, sep, direction = item.rpartition("=")
-        if not sep or not name or direction not in ("min", "max"):
-            raise click.BadParameter(f"{item!r}: expected NAME=min or NAME=max")
-        goals[name] = direction
-    return goals
 
 
 def _report(problems: tuple[Problem, ...]) -> None:
@@ -52,7 +46,7 @@ GOAL = click.option(
     "--goal",
     "goals",
     multiple=True,
-    callback=_goal,
+    callback=goals_option,
     metavar="NAME=min|max",
     help="Whether lower or higher is better for a metric (repeatable).",
 )
@@ -103,6 +97,14 @@ def cli() -> None:
     help="Also write a Markdown summary here (for $GITHUB_STEP_SUMMARY or a PR).",
 )
 @BASELINE
+@click.option(
+    "--fail-on-regression",
+    multiple=True,
+    callback=gates_option,
+    metavar="METRIC[:TOLERANCE]",
+    help="Exit with 1 (the site still written) when METRIC is worse than --baseline's by more "
+    "than TOLERANCE (an amount, or a % of the baseline); seeds compared by a bootstrap interval.",
+)
 @click.option(
     "--images",
     is_flag=True,
@@ -158,6 +160,7 @@ def build(
     site_url: str | None,
     summary: Path | None,
     baseline: str | None,
+    fail_on_regression: tuple[GateSpec, ...],
     images: bool,
     image_metrics: tuple[str, ...],
     max_site_mb: float | None,
@@ -186,6 +189,7 @@ def build(
         site_url=site_url,
         summary=summary,
         baseline=baseline,
+        fail_on_regression=fail_on_regression,
         images=images or bool(image_metrics),
         image_metrics=image_metrics,
         max_site_mb=max_site_mb,
@@ -219,8 +223,11 @@ def build(
         + (f", {notes} notes" if notes else "")
         + (" (see problems.html)" if result.problems else "")
     )
+    for line in gate_lines(result):
+        click.echo(line, err=True)
     if not result.ok:
         click.echo("--strict: failing because of the problems above", err=True)
+    if not result.ok or result.regressed:
         sys.exit(1)
 
 
@@ -328,22 +335,10 @@ def metrics(run_path: Path, as_json: bool) -> None:
     for run in runs:
         values = run.get_metrics()
         if as_json:
-            click.echo(orjson.dumps(_jsonable(values), option=orjson.OPT_INDENT_2).decode())
+            click.echo(orjson.dumps(jsonable(values), option=orjson.OPT_INDENT_2).decode())
         else:
             for name, value in values.items():
                 click.echo(f"{name}: {value!r}")
-
-
-def _jsonable(value: Any) -> Any:
-    from .views import fmt
-
-    if isinstance(value, float) and not math.isfinite(value):
-        return fmt(value).replace("∞", "Infinity")
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 @cli.command()

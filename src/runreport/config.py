@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .contexts import PageSettings
 from .errors import Problem, Severity
+from .gate import GateResult, GateSpec
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class BuildConfig:
     site_url: str | None = None  # canonical links and the summary's links; the site stays relative
     summary: Path | None = None  # write the Markdown summary here
     baseline: str | None = None  # a run id or name, or a path to a run, for the summary's deltas
+    # fail (exit code 1, the site still written) when a metric is worse than the baseline's
+    # by more than its tolerance (runreport.gate); needs ``baseline``
+    fail_on_regression: tuple[GateSpec, ...] = ()
     images: bool = False  # also render key charts to images/*.png and *.svg
     image_metrics: tuple[str, ...] = ()  # which metrics to render (default: the key metrics)
     max_site_mb: float | None = None  # fail, leaving the old site, when the site is bigger
@@ -68,6 +72,7 @@ class BuildResult:
     processes: int = 1  # processes that read them
     cache_warning: str | None = None  # why the cache folder could not be written, if not
     unchanged: bool = False  # nothing changed since the last build: the site was left as it was
+    gate: GateResult | None = None  # the regression gate's checks, when asked for
 
     @property
     def warnings(self) -> int:
@@ -78,3 +83,8 @@ class BuildResult:
     def ok(self) -> bool:
         """False when ``--strict`` saw a warning."""
         return not (self.strict and self.warnings)
+
+    @property
+    def regressed(self) -> bool:
+        """True when the regression gate found a metric worse beyond its tolerance."""
+        return self.gate is not None and bool(self.gate.failed)

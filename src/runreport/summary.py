@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .contexts import SiteContext
+from .gate import GateResult
 from .templating import duration
 from .views import RunView, fmt
 
@@ -49,6 +50,7 @@ class SummaryOptions:
     baseline: RunView | None = None
     images: Mapping[tuple[str, str], str] | None = None  # (experiment, metric) -> image path
     max_chars: int = MAX_SUMMARY_CHARS
+    gate: GateResult | None = None  # the regression gate's checks: first, never cut
 
 
 def key_metrics(runs: Sequence[RunView]) -> list[str]:
@@ -83,6 +85,8 @@ def _render(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> str:
     )
     url = _url(opts, "index.html")
     lines += [head + (f" · [full report]({url})" if url else ""), ""]
+    if opts.gate is not None:
+        lines += _gate(opts, opts.gate)
     for exp in ctx.experiments:
         metrics = key_metrics(exp.runs)
         url = _url(opts, f"experiments/{exp.slug}.html")
@@ -134,6 +138,46 @@ def _render(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> str:
     if opts.baseline is not None:
         lines += _baseline(ctx, opts, rows_per_table)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _gate(opts: SummaryOptions, gate: GateResult) -> list[str]:
+    """The regression gate: what failed the build, or that nothing did, and every check."""
+    base = _link(gate.baseline.run.title, _url(opts, f"runs/{gate.baseline.slug}.html"))
+    seeds = f" and its {len(gate.base_runs) - 1} other seeds" if len(gate.base_runs) > 1 else ""
+    failed = gate.failed
+    lines = [
+        "## Regression gate",
+        "",
+        (
+            f"**Failed: {len(failed)} regression{'s' if len(failed) != 1 else ''}** against "
+            if failed
+            else "Passed: nothing worse beyond its tolerance against "
+        )
+        + f"the baseline {base}{seeds} (groups of seeds: difference of means, "
+        "95 % bootstrap interval; one crossing zero is within noise).",
+        "",
+    ]
+    if gate.missing:
+        lines += [f"Not checked (the baseline has no value): {cell(', '.join(gate.missing))}.", ""]
+    rows = []
+    for c in sorted(gate.checks, key=lambda c: (not c.failed, c.metric)):
+        runs = ", ".join(_link(v.run.title, _url(opts, f"runs/{v.slug}.html")) for v in c.runs)
+        mean = sum(c.values) / len(c.values)
+        base_mean = sum(c.base_values) / len(c.base_values)
+        rows.append(
+            [
+                runs,
+                cell(c.metric),
+                cell(fmt(mean) + (f" (mean of {len(c.values)})" if len(c.values) > 1 else "")),
+                cell(fmt(base_mean)),
+                cell(fmt(c.worse_by)),
+                cell(fmt(c.allowed)),
+                cell(f"{fmt(c.interval[0])} to {fmt(c.interval[1])}" if c.interval else "—"),
+                f"**{c.verdict}**" if c.failed else c.verdict,
+            ]
+        )
+    header = ["runs", "metric", "value", "baseline", "worse by", "allowed", "interval", ""]
+    return [*lines, *table(header, rows), ""]
 
 
 def _baseline(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> list[str]:

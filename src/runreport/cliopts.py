@@ -1,0 +1,73 @@
+"""Helpers of the ``runreport`` command (:mod:`runreport.cli`): reading its options' values,
+and writing what it prints."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .errors import RunreportError
+
+if TYPE_CHECKING:
+    from .config import BuildResult
+    from .gate import GateSpec
+
+
+def goals_option(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``--goal NAME=min|max`` values, by name."""
+    goals: dict[str, str] = {}
+    for item in values:
+        name, sep, direction = item.rpartition("=")
+        if not sep or not name or direction not in ("min", "max"):
+            raise click.BadParameter(f"{item!r}: expected NAME=min or NAME=max")
+        goals[name] = direction
+    return goals
+
+
+def gates_option(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[GateSpec, ...]:
+    """``--fail-on-regression METRIC[:TOLERANCE]`` values (runreport.gate)."""
+    from .gate import GateSpec
+
+    try:
+        return tuple(GateSpec.parse(v) for v in values)
+    except RunreportError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def gate_lines(result: BuildResult) -> list[str]:
+    """What the command says of the regression gate: each regression, or that none was."""
+    gate = result.gate
+    if gate is None:
+        return []
+    from .views import fmt
+
+    failed = gate.failed
+    lines = [
+        f"regression: {c.metric} of {', '.join(v.run.title for v in c.runs)} is worse than "
+        f"the baseline's by {fmt(c.worse_by)} (allowed {fmt(c.allowed)})"
+        for c in failed
+    ]
+    lines.append(
+        f"regression gate: {len(gate.checks)} checks against {gate.baseline.run.title}, "
+        + (f"{len(failed)} failed (see the summary)" if failed else "none failed")
+    )
+    return lines
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NaN and infinities as strings (JSON has none)."""
+    from .views import fmt
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return fmt(value).replace("∞", "Infinity")
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value
