@@ -426,6 +426,8 @@
     lazily: lazily,
     redrawCharts: redrawCharts,
     downloadCsv: downloadCsv,
+    csvCell: csvCell,
+    saveText: saveText,
     csvName: csvName,
     page: function (name, setup) { pages[name] = setup; }
   };

@@ -85,6 +85,35 @@
     return test;
   }
 
+  /* ---- the table shown (every row the filter keeps, in its order) as a file ---------- */
+
+  function markdownCell(text) {
+    return String(text).replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ") || " ";
+  }
+
+  var TEX = { "\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#", "_": "\\_",
+              "{": "\\{", "}": "\\}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}" };
+
+  function texCell(text) {
+    return String(text).replace(/[\\&%$#_{}~^]/g, function (c) { return TEX[c]; }).replace(/[\r\n]+/g, " ");
+  }
+
+  /* ``head`` and ``rows`` (lists of texts) as CSV, a Markdown table or a LaTeX tabular
+     (booktabs). */
+  function tableFile(format, head, rows) {
+    if (format === "csv") {
+      return [head].concat(rows).map(function (r) { return r.map(RR.csvCell).join(","); }).join("\n") + "\n";
+    }
+    if (format === "md") {
+      var line = function (r) { return "| " + r.map(markdownCell).join(" | ") + " |"; };
+      return [line(head), "|" + head.map(function () { return "---"; }).join("|") + "|"]
+        .concat(rows.map(line)).join("\n") + "\n";
+    }
+    var tex = function (r) { return r.map(texCell).join(" & ") + " \\\\"; };
+    return ["\\begin{tabular}{" + head.map(function () { return "l"; }).join("") + "}", "\\toprule", tex(head),
+            "\\midrule"].concat(rows.map(tex), ["\\bottomrule", "\\end{tabular}"]).join("\n") + "\n";
+  }
+
   function setupRunTable() {
     var table = document.getElementById("run-table");
     var dataKey = "experiments/" + document.body.getAttribute("data-experiment");
@@ -314,6 +343,22 @@
         update();
       }));
     });
+
+    document.getElementById("table-export").addEventListener("click", whenReady(function (event) {
+      var format = event.target.getAttribute && event.target.getAttribute("data-format");
+      if (!format) return;
+      var k = STATS.indexOf(stat), heads = table.tHead.querySelectorAll("th[data-key]");
+      var head = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
+      var rows = shown.map(function (row) {
+        return [row.title, row.status, row.compute || "", row.start_text, row.dur_text,
+                row.tags.map(function (t) { return t[1] ? t[0] + ": " + t[1] : t[0]; }).join(", ")]
+          .concat(row.params.map(String), row.cells.map(function (c) {  /* CSV: the number itself */
+            return !c ? "" : format === "csv" ? c[k] : c[STATS.length + k];
+          }));
+      });
+      var name = document.body.getAttribute("data-experiment") + "-" + stat + "." + format;
+      RR.saveText(tableFile(format, head, rows), name);
+    }));
 
     statSwitch.addEventListener("change", whenReady(function () {
       stat = statSwitch.value;

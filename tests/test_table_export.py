@@ -1,0 +1,73 @@
+"""The experiment page's "Download the table shown" (issue: sweeps): the rows the filter keeps,
+in the order shown, with the stat shown, as CSV, Markdown and LaTeX, user text escaped for
+each."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from conftest import write_run
+
+from runreport.build import BuildConfig, build_site
+
+
+def test_the_shown_table_downloads_as_csv_markdown_and_latex(browser: Any, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    for name, opt, losses in (
+        ("a|b_%&", "adam", [3.0, 1.5, -0.25]),
+        ("plain", "sgd", [2.0, 1.0, 0.5]),
+        ("other", "sgd", [9.0, 8.0, 7.0]),
+    ):
+        write_run(
+            logs,
+            name.replace("|", "").replace("%", "").replace("&", ""),
+            [
+                {"kind": "scalar", "name": "loss", "value": v, "step": i}
+                for i, v in enumerate(losses)
+            ],
+            name=name,
+            experiment="exp",
+            params={"optimizer": opt},
+        )
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(next((site / "experiments").glob("*.html")).as_uri(), wait_until="load")
+    page.get_by_label("Filter runs").fill("loss < 5")  # leaves "other" out
+    page.select_option("#stat-switch", "min")
+    page.get_by_role("button", name="loss", exact=True).click()  # ascending by min loss
+    page.locator("#table-export summary").click()
+    files = {}
+    for label in ("CSV", "Markdown", "LaTeX"):
+        with page.expect_download() as info:
+            page.get_by_role("button", name=label, exact=True).click()
+        files[label] = (info.value.suggested_filename, Path(info.value.path()).read_text())
+    name, text = files["CSV"]
+    assert name.endswith("-min.csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [
+        "Run",
+        "Status",
+        "Compute",
+        "Started",
+        "Duration",
+        "Tags",
+        "optimizer",
+        "loss",
+    ]
+    assert [(r[0], r[6], r[7]) for r in rows[1:]] == [
+        ("a|b_%&", "adam", "-0.25"),
+        ("plain", "sgd", "0.5"),
+    ]
+    _, md = files["Markdown"]
+    lines = md.splitlines()
+    assert lines[1] == "|---|---|---|---|---|---|---|---|" and len(lines) == 4
+    assert lines[2].startswith("| a\\|b_%& | Completed |") and lines[2].endswith("| adam | -0.25 |")
+    _, tex = files["LaTeX"]
+    assert tex.splitlines()[0] == "\\begin{tabular}{llllllll}"
+    assert "a|b\\_\\%\\& & Completed" in tex and tex.rstrip().endswith("\\end{tabular}")
+    context.close()
