@@ -71,3 +71,46 @@ def test_the_shown_table_downloads_as_csv_markdown_and_latex(browser: Any, tmp_p
     assert tex.splitlines()[0] == "\\begin{tabular}{llllllll}"
     assert "a|b\\_\\%\\& & Completed" in tex and tex.rstrip().endswith("\\end{tabular}")
     context.close()
+
+
+def test_the_pivot_gives_mean_and_deviation_by_two_params(browser: Any, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    values = {("0.1", "32"): [0.90, 0.92], ("0.1", "64"): [0.80], ("0.01", "32"): [0.70, 0.74]}
+    for (lr, batch), accs in values.items():
+        for seed, acc in enumerate(accs):
+            write_run(
+                logs,
+                f"r-{lr}-{batch}-{seed}",
+                [{"kind": "scalar", "name": "acc", "value": acc}],
+                experiment="exp",
+                params={"lr": lr, "batch": batch, "seed": seed},
+            )
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(next((site / "experiments").glob("*.html")).as_uri(), wait_until="load")
+    page.get_by_text("Pivot", exact=True).click()
+    page.get_by_label("Pivot rows").select_option(label="lr")
+    page.get_by_label("Pivot columns").select_option(label="batch")
+    page.get_by_label("Pivot metric").select_option(label="acc")
+    cells = page.eval_on_selector_all(
+        "#pivot-table tr", "trs => trs.map(tr => [...tr.cells].map(c => c.textContent))"
+    )
+    assert cells == [
+        ["lr \\ batch", "32", "64"],
+        ["0.01", "0.72 ± 0.02828 (n=2)", ""],  # natural order of values
+        ["0.1", "0.91 ± 0.01414 (n=2)", "0.8 (n=1)"],
+    ]
+    page.get_by_label("Filter runs").fill("seed == 0")  # the runs shown only
+    cells = page.eval_on_selector_all(
+        "#pivot-table tbody tr", "trs => trs.map(tr => [...tr.cells].map(c => c.textContent))"
+    )
+    assert cells == [["0.01", "0.7 (n=1)", ""], ["0.1", "0.9 (n=1)", "0.8 (n=1)"]]
+    with page.expect_download() as info:
+        page.locator("#pivot").get_by_role("button", name="Markdown").click()
+    assert Path(info.value.path()).read_text().splitlines()[:2] == [
+        "| lr \\\\ batch | 32 | 64 |",
+        "|---|---|---|",
+    ]
+    context.close()

@@ -232,6 +232,7 @@
         (end < size ? "; the first " + end.toLocaleString("en") + " are shown" : "");
       more.hidden = end >= size;
       ticked();
+      if (RR.pivot) RR.pivot.update(function () { return shown; }, stat, ready);  /* pivot.js */
       moreButton.textContent = "Show " + Math.min(MORE, size - end).toLocaleString("en") + " more";
       allButton.textContent = "Show all " + n;
     }
@@ -408,5 +409,6 @@
     draw();
   }
 
+  RR.tableFile = tableFile;
   RR.page("experiment", setupRunTable);
 })();
