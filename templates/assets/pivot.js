@@ -70,6 +70,7 @@
       });
     }
     [pick.rows, pick.cols, pick.value].forEach(function (s) { s.addEventListener("change", draw); });
+    box.addEventListener("toggle", function () { if (box.open) draw(); });
     box.addEventListener("click", function (event) {
       var format = event.target.getAttribute && event.target.getAttribute("data-format");
       if (!format || !made) return;
@@ -85,7 +86,11 @@
     update: function (shown, stat, ready) {
       if (redraw === undefined) redraw = setup();
       if (!redraw) return;
-      ready.then(function () { state.rows = shown(); state.stat = stat; redraw(); });
+      ready.then(function () {  /* made when the pivot is open (the table of 10,000 runs filters fast) */
+        state.rows = shown();
+        state.stat = stat;
+        if (document.getElementById("pivot").open) redraw();
+      });
     }
   };
 })();
