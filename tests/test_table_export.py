@@ -83,7 +83,12 @@ def test_the_pivot_gives_mean_and_deviation_by_two_params(browser: Any, tmp_path
                 f"r-{lr}-{batch}-{seed}",
                 [{"kind": "scalar", "name": "acc", "value": acc}],
                 experiment="exp",
-                params={"lr": lr, "batch": batch, "seed": seed},
+                params={
+                    "lr": lr,
+                    "batch": batch,
+                    "seed": seed,
+                    **({"opt": "adam"} if seed else {}),
+                },
             )
     site = tmp_path / "site"
     build_site(BuildConfig(inputs=(logs,), output=site))
@@ -107,6 +112,12 @@ def test_the_pivot_gives_mean_and_deviation_by_two_params(browser: Any, tmp_path
         "#pivot-table tbody tr", "trs => trs.map(tr => [...tr.cells].map(c => c.textContent))"
     )
     assert cells == [["0.01", "0.7 (n=1)", ""], ["0.1", "0.9 (n=1)", "0.8 (n=1)"]]
+    page.get_by_label("Pivot columns").select_option(label="opt")  # a param some runs lack
+    cells = page.eval_on_selector_all(
+        "#pivot-table tr", "trs => trs.map(tr => [...tr.cells].map(c => c.textContent))"
+    )
+    assert cells[0] == ["lr \\ opt", "(none)"]  # seed 0 only, as filtered
+    page.get_by_label("Pivot columns").select_option(label="batch")
     with page.expect_download() as info:
         page.locator("#pivot").get_by_role("button", name="Markdown").click()
     assert Path(info.value.path()).read_text().splitlines()[:2] == [

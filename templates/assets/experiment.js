@@ -353,7 +353,7 @@
       var rows = shown.map(function (row) {
         return [row.title, row.status, row.compute || "", row.start_text, row.dur_text,
                 row.tags.map(function (t) { return t[1] ? t[0] + ": " + t[1] : t[0]; }).join(", ")]
-          .concat(row.params.map(String), row.cells.map(function (c) {  /* CSV: the number itself */
+          .concat(row.params.map(function (p) { return p === null ? "" : String(p); }), row.cells.map(function (c) {  /* CSV: the number itself */
             return !c ? "" : format === "csv" ? c[k] : c[STATS.length + k];
           }));
       });

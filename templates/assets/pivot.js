@@ -16,8 +16,8 @@
     rows.forEach(function (row) {
       var v = row.cells[m] ? row.cells[m][k] : null;
       if (v === null || v === undefined || typeof v !== "number" || !isFinite(v)) return;
-      var a = row.params[r] === undefined ? "" : String(row.params[r]);
-      var b = row.params[c] === undefined ? "" : String(row.params[c]);
+      var a = row.params[r] === undefined || row.params[r] === null ? "(none)" : String(row.params[r]);
+      var b = row.params[c] === undefined || row.params[c] === null ? "(none)" : String(row.params[c]);
       down[a] = across[b] = 1;
       (cells[a + "\u0000" + b] = cells[a + "\u0000" + b] || []).push(v);
     });
