@@ -44,7 +44,7 @@ def test_the_shown_table_downloads_as_csv_markdown_and_latex(browser: Any, tmp_p
     files = {}
     for label in ("CSV", "Markdown", "LaTeX"):
         with page.expect_download() as info:
-            page.get_by_role("button", name=label, exact=True).click()
+            page.get_by_role("button", name=f"Download the table shown as {label}").click()
         files[label] = (info.value.suggested_filename, Path(info.value.path()).read_text())
     name, text = files["CSV"]
     assert name.endswith("-min.csv")
@@ -119,7 +119,7 @@ def test_the_pivot_gives_mean_and_deviation_by_two_params(browser: Any, tmp_path
     assert cells[0] == ["lr \\ opt", "(none)"]  # seed 0 only, as filtered
     page.get_by_label("Pivot columns").select_option(label="batch")
     with page.expect_download() as info:
-        page.locator("#pivot").get_by_role("button", name="Markdown").click()
+        page.get_by_role("button", name="Download the pivot as Markdown").click()
     assert Path(info.value.path()).read_text().splitlines()[:2] == [
         "| lr \\\\ batch | 32 | 64 |",
         "|---|---|---|",
