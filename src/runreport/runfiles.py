@@ -27,7 +27,7 @@ from .export import full_data
 from .model import TIME, Run
 from .readers import Unit, read_unit_runs
 from .readers.base import with_svg_data
-from .rules import Display, paired_name
+from .rules import Display
 from .site import Staged, stage_file
 from .templating import environment
 from .views import RunView, run_view
@@ -107,15 +107,15 @@ def run_data(v: RunView) -> dict[str, Any]:
                 }
     together: dict[str, dict[str, Any]] = {}
     for name, members in v.together.items():
+        first, pair = members[0].chart, members[0].pair
+        if first is None or pair is None:  # (every member is a charted line)
+            continue
         shape = shape_for("lines", max(m.chart.per_series for m in members if m.chart))
         shapes.setdefault(shape, spec_template(shape))
-        first = members[0].chart
-        if first is None:  # (every member is charted)
-            continue
         together[name] = {
             "members": [m.name for m in members],
             "shape": shape,
-            "titles": spec_titles(replace(first, y_title=paired_name(members[0].name))),
+            "titles": spec_titles(replace(first, y_title=pair)),
         }
     start = v.run.start_time
     return {

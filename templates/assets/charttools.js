@@ -43,18 +43,6 @@
     return SIZES[document.body.getAttribute("data-chart-size")] || 1;
   }
 
-  /* A test for metric names: a case-insensitive regular expression, or the text itself when
-     it is not one (``bad``). */
-  function matcher(text) {
-    try {
-      var re = new RegExp(text, "i");
-      return { test: function (name) { return re.test(name); }, bad: false };
-    } catch (e) {
-      var low = text.toLowerCase();
-      return { test: function (name) { return name.toLowerCase().indexOf(low) >= 0; }, bad: true };
-    }
-  }
-
   /* Sets up the tools for the chart cards now on the page (figure.chart-card[data-name]). */
   function setup() {
     var tools = document.querySelector(".chart-tools");
@@ -97,7 +85,7 @@
 
     function filter(text) {
       current = text;
-      var m = text ? matcher(text) : null, shown = 0;
+      var m = text ? RR.matcher(text) : null, shown = 0;
       cards.forEach(function (card, i) {
         var keep = (!m || m.test(names[i])) && pairedShown(card);
         card.hidden = !keep;

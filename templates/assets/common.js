@@ -234,6 +234,17 @@
     return Promise.all(drawn);
   }
 
+  /* A test of text: a case-insensitive regular expression, or the text when it is not one (bad). */
+  function matcher(text) {
+    try {
+      var re = new RegExp(text, "i");
+      return { test: function (name) { return re.test(name); }, bad: false };
+    } catch (e) {
+      var low = text.toLowerCase();
+      return { test: function (name) { return name.toLowerCase().indexOf(low) >= 0; }, bad: true };
+    }
+  }
+
   /* ---- CSV of what a chart plots, made in the browser (no request, works from file://) -- */
 
   function csvCell(value) {
@@ -427,6 +438,8 @@
     redrawCharts: redrawCharts,
     downloadCsv: downloadCsv,
     csvCell: csvCell,
+    matcher: matcher,
+    naturalOrder: new Intl.Collator("en", { numeric: true, sensitivity: "base" }).compare,  /* run-2, run-10 */
     saveText: saveText,
     csvName: csvName,
     page: function (name, setup) { pages[name] = setup; }

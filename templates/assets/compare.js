@@ -35,9 +35,6 @@
     buildImages(index, chosen);
   }
 
-  /* Names in natural order: "run-2" before "run-10", case aside. */
-  var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
-
   /* Tables of many rows start folded, so that the charts are on the first screen. */
   var OPEN_UP_TO_ROWS = 6;
 
@@ -51,11 +48,11 @@
       var exp = index.runs[slug].experiment;
       (byExp[exp] = byExp[exp] || []).push(slug);
     });
-    Object.keys(byExp).sort(collator.compare).forEach(function (exp) {
+    Object.keys(byExp).sort(RR.naturalOrder).forEach(function (exp) {
       var fs = el("fieldset");
       fs.appendChild(el("legend", null, exp));
       byExp[exp].sort(function (a, b) {
-        return collator.compare(index.runs[a].name, index.runs[b].name) || (a < b ? -1 : a > b ? 1 : 0);
+        return RR.naturalOrder(index.runs[a].name, index.runs[b].name) || (a < b ? -1 : a > b ? 1 : 0);
       }).forEach(function (slug) {
         var label = el("label", { "class": "pick-run" });
         var input = el("input", { type: "checkbox", value: slug });

@@ -313,13 +313,9 @@
                    how: "not an expression: " + err.message + "; matched as text" };
         }
       }
-      try {
-        var re = new RegExp(q, "i");
-        return { test: function (row) { return re.test(text(row)); }, how: "" };
-      } catch (err) {
-        return { test: function (row) { return text(row).indexOf(q.toLowerCase()) >= 0; },
-                 how: "not a valid regular expression: matched as text" };
-      }
+      var m = RR.matcher(q);  /* common.js, as the metric filter */
+      return { test: function (row) { return m.test(text(row)); },
+               how: m.bad ? "not a valid regular expression: matched as text" : "" };
     }
 
     var how = "";

@@ -5,7 +5,6 @@
   "use strict";
 
   var RR = window.RR, el = RR.el;
-  var collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
   var state = { rows: [], stat: "last" };
 
   function number(v) { return +v.toPrecision(4) + ""; }
@@ -21,10 +20,10 @@
       down[a] = across[b] = 1;
       (cells[a + "\u0000" + b] = cells[a + "\u0000" + b] || []).push(v);
     });
-    var cols = Object.keys(across).sort(collator.compare);
+    var cols = Object.keys(across).sort(RR.naturalOrder);
     return {
       cols: cols,
-      rows: Object.keys(down).sort(collator.compare).map(function (a) {
+      rows: Object.keys(down).sort(RR.naturalOrder).map(function (a) {
         return [a].concat(cols.map(function (b) {
           var vs = cells[a + "\u0000" + b];
           if (!vs) return "";
