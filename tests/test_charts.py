@@ -22,9 +22,9 @@ def test_every_shape_is_valid_vega_lite_with_data(shape: str) -> None:
     alt.Chart.from_dict(charts.with_data(spec, rows), validate=True)
     assert spec["data"] == {"name": charts.DATA_NAME}
     fields, derived = _fields(spec)
-    # only the fixed data fields (edge: which edge a clipped point is marked at), and what the
-    # spec's own transforms compute from them
-    assert fields <= {"x", "y", "v", "series", "edge", None} | derived
+    # only the fixed data fields (edge: which edge a clipped point is marked at; c: a
+    # scatter's colour), and what the spec's own transforms compute from them
+    assert fields <= {"x", "y", "v", "c", "series", "edge", None} | derived
 
 
 @pytest.mark.parametrize("shape", charts.SHAPES)

@@ -21,6 +21,8 @@ from . import prebuilt
 from .files import cache_dir, code_fingerprint, read_checked, write_checked
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .views import ChartData
 
 #: Series with at most this many points also get point marks (a single point stays visible).
@@ -40,9 +42,10 @@ LONE_NAME = "lone"
 #: The data of the marks at the edge of a chart for points beyond its y range ("Ignore
 #: outliers"), each with ``edge`` "above" or "below".
 CLIPPED_NAME = "clipped"
-SHAPES = ("line", "line_points", "lines", "lines_points", "heatmap", "distribution")
+SHAPES: tuple[str, ...] = ("line", "line_points", "lines", "lines_points", "heatmap")
+SHAPES += ("distribution", "scatter", "scatter_nominal")  # scatter: params against a metric
 #: Shapes drawn as they are, whatever their number of points.
-_FIXED = ("heatmap", "distribution")
+_FIXED = ("heatmap", "distribution", "scatter", "scatter_nominal")
 
 
 def vega_lite_version() -> str:
@@ -110,6 +113,14 @@ def made() -> dict[str, Any]:
     }
 
 
+def _validated(chart: Any) -> dict[str, Any]:
+    """``chart``'s spec, validated, its width fitted to the page (no config: themes apply)."""
+    spec: dict[str, Any] = chart.to_dict(validate=True)
+    spec.pop("config", None)
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
 def _line(name: str) -> dict[str, Any]:
     """A line chart shape, validated: the lines of ``data`` over those of ``raw``, drawn
     faintly (the unsmoothed points when a page smooths the lines; else empty), and a mark for
@@ -167,10 +178,7 @@ def _line(name: str) -> dict[str, Any]:
         .encode(**shared)
         .properties(width="container", height=CHART_HEIGHT_PX)
     )
-    spec: dict[str, Any] = chart.to_dict(validate=True)
-    spec.pop("config", None)
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
+    return _validated(chart)
 
 
 def _heatmap(_name: str = "heatmap") -> dict[str, Any]:
@@ -196,10 +204,7 @@ def _heatmap(_name: str = "heatmap") -> dict[str, Any]:
         .encode(x=alt.X("x:N", title="x", sort=None), y=alt.Y("y:N", title="y", sort=None))
         .properties(width="container", height=CHART_HEIGHT_PX + 60)
     )
-    spec: dict[str, Any] = chart.to_dict(validate=True)
-    spec.pop("config", None)
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
+    return _validated(chart)
 
 
 def _distribution(_name: str = "distribution") -> dict[str, Any]:
@@ -279,13 +284,43 @@ def _distribution(_name: str = "distribution") -> dict[str, Any]:
     )
     at_step = alt.layer(bars, label).properties(width="container", height=CHART_HEIGHT_PX // 2)
     chart = alt.vconcat(over_steps, at_step, data=data).add_params(at)
-    spec: dict[str, Any] = chart.to_dict(validate=True)
-    spec.pop("config", None)
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
+    return _validated(chart)
 
 
-_MAKERS = {"heatmap": _heatmap, "distribution": _distribution}
+def _scatter(name: str) -> dict[str, Any]:
+    """A point per run (an experiment page's params against a metric, relations.js): ``x``
+    against ``y``, coloured by ``c`` (a number, or a category for ``scatter_nominal``), the
+    run's name (``series``) in the tooltip. The page titles the colour."""
+    import altair as alt
+
+    nominal = name == "scatter_nominal"
+    data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
+    colour = (
+        alt.Color("c:N", title="c", legend=alt.Legend(orient="bottom", labelLimit=160))
+        if nominal
+        else alt.Color("c:Q", title="c", scale=alt.Scale(scheme="viridis"))
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=45, opacity=0.85)
+        .encode(
+            x=alt.X("x:Q", title="x", scale=alt.Scale(zero=False)),
+            y=alt.Y("y:Q", title="y", scale=alt.Scale(zero=False)),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("series:N", title="run"),
+                alt.Tooltip("x:Q", title="x"),
+                alt.Tooltip("y:Q", title="y"),
+                alt.Tooltip("c:N" if nominal else "c:Q", title="c"),
+            ],
+        )
+        .properties(width="container", height=CHART_HEIGHT_PX + 60)
+    )
+    return _validated(chart)
+
+
+_MAKERS: dict[str, Callable[[str], dict[str, Any]]] = {"heatmap": _heatmap, "scatter": _scatter}
+_MAKERS.update(distribution=_distribution, scatter_nominal=_scatter)
 
 
 def _title(text: str) -> str:

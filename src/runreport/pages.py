@@ -18,7 +18,7 @@ from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
 from .model import FileRef
 from .names import slug
-from .rules import section_of, section_order
+from .rules import key_metrics, section_of, section_order
 from .runfiles import (
     content_key,
     data_file,
@@ -70,14 +70,36 @@ def _read_log(path: Path) -> tuple[str, bool]:
     return clean_log(data.decode("utf-8", errors="replace")), size > MAX_LOG_BYTES_SHOWN
 
 
+def _overlays(views: Iterable[RunView]) -> dict[str, dict[str, Any]]:
+    """Each metric charted over ``views`` as an overlay of runs: its spec's shape and titles,
+    its section and, for metrics drawn together, its paired name (overlays.js)."""
+    overlay: dict[str, ChartData] = {}
+    points: dict[str, int] = {}
+    pairs: dict[str, str | None] = {}
+    for v in views:
+        for m in v.metrics:
+            if m.chart is None or not m.overlaid:
+                continue
+            points[m.name] = max(points.get(m.name, 0), m.plotted)
+            overlay.setdefault(m.name, m.chart)
+            pairs.setdefault(m.name, m.pair)
+    return {
+        name: {
+            "shape": shape_for("lines", points[name]),
+            "titles": spec_titles(chart),
+            "section": section_of(name),
+            # metrics drawn together (overlays.js togetherGroups, as RunView.together)
+            **({"pair": pairs[name]} if pairs[name] is not None else {}),
+        }
+        for name, chart in overlay.items()
+    }
+
+
 def _index_data(ctx: SiteContext) -> dict[str, Any]:
     """The site index for the compare page: every run's facts, and each metric's overlay: its
     spec's shape and titles (the spec templates by shape beside them, as in a run's data
     file)."""
     runs: dict[str, Any] = {}
-    overlay: dict[str, ChartData] = {}
-    points: dict[str, int] = {}
-    pairs: dict[str, str | None] = {}
     for v in ctx.runs.values():
         runs[v.slug] = {
             "name": v.run.title,
@@ -89,29 +111,35 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
             "charts": [m.name for m in v.metrics if m.overlaid],
             "images": v.image_entries(),
         }
-        for m in v.metrics:
-            if m.chart is None or not m.overlaid:
-                continue
-            points[m.name] = max(points.get(m.name, 0), m.plotted)
-            overlay.setdefault(m.name, m.chart)
-            pairs.setdefault(m.name, m.pair)
-    overlays = {
-        name: {
-            "shape": shape_for("lines", points[name]),
-            "titles": spec_titles(chart),
-            "section": section_of(name),
-            # metrics drawn together (overlays.js togetherGroups, as RunView.together)
-            **({"pair": pairs[name]} if pairs[name] is not None else {}),
-        }
-        for name, chart in overlay.items()
-    }
+    overlays = _overlays(ctx.runs.values())
     shapes = {o["shape"]: spec_template(o["shape"]) for o in overlays.values()}
-    sections = sorted({section_of(name) for name in overlay}, key=section_order)
+    sections = sorted({o["section"] for o in overlays.values()}, key=section_order)
     return {
         "runs": runs,
         "shapes": shapes,
         "overlays": overlays,
         "sections": sections,
+        "together_max": MAX_TOGETHER,
+    }
+
+
+def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, Any]:
+    """What an experiment page needs to chart its key metrics across its runs (sweep.js):
+    the metrics (:func:`~runreport.rules.key_metrics`), each one's overlay and their spec
+    templates by shape, as in the site index."""
+    overlays = _overlays(exp.runs)
+    keys = key_metrics(overlays, (name for name, _ in ctx.settings.goals))
+    chosen = {k: overlays[k] for k in keys}
+    return {
+        "metrics": keys,
+        # where each one's value is in a row's cells (None: it has no summary)
+        "cells": [exp.metric_names.index(k) if k in exp.metric_names else None for k in keys],
+        "overlays": chosen,
+        # the key metrics' shapes, and the scatter of params against a metric (relations.js)
+        "shapes": {
+            **{o["shape"]: spec_template(o["shape"]) for o in chosen.values()},
+            **{s: spec_template(s) for s in ("scatter", "scatter_nominal")},
+        },
         "together_max": MAX_TOGETHER,
     }
 
@@ -141,7 +169,8 @@ def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, bytes]:
     script draws the rows asked for (a table of 10,000 runs as HTML is 30 MB, and a browser
     takes seconds to lay it out). Runs in table order (each parent followed by its children),
     each with what its row shows, all text made here: ``cells`` holds one entry per metric
-    (see :func:`runreport.contexts.metric_cell`) or None.
+    (see :func:`runreport.contexts.metric_cell`) or None. ``key_charts`` says what the page charts
+    across the runs (:func:`_experiment_charts`).
 
     ``data/experiments/<slug>.js``, which the page loads, holds every run; or, when there are
     more than :data:`FIRST_ROWS`, only the first (with the count of all, and where the rest
@@ -177,9 +206,15 @@ def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, bytes]:
             }
         )
     key, path = f"experiments/{exp.slug}", f"data/experiments/{exp.slug}"
+    charts = _experiment_charts(exp, ctx)
     if len(rows) <= FIRST_ROWS:
-        return {f"{path}.js": js_data(key, {"rows": rows})}
-    first = {"rows": rows[:FIRST_ROWS], "total": len(rows), "rest": f"{path}.all.js"}
+        return {f"{path}.js": js_data(key, {"rows": rows, "key_charts": charts})}
+    first = {
+        "rows": rows[:FIRST_ROWS],
+        "total": len(rows),
+        "rest": f"{path}.all.js",
+        "key_charts": charts,
+    }
     return {f"{path}.js": js_data(key, first), f"{path}.all.js": js_data(key, {"rows": rows})}
 
 

@@ -6,6 +6,7 @@ The README's rules table is :func:`rules_markdown` verbatim (a test checks it).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -328,6 +329,40 @@ def section_order(name: str) -> tuple[bool, tuple[tuple[int, str], ...], str]:
         if p
     )
     return (name != "", parts, name)
+
+
+_HELD_OUT = re.compile(r"^(val|valid|validation|eval|evaluation|test)([/_.-]|$)", re.IGNORECASE)
+_BOOKKEEPING = re.compile(
+    r"(^|[/_.-])(epoch|step|global_step|lr|learning_rate|grad_norm|runtime|samples_per_second|"
+    r"steps_per_second)$",
+    re.IGNORECASE,
+)
+
+
+def key_metrics(names: Iterable[str], goals: Iterable[str] = (), n: int = 4) -> list[str]:
+    """The metrics an experiment page charts across its runs, from the charted ``names``: those
+    given a goal (``--goal``), else the first ``n``; in this order: measured on held-out data
+    (``val_loss``, ``eval/acc``), then unsplit (``loss``), then the rest; bookkeeping
+    (epoch, step, learning rate, throughput) and system metrics last; by name within each."""
+    names = list(names)
+    wanted = set(goals)
+    chosen = [m for m in names if m in wanted]
+
+    def rank(m: str) -> tuple[int, tuple[bool, tuple[tuple[int, str], ...], str]]:
+        section = section_of(m).lower()
+        if section in ("system", "sys") or _BOOKKEEPING.search(m):
+            tier = 4
+        elif _HELD_OUT.match(m):
+            tier = 0
+        elif section == "":
+            tier = 1
+        elif _SPLITS.match(m):
+            tier = 2
+        else:
+            tier = 3
+        return tier, section_order(m)
+
+    return sorted(chosen, key=rank) if chosen else sorted(names, key=rank)[:n]
 
 
 def counts_for_best(status: Status, include_failed: bool = False) -> bool:

@@ -127,7 +127,7 @@
     }
     size.addEventListener("change", function () {
       applySize(size.value, true);
-      setHashParam("size", size.value === "m" ? "" : size.value);
+      setHashParam("size", size.value === size.getAttribute("data-default") ? "" : size.value);
     });
 
     /* Smoothing: a weight (0: none) and a method, for every line chart of the page. */
@@ -215,7 +215,7 @@
       if (name !== null) goToChart(name);
     });
 
-    applySize(hashParam("size") || "m", false);
+    applySize(hashParam("size") || size.getAttribute("data-default") || "m", false);
     if (hashParam("smooth")) weight.value = hashParam("smooth");
     if (hashParam("method") === "ma") method.value = "ma";
     applySmoothing();

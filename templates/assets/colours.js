@@ -11,6 +11,8 @@
   var RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
     "#7f7f7f", "#bcbd22", "#17becf", "#8c3cff", "#95b578", "#c004b9", "#8f7a00", "#ec0077",
     "#04c600", "#9e4b00", "#00af8a", "#c59f72", "#c2a6c5"];
+  /* Rows of a legend of runs at most; its title says how many runs it leaves out. */
+  var LEGEND_ROWS = 3;
   /* Runs of one colour in one chart: the first (by slug) solid, the others dashed. */
   var RUN_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [1, 3]];
 
@@ -26,8 +28,10 @@
      runs) in their colours: a chart with a line per run by its series (runs that share a
      colour told apart by dashes), a run's own chart (label null) in its colour. With
      ``dashBy`` (metrics drawn together over runs, each row's ``m`` one of them), the dashes
-     tell the metrics apart instead, in that order, each in its own legend entry. */
-  function styleRuns(spec, runs, dashBy) {
+     tell the metrics apart instead, in that order, each in its own legend entry. The legend
+     of runs wraps in as many columns as fit ``width`` (one row was cut at the chart's edge),
+     LEGEND_ROWS rows at most. */
+  function styleRuns(spec, runs, dashBy, width) {
     var enc = spec.encoding || {}, seen = {};
     runs = runs.filter(function (r) { return seen[r[1]] ? false : (seen[r[1]] = true); });  /* a run per label */
     if (!enc.color) {
@@ -41,7 +45,14 @@
       }).length % RUN_DASHES.length];
     });
     var labels = runs.map(function (r) { return r[1]; });
-    var legend = Object.assign({}, enc.color.legend, { symbolType: "stroke", symbolStrokeWidth: 2.5 });
+    var widest = Math.max.apply(null, labels.map(function (l) { return Math.min(String(l).length, 40); }));
+    var columns = Math.max(1, Math.floor((width || 600) / (28 + 6 * widest)));
+    var legend = Object.assign({}, enc.color.legend, { symbolType: "stroke", symbolStrokeWidth: 2.5,
+      columns: columns });
+    if (labels.length > columns * LEGEND_ROWS) {  /* (Vega's own symbolLimit warns in the console) */
+      legend.values = labels.slice(0, columns * LEGEND_ROWS);
+      legend.title = legend.values.length + " of " + labels.length + " runs";
+    }
     enc.color.scale = { domain: labels, range: colours };
     enc.color.legend = legend;
     if (!dashBy) {

@@ -148,7 +148,7 @@
     });
     full.datasets = { data: rows, raw: extra.raw || [], lone: window.RR.axes ? window.RR.axes.lone(rows) : [],
                       clipped: [] };
-    if (extra.runs) window.RR.styleRuns(full, extra.runs, extra.dashBy);  /* colours.js */
+    if (extra.runs) window.RR.styleRuns(full, extra.runs, extra.dashBy, container.clientWidth);  /* colours.js */
     var range = window.RR.zoom ? window.RR.zoom.rangeOf(container) : null;  /* zoom.js */
     if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw, range);  /* axes.js */
     if (extra.mapped) window.RR.xaxis.apply(full, range, rows);  /* xaxis.js */
@@ -198,7 +198,7 @@
     var runs = container.getAttribute("data-compare") || container.getAttribute("data-together-runs") ||
       container.getAttribute("data-overlay");
     var text = metric !== null ? runLabel(container.getAttribute("data-run") || "") + "-" + metric
-      : (document.getElementById("compare-charts") ? "compare-" : "child-runs-") + (runs || "chart");
+      : (container.getAttribute("data-stem") || (document.getElementById("compare-charts") ? "compare-" : "child-runs-")) + (runs || "chart");
     return csvName(text).slice(0, -4);
   }
 

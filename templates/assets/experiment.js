@@ -145,8 +145,10 @@
         });
       }
       table.setAttribute("aria-busy", "true");
-      if (document.readyState === "complete") setTimeout(rest, 0);
-      else window.addEventListener("load", function () { setTimeout(rest, 0); });
+      /* and after the charts of the first screen (sweep.js): parsing 12 MB holds them up */
+      var start = function () { (RR.sweep ? RR.sweep.drawn : Promise.resolve()).then(function () { setTimeout(rest, 0); }); };
+      if (document.readyState === "complete") start();
+      else window.addEventListener("load", start);
     }) : Promise.resolve();
 
     /* ``fn`` as an event handler that waits for every row to be loaded. */
@@ -233,6 +235,8 @@
       more.hidden = end >= size;
       ticked();
       if (RR.pivot) RR.pivot.update(function () { return shown; }, stat, ready);  /* pivot.js */
+      if (RR.sweep) RR.sweep.update(all, shown, pickedSlugs());  /* sweep.js */
+      if (RR.relations) RR.relations.update(shown, stat);  /* relations.js */
       moreButton.textContent = "Show " + Math.min(MORE, size - end).toLocaleString("en") + " more";
       allButton.textContent = "Show all " + n;
     }
@@ -389,6 +393,7 @@
       if (!box.classList.contains("pick")) return;
       picked[box.value] = box.checked;
       ticked();
+      if (RR.sweep) RR.sweep.update(all, shown, pickedSlugs());
     });
     button.addEventListener("click", function () {
       window.location.href = ROOT + "compare.html#runs=" + pickedSlugs().map(encodeURIComponent).join(",");
@@ -400,8 +405,22 @@
         slugs.forEach(function (s) { picked[s] = true; });
         all.forEach(function (row) { if (row.tr) row.tr.cells[0].firstChild.checked = !!picked[row.slug]; });
         ticked();
+      },
+      toggle: function (slug) {  /* a line clicked in a chart (sweep.js): its row, shown */
+        picked[slug] = !picked[slug];
+        var row = all.filter(function (r) { return r.slug === slug; })[0];
+        if (row && row.tr) {
+          row.tr.cells[0].firstChild.checked = picked[slug];
+          if (row.tr.parentNode) {
+            row.tr.scrollIntoView({ block: "nearest" });
+            row.tr.classList.remove("flash"); void row.tr.offsetWidth; row.tr.classList.add("flash");
+          }
+        }
+        ticked();
+        if (RR.sweep) RR.sweep.update(all, shown, pickedSlugs());
       }
     };
+    if (RR.sweep) RR.sweep.setup(data);
     draw();
   }
 

@@ -127,6 +127,7 @@
       return RR.smoothing.overlay(rows, RR.zoom.rangeOf(container));
     }).then(function (rows) {
       axisNote(figure, rows.missing || []);
+      container.rrRuns = rows.runs;  /* [slug, label] of each line */
       return RR.embedOverlay(container, index, metric, rows, group);
     });
   }

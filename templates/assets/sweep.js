@@ -1,0 +1,153 @@
+/* runreport: an experiment page's charts (needs common.js, the chart scripts and
+   experiment.js): its key metrics (the data file's ``key_charts``: those given a goal, else a few
+   chosen by name, runreport.rules.key_metrics) overlaid across runs, each run in its colour
+   (colours.js): the first CHART_RUNS runs the table shows, as sorted and filtered, that have
+   any of them, and every ticked run. Clicking a line ticks its run's row and shows it; ticked
+   runs are highlighted in every chart. Vega is loaded once the table is drawn, so the table
+   never waits for it. */
+(function () {
+  "use strict";
+
+  var RR = window.RR, el = RR.el;
+  var CHART_RUNS = 20;
+  var WAIT_MS = 250;  /* after the last change to the table before the charts follow it */
+  var charts = null, cards = [], charted = "", vega = null, timer = null, picks = [];
+  /* settled once every chart has been drawn the first time (or there are none, or after
+     LATEST_MS): experiment.js loads the rest of a big table's rows then */
+  var LATEST_MS = 3000, settle = null, left = 0;
+  var drawn = new Promise(function (resolve) { settle = resolve; window.setTimeout(resolve, LATEST_MS); });
+
+  /* The experiment's part of the site index (runLabel and embedOverlay read "index"): names
+     of the runs, the key metrics' overlays and their spec templates. */
+  function makeIndex(rows) {
+    var index = RR.data("index");
+    if (!index) {
+      index = { runs: {}, overlays: charts.overlays, shapes: charts.shapes, together_max: charts.together_max };
+      window.RR_DATA.index = index;
+    }
+    rows.forEach(function (row) { index.runs[row.slug] = { name: row.title }; });
+    return index;
+  }
+
+  /* Whether a row has a value of any key metric (a run charted with none would draw nothing). */
+  function hasAny(row) {
+    return charts.cells.some(function (i) { return i !== null && row.cells[i]; });
+  }
+
+  function card(index, metric) {
+    var fig = el("figure", { "class": "chart-card", "data-name": metric });
+    var cap = el("figcaption");
+    cap.appendChild(el("span", { "class": "metric-name" }, metric));
+    fig.appendChild(cap);
+    var container = el("div", { "class": "chart", "data-compare": metric,
+      "data-stem": document.body.getAttribute("data-experiment") + "-" });
+    fig.appendChild(container);
+    container.rrSmooth = true;
+    container.rrDraw = function () {
+      var slugs = container.rrSlugs || [];
+      if (!slugs.length) {
+        container.textContent = "No run shown has this metric.";
+        if (!container.rrOnce) { container.rrOnce = true; if (--left <= 0) settle(); }
+        return Promise.resolve();
+      }
+      return RR.drawOverlay(container, fig, index, slugs, metric).then(function (result) {
+        if (!container.rrOnce) { container.rrOnce = true; if (--left <= 0) settle(); }
+        if (!result || !result.view) return;
+        highlight(container);
+        result.view.addEventListener("click", function (event) {
+          var slug = lineAt(container, result.view, event);
+          if (slug) RR.picks.toggle(slug);
+        });
+      }).catch(function (err) {
+        container.setAttribute("data-marks", "error");
+        container.textContent = "This chart could not be drawn: " + err.message;
+        console.error(err);
+      });
+    };
+    return fig;
+  }
+
+  /* The run whose drawn line passes nearest a click (within NEAR_PX, at the drawn point
+     nearest the click's x), or null: lines are thin, so a click need not touch one. */
+  var NEAR_PX = 12;
+  function lineAt(container, view, event) {
+    var canvas = container.querySelector("canvas"), r = canvas.getBoundingClientRect(), o = view.origin();
+    var px = event.clientX - r.left - o[0], py = event.clientY - r.top - o[1];
+    var sx = view.scale("x"), sy = view.scale("y"), best = {}, label = null, dist = NEAR_PX;
+    view.data("data").forEach(function (row) {
+      if (row.y === null || row.y !== row.y || row.x === null) return;
+      var dx = Math.abs(sx(row.x) - px), b = best[row.series];
+      if (!b || dx < b.dx) best[row.series] = { dx: dx, dy: Math.abs(sy(row.y) - py) };
+    });
+    Object.keys(best).forEach(function (s) {
+      if (best[s].dx <= NEAR_PX * 2 && best[s].dy < dist) { dist = best[s].dy; label = s; }
+    });
+    var runs = container.rrRuns || [];
+    for (var k = 0; k < runs.length; k++) if (runs[k][1] === label) return runs[k][0];
+    return null;
+  }
+
+  /* Highlights the ticked runs in a drawn chart (its legend's pick, as a click on their
+     legend entries would), or none when none is ticked. */
+  function highlight(container) {
+    var view = container.rrView, runs = container.rrRuns || [];
+    if (!view) return;
+    var labels = runs.filter(function (r) { return picks.indexOf(r[0]) >= 0; }).map(function (r) { return r[1]; });
+    var store = labels.map(function (label) {
+      return { unit: "main", fields: [{ field: "series", channel: "color", type: "E" }], values: [label] };
+    });
+    try { view.data("pick_store", store).runAsync(); } catch (e) { /* no legend pick */ }
+  }
+
+  function draw(all, shown) {
+    var index = makeIndex(all), seen = {}, slugs = [];
+    shown.forEach(function (row) {
+      if (slugs.length < CHART_RUNS && hasAny(row)) { slugs.push(row.slug); seen[row.slug] = 1; }
+    });
+    var first = slugs.length, extra = 0;
+    picks.forEach(function (s) { if (!seen[s]) { slugs.push(s); extra++; } });
+    document.getElementById("sweep-note").textContent = slugs.length
+      ? "Lines of the first " + first + " run" + (first === 1 ? "" : "s") + " the table shows (as sorted and filtered)" +
+        (extra ? " and of " + extra + " more ticked" : "") + ". Click a line to tick its run; ticked runs are highlighted."
+      : "No run the table shows has these metrics.";
+    var key = slugs.join(",");
+    if (key === charted) { cards.forEach(function (c) { highlight(c.querySelector(".chart")); }); return; }
+    charted = key;
+    cards.forEach(function (fig) {
+      var container = fig.querySelector(".chart");
+      container.rrSlugs = slugs;
+      if (container.rrView || container.rrStarted) container.rrDraw();
+      else { container.rrStarted = true; RR.lazily(container, container.rrDraw); }
+    });
+  }
+
+  /* Called by experiment.js whenever the table is drawn (``all`` its rows, ``shown`` those the
+     filter keeps, in the table's order) or runs are ticked (``picked``: their slugs). */
+  function update(all, shown, picked) {
+    picks = picked.slice();
+    if (!charts) return;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      RR.sweep.vega().then(function () { draw(all, shown); });
+    }, cards.length && cards[0].querySelector(".chart").rrView ? WAIT_MS : 0);
+  }
+
+  /* Makes the chart cards, if the experiment has key metrics (``data``: its data file). */
+  function setup(data) {
+    var section = document.getElementById("sweep-section");
+    if (!section || !data.key_charts || !data.key_charts.metrics.length) { settle(); return; }
+    charts = data.key_charts;
+    left = charts.metrics.length;
+    var index = makeIndex(data.rows), box = document.getElementById("sweep-charts");
+    charts.metrics.forEach(function (m) {
+      var fig = card(index, m);
+      box.appendChild(fig);
+      cards.push(fig);
+    });
+    section.hidden = false;
+    RR.chartTools();
+  }
+
+  RR.sweep = { setup: setup, update: update, drawn: drawn,
+               vega: function () { return vega || (vega = RR.loadScript(RR.ROOT + "assets/vega.js")); } };
+})();
