@@ -125,3 +125,76 @@ def test_the_pivot_gives_mean_and_deviation_by_two_params(browser: Any, tmp_path
         "|---|---|---|",
     ]
     context.close()
+
+
+def test_columns_chosen_and_ordered_from_the_keyboard_are_kept_and_downloaded(
+    browser: Any, tmp_path: Path
+) -> None:
+    """The column picker: hide and move columns with the keyboard alone; the table, the
+    address (kept across a reload) and the download all follow."""
+    logs = tmp_path / "logs"
+    for k in range(3):
+        write_run(
+            logs,
+            f"run-{k}",
+            [{"kind": "scalar", "name": "loss", "value": 1.0 / (k + 1), "step": 0}],
+            name=f"run-{k}",
+            experiment="exp",
+            params={"lr": 10.0**-k, "optimizer": "adam"},
+        )
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site))
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(next((site / "experiments").glob("*.html")).as_uri(), wait_until="load")
+
+    def heads() -> list[str]:
+        return page.eval_on_selector_all(
+            "#run-table thead th:not([hidden])", "ths => ths.map(t => t.textContent.trim())"
+        )
+
+    def first_row() -> list[str]:
+        return page.eval_on_selector_all(
+            "#run-table tbody tr:first-child td:not([hidden])",
+            "tds => tds.map(t => t.textContent.trim())",
+        )
+
+    picker = page.locator("#column-pick summary")
+    picker.focus()
+    page.keyboard.press("Enter")
+    assert page.inner_text("#columns-count") == "(8 of 8)"
+    for name in ("Compute", "Started", "Tags"):
+        page.get_by_label(name, exact=True).focus()
+        page.keyboard.press("Space")  # unticked: hidden
+    up = page.get_by_role("button", name="Move loss up")
+    for _ in range(6):  # past optimizer, lr, Tags, Duration, Started and Compute
+        up.focus()
+        page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == (
+        "Move loss up"
+    )  # the focus stays on the button moved
+    page.keyboard.press("Escape")
+    assert not page.locator("#column-pick").evaluate("d => d.open")
+    assert heads() == ["Select", "Run", "Status", "loss", "Duration", "lr", "optimizer"]
+    assert first_row()[1:4] == ["run-0", "Completed", "1"]
+    assert page.inner_text("#columns-count") == "(5 of 8)"
+
+    # kept in the address: a reload shows the same columns, and a changed stat fills the
+    # right cells
+    assert "cols=Status%2Closs%2CDuration%2Clr%2Coptimizer" in page.evaluate("location.hash")
+    page.reload(wait_until="load")
+    assert heads() == ["Select", "Run", "Status", "loss", "Duration", "lr", "optimizer"]
+    page.select_option("#stat-switch", "max")
+    assert first_row()[3] == "1"
+
+    # the download has the columns shown, in their order
+    page.locator("#table-export summary").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the table shown as CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text())))
+    assert rows[0] == ["Run", "Status", "loss", "Duration", "lr", "optimizer"]
+    assert rows[1][:3] == ["run-0", "Completed", "1"] and rows[1][4:] == ["1", "adam"]
+    assert errors == []
+    context.close()

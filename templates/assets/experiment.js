@@ -210,6 +210,7 @@
       });
       row.params.forEach(function (p) { tr.appendChild(el("td", { "class": "param" }, p)); });
       row.cells.forEach(function (c) { tr.appendChild(metricCell(c)); });
+      if (RR.columns) RR.columns.arrange(tr);  /* columns.js: the order and columns chosen */
       row.tr = tr;
       return tr;
     }
@@ -348,14 +349,15 @@
     document.getElementById("table-export").addEventListener("click", whenReady(function (event) {
       var format = event.target.getAttribute && event.target.getAttribute("data-format");
       if (!format) return;
-      var k = STATS.indexOf(stat), heads = table.tHead.querySelectorAll("th[data-key]");
-      var head = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
+      var k = STATS.indexOf(stat), pick = RR.columns ? RR.columns.pick : function (v) { return v; };
+      var head = pick(Array.prototype.filter.call(table.tHead.rows[0].rrCells || table.tHead.rows[0].cells,
+        function (th) { return th.hasAttribute("data-key"); }).map(function (th) { return th.textContent.trim(); }));
       var rows = shown.map(function (row) {
-        return [row.title, row.status, row.compute || "", row.start_text, row.dur_text,
+        return pick([row.title, row.status, row.compute || "", row.start_text, row.dur_text,
                 row.tags.map(function (t) { return t[1] ? t[0] + ": " + t[1] : t[0]; }).join(", ")]
           .concat(row.params.map(function (p) { return p === null ? "" : String(p); }), row.cells.map(function (c) {  /* CSV: the number itself */
             return !c ? "" : format === "csv" ? c[k] : c[STATS.length + k];
-          }));
+          })));
       });
       var name = document.body.getAttribute("data-experiment") + "-" + stat + "." + format;
       RR.saveText(tableFile(format, head, rows), name);
@@ -367,7 +369,7 @@
         row.text = undefined;
         if (!row.tr) return;
         row.cells.forEach(function (c, i) {
-          if (c) fillMetric(row.tr.cells[7 + row.params.length + i], c);
+          if (c) fillMetric((row.tr.rrCells || row.tr.cells)[7 + row.params.length + i], c);
         });
       });
       if ((sortState.col && sortState.col[0] === "m") || filter.value.trim()) update();
@@ -421,6 +423,7 @@
       }
     };
     if (RR.sweep) RR.sweep.setup(data);
+    if (RR.columns) RR.columns.setup(table, function () { return all; });
     draw();
   }
 
