@@ -207,6 +207,14 @@ def test_experiment_charts_follow_the_table_and_tick_runs(browser: Any, tmp_path
     page.get_by_label("Filter runs").fill("k < 3")
     lines = _lines(page, old)
     assert sorted(s for s, _ in lines) == sorted({"trial-0", "trial-1", "trial-2", worst, target})
+
+    # the chart tools apply: smoothed, each line drawn faintly as logged behind its smoothing
+    old = chart.evaluate_handle("el => el.rrView")
+    page.get_by_label("Smoothing", exact=True).fill("0.6")
+    _lines(page, old)
+    raw, smooth = chart.evaluate("el => [el.rrView.data('raw'), el.rrView.data('data')]")
+    assert len(raw) == len(smooth) > 0
+    assert [r["y"] for r in raw] != [r["y"] for r in smooth]
     assert errors == []
 
 

@@ -210,7 +210,7 @@
       });
       row.params.forEach(function (p) { tr.appendChild(el("td", { "class": "param" }, p)); });
       row.cells.forEach(function (c) { tr.appendChild(metricCell(c)); });
-      if (RR.columns) RR.columns.arrange(tr);  /* columns.js: the order and columns chosen */
+      if (RR.columnPicker) RR.columnPicker.arrange(tr);  /* colpicker.js: the order and columns chosen */
       row.tr = tr;
       return tr;
     }
@@ -349,7 +349,7 @@
     document.getElementById("table-export").addEventListener("click", whenReady(function (event) {
       var format = event.target.getAttribute && event.target.getAttribute("data-format");
       if (!format) return;
-      var k = STATS.indexOf(stat), pick = RR.columns ? RR.columns.pick : function (v) { return v; };
+      var k = STATS.indexOf(stat), pick = RR.columnPicker ? RR.columnPicker.pick : function (v) { return v; };
       var head = pick(Array.prototype.filter.call(table.tHead.rows[0].rrCells || table.tHead.rows[0].cells,
         function (th) { return th.hasAttribute("data-key"); }).map(function (th) { return th.textContent.trim(); }));
       var rows = shown.map(function (row) {
@@ -423,7 +423,7 @@
       }
     };
     if (RR.sweep) RR.sweep.setup(data);
-    if (RR.columns) RR.columns.setup(table, function () { return all; });
+    if (RR.columnPicker) RR.columnPicker.setup(table, function () { return all; });
     draw();
   }
 

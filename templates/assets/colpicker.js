@@ -115,7 +115,7 @@
     apply(table, rows);
   }
 
-  RR.columns = {
+  RR.columnPicker = {
     setup: setup,
     arrange: function (tr) { if (order) arrange(tr); },
     pick: function (values) { return order ? pick(values) : values; }
