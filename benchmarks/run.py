@@ -174,11 +174,12 @@ def browser_times(site: Path, runs: int) -> dict[str, dict[str, float]]:
         f"compare_{min(runs, 100)}": f"{compare}#runs={','.join(slugs[:100])}",
     }
     # a chart is on screen when its card is: the card's box is known without laying out what
-    # it holds (cards off screen are not laid out: content-visibility), the chart's is not
+    # it holds (cards off screen are not laid out: content-visibility), the chart's is not;
+    # a chart in a folded <details> is not shown (Chromium still gives it a box)
     drawn = """() => {
       const charts = [...document.querySelectorAll('.chart')].filter(c => {
         const r = (c.closest('.chart-card') || c).getBoundingClientRect();
-        return r.top < innerHeight && r.bottom > 0; });
+        return r.top < innerHeight && r.bottom > 0 && !c.closest('details:not([open])'); });
       return document.readyState === 'complete'
         && charts.every(c => c.hasAttribute('data-marks'));
     }"""

@@ -10,6 +10,7 @@ import pytest
 
 from runreport import charts
 from runreport.model import Kind, Metric
+from runreport.notebook import with_tooltips
 from runreport.views import ChartData, metric_view
 
 WEIRD = ["a.b", "x[0]", "train/loss", "with space", 'q"uote', "it's", "</script>", "ü.€"]
@@ -23,8 +24,9 @@ def test_every_shape_is_valid_vega_lite_with_data(shape: str) -> None:
     assert spec["data"] == {"name": charts.DATA_NAME}
     fields, derived = _fields(spec)
     # only the fixed data fields (edge: which edge a clipped point is marked at; c: a
-    # scatter's colour), and what the spec's own transforms compute from them
-    assert fields <= {"x", "y", "v", "c", "series", "edge", None} | derived
+    # scatter's colour; lo and hi: a band's edges), and what the spec's own transforms
+    # compute from them
+    assert fields <= {"x", "y", "v", "c", "lo", "hi", "series", "edge", None} | derived
 
 
 @pytest.mark.parametrize("shape", charts.SHAPES)
@@ -90,7 +92,12 @@ def test_chart_spec_is_made_once_per_shape_and_titles_and_with_data_copies() -> 
 
 @pytest.mark.parametrize("shape", ["line", "line_points", "lines", "lines_points"])
 def test_lines_break_at_nulls_over_a_faint_raw_line(shape: str) -> None:
-    raw, main, lone, clipped = charts.chart_spec(shape, "x", "y")["layer"]
+    layers = charts.chart_spec(shape, "x", "y")["layer"]
+    if shape.startswith("lines"):  # groups of runs: a band (lo to hi) beneath each line
+        band = layers.pop(0)
+        assert band["data"] == {"name": charts.BAND_NAME} and band["mark"]["type"] == "area"
+        assert band["encoding"]["y"]["field"] == "lo" and band["encoding"]["y2"]["field"] == "hi"
+    raw, main, lone, clipped = layers
     assert raw["data"] == {"name": charts.RAW_NAME} and raw["mark"]["opacity"] < 0.5
     assert "data" not in main  # the chart's own data
     for layer in (raw, main):
@@ -107,7 +114,7 @@ def test_lines_shape_toggles_series_from_the_legend() -> None:
     [param] = spec["params"]
     assert param["bind"] == "legend" and param["select"]["fields"] == ["series"]
     assert param["views"] == ["main"]  # a fixed name: the same spec from any process
-    main = spec["layer"][1]
+    main = next(layer for layer in spec["layer"] if layer.get("name") == "main")
     assert main["encoding"]["opacity"]["condition"]["param"] == param["name"]
     assert spec["encoding"]["color"]["legend"]["symbolOpacity"] == 1  # not the raw line's
 
@@ -145,12 +152,10 @@ def test_notebook_charts_get_tooltips_that_pages_draw_on_demand(shape: str) -> N
     spec = charts.chart_spec(shape, "step", "loss")
     main = next(layer for layer in spec["layer"] if layer.get("name") == "main")
     assert "tooltip" not in main.get("encoding", {})  # pages: hover.js
-    tipped = next(
-        layer for layer in charts.with_tooltips(spec)["layer"] if layer.get("name") == "main"
-    )
+    tipped = next(layer for layer in with_tooltips(spec)["layer"] if layer.get("name") == "main")
     titles = [t["title"] for t in tipped["encoding"]["tooltip"]]
     assert titles == (["series", "step", "loss"] if shape == "lines_points" else ["step", "loss"])
-    full = charts.with_data(charts.with_tooltips(spec), [{"x": 0, "y": 1.0, "series": "a"}])
+    full = charts.with_data(with_tooltips(spec), [{"x": 0, "y": 1.0, "series": "a"}])
     alt.LayerChart.from_dict(full, validate=True)
 
 

@@ -66,7 +66,7 @@ def test_the_data_file_names_the_key_metrics_and_their_cells(tmp_path: Path) -> 
     assert charts["metrics"] == ["loss"]  # a goal given: that one
     assert charts["cells"] == [["epoch", "loss", "val_loss"].index("loss")]
     assert set(charts["overlays"]) == {"loss"}
-    shapes = {charts["overlays"]["loss"]["shape"], "scatter", "scatter_nominal"}
+    shapes = {charts["overlays"]["loss"]["shape"], "lines", "scatter", "scatter_nominal"}
     assert set(charts["shapes"]) == shapes
 
 
@@ -302,4 +302,85 @@ def test_params_ranked_by_spearman_and_scattered_against_the_metric(
     name = f"trial-{round(-6 * math.log10(x))}"
     expect_checked = _row(page, name).get_by_role("checkbox")
     page.wait_for_function("el => el.checked", arg=expect_checked.element_handle())
+    assert errors == []
+
+
+#: (lr, seed) of each run: three learning rates, three seeds each; a run's loss at step i is
+#: lr * (i + 1) + seed / 10 (seed 2 of lr 0.3 logs only even steps).
+SEEDED = [(lr, seed) for lr in (0.1, 0.2, 0.3) for seed in range(3)]
+
+
+def _seeded(logs: Path) -> None:
+    for lr, seed in SEEDED:
+        steps = range(0, 9, 2) if (lr, seed) == (0.3, 2) else range(9)
+        write_run(
+            logs,
+            f"lr{lr}-s{seed}",
+            [
+                {"kind": "scalar", "name": "loss", "value": lr * (i + 1) + seed / 10, "step": i}
+                for i in steps
+            ],
+            name=f"lr{lr}-s{seed}",
+            experiment="exp",
+            params={"lr": lr, "seed": seed},
+        )
+
+
+GROUPED = """el => {
+  const by = {};
+  el.rrView.data("data").forEach(r => { (by[r.series] = by[r.series] || {})[r.x] = [r.y]; });
+  el.rrView.data("band").forEach(r => { by[r.series][r.x].push(r.lo, r.hi); });
+  return by;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not BROWSER_OK, reason="RUNREPORT_SKIP_BROWSER=1 and no /usr/bin/chromium")
+def test_runs_grouped_by_params_but_the_seed_with_a_band(browser: Any, tmp_path: Path) -> None:
+    _seeded(tmp_path / "logs")
+    page, errors = _experiment_page(browser, tmp_path)
+    chart = page.locator(".chart[data-compare='loss']")
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+
+    old = chart.evaluate_handle("el => el.rrView")
+    page.get_by_label("Group runs", exact=True).check()
+    page.wait_for_function("([el, old]) => el.rrView !== old", arg=[chart.element_handle(), old])
+    assert page.inner_text("#group-by-names") == "lr"  # every param but the seed
+    got = chart.evaluate(GROUPED)
+    assert set(got) == {"lr=0.1 (3)", "lr=0.2 (3)", "lr=0.3 (3)"}
+    # mean and mean ± 1 sample standard deviation of the seeds (0, 0.1, 0.2): sd 0.1
+    y, lo, hi = got["lr=0.1 (3)"]["4"]  # (keyed by x, as text)
+    assert (y, lo, hi) == pytest.approx((0.5 + 0.1, 0.5, 0.7))
+    # steps aligned: seed 2 of lr 0.3 logged no odd step, its value there is interpolated
+    y, lo, hi = got["lr=0.3 (3)"]["3"]
+    assert y == pytest.approx(1.2 + 0.1)
+
+    def redrawn(label: str, choice: str) -> Any:
+        old = chart.evaluate_handle("el => el.rrView")
+        page.get_by_label(label).select_option(label=choice)
+        page.wait_for_function(
+            "([el, old]) => el.rrView !== old", arg=[chart.element_handle(), old]
+        )
+        return chart.evaluate(GROUPED)["lr=0.2 (3)"]
+
+    at = redrawn("Group band", "min to max")
+    assert at["0"] == pytest.approx([0.3, 0.2, 0.4])
+    at = redrawn("Group line", "median")
+    assert at["0"][0] == pytest.approx(0.3)
+    first = redrawn("Group band", "95 % bootstrap interval")
+    point = first["0"]
+    assert 0.2 <= point[1] <= point[0] <= point[2] <= 0.4
+    # seeded: the same interval on every load
+    page.reload(wait_until="load")
+    page.get_by_label("Group runs", exact=True).check()
+    page.get_by_label("Group line").select_option(label="median")
+    again = redrawn("Group band", "95 % bootstrap interval")
+    assert again == first
+
+    # the groups' table: runs and each metric's mean ± standard deviation
+    rows = page.eval_on_selector_all(
+        "#group-table tbody tr", "trs => trs.map(tr => [...tr.cells].map(c => c.textContent))"
+    )
+    assert rows[0] == ["lr=0.1", "3", "1 ± 0.1"]  # last loss: 0.9 + seed / 10
+    assert [r[:2] for r in rows] == [["lr=0.1", "3"], ["lr=0.2", "3"], ["lr=0.3", "3"]]
     assert errors == []

@@ -42,6 +42,8 @@ LONE_NAME = "lone"
 #: The data of the marks at the edge of a chart for points beyond its y range ("Ignore
 #: outliers"), each with ``edge`` "above" or "below".
 CLIPPED_NAME = "clipped"
+#: The data of the bands beneath the lines of a chart of lines (``lo`` to ``hi`` at each x).
+BAND_NAME = "band"
 SHAPES: tuple[str, ...] = ("line", "line_points", "lines", "lines_points", "heatmap")
 SHAPES += ("distribution", "scatter", "scatter_nominal")  # scatter: params against a metric
 #: Shapes drawn as they are, whatever their number of points.
@@ -123,9 +125,10 @@ def _validated(chart: Any) -> dict[str, Any]:
 
 def _line(name: str) -> dict[str, Any]:
     """A line chart shape, validated: the lines of ``data`` over those of ``raw``, drawn
-    faintly (the unsmoothed points when a page smooths the lines; else empty), and a mark for
+    faintly (the unsmoothed points when a page smooths the lines; else empty), a mark for
     each point of ``lone`` (points with no finite neighbour, which a line cannot show) and of
-    ``clipped`` (points beyond the y range shown, at its edge)."""
+    ``clipped`` (points beyond the y range shown, at its edge); and, for lines, the bands of
+    ``band`` beneath (empty but for groups of runs)."""
     import altair as alt
 
     points = name.endswith("_points")
@@ -173,8 +176,12 @@ def _line(name: str) -> dict[str, Any]:
             )
         )
     )
+    layers = [raw, main, lone, clipped]
+    if name.startswith("lines"):  # a band per line (lo to hi: groups of runs), beneath them
+        band = alt.Chart(alt.Data(name=BAND_NAME)).mark_area(opacity=0.2, aria=False)  # type: ignore[no-untyped-call]
+        layers.insert(0, band.encode(y=alt.Y("lo:Q", title="y"), y2="hi:Q"))
     chart = (
-        alt.layer(raw, main, lone, clipped, data=data)
+        alt.layer(*layers, data=data)
         .encode(**shared)
         .properties(width="container", height=CHART_HEIGHT_PX)
     )
@@ -424,25 +431,11 @@ def spec_shape(chart: ChartData) -> str:
     return shape_for(chart.shape, chart.per_series)
 
 
-def with_tooltips(spec: dict[str, Any]) -> dict[str, Any]:
-    """``spec`` (a line chart's, with its titles) with a tooltip on each point: for notebooks,
-    where no page script draws the hover of :mod:`hover.js`. A copy."""
-    full = copy.deepcopy(spec)
-    enc = full.get("encoding", {})
-    for layer in full.get("layer", ()):
-        if layer.get("name") == "main" and "x" in enc and "y" in enc:
-            tips = [{"field": a, "type": "quantitative", "title": enc[a]["title"]} for a in "xy"]
-            if "color" in enc:
-                tips.insert(0, {"field": "series", "type": "nominal", "title": "series"})
-            layer.setdefault("encoding", {})["tooltip"] = tips
-    return full
-
-
 def with_data(spec: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
     """``spec`` with inline rows under its data name (for exports and notebooks, not pages)."""
     full = copy.deepcopy(spec)
     full["datasets"] = {DATA_NAME: rows}
     for layer in full.get("layer", ()):
-        if layer.get("data", {}).get("name") in (RAW_NAME, LONE_NAME, CLIPPED_NAME):
+        if layer.get("data", {}).get("name") in (RAW_NAME, LONE_NAME, CLIPPED_NAME, BAND_NAME):
             full["datasets"][layer["data"]["name"]] = []
     return full

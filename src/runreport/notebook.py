@@ -7,6 +7,7 @@ JupyterLab and VS Code draw them with altair's active renderer.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import altair as alt
 
-from .charts import spec_for, with_data, with_tooltips
+from .charts import spec_for, with_data
 from .errors import Problems, RunreportError
 from .export import IMAGE_WIDTH_PX, overlay
 from .model import Run, Status
@@ -26,6 +27,20 @@ from .views import MetricView, RunView, run_view
 MAX_CHARTS = 24
 
 Target = Run | str | Path | Sequence[Run]
+
+
+def with_tooltips(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (a line chart's, with its titles) with a tooltip on each point: for notebooks,
+    where no page script draws the hover of :mod:`hover.js`. A copy."""
+    full = copy.deepcopy(spec)
+    enc = full.get("encoding", {})
+    for layer in full.get("layer", ()):
+        if layer.get("name") == "main" and "x" in enc and "y" in enc:
+            tips = [{"field": a, "type": "quantitative", "title": enc[a]["title"]} for a in "xy"]
+            if "color" in enc:
+                tips.insert(0, {"field": "series", "type": "nominal", "title": "series"})
+            layer.setdefault("encoding", {})["tooltip"] = tips
+    return full
 
 
 def _runs(target: Target) -> list[Run]:

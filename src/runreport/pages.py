@@ -135,10 +135,11 @@ def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, Any]:
         # where each one's value is in a row's cells (None: it has no summary)
         "cells": [exp.metric_names.index(k) if k in exp.metric_names else None for k in keys],
         "overlays": chosen,
-        # the key metrics' shapes, and the scatter of params against a metric (relations.js)
+        # the key metrics' shapes, groups' lines (groups.js) and the scatter of params against
+        # a metric (relations.js)
         "shapes": {
             **{o["shape"]: spec_template(o["shape"]) for o in chosen.values()},
-            **{s: spec_template(s) for s in ("scatter", "scatter_nominal")},
+            **{s: spec_template(s) for s in ("lines", "scatter", "scatter_nominal")},
         },
         "together_max": MAX_TOGETHER,
     }

@@ -56,6 +56,7 @@
     enc.color.scale = { domain: labels, range: colours };
     enc.color.legend = legend;
     if (!dashBy) {
+      if (new Set(colours).size === colours.length) return;  /* no two alike: no dashes needed */
       enc.strokeDash = { field: enc.color.field, type: "nominal", title: enc.color.title,
         legend: legend, scale: { domain: labels, range: dashes } };
       return;

@@ -11,7 +11,7 @@
   var RR = window.RR, el = RR.el;
   var CHART_RUNS = 20;
   var WAIT_MS = 250;  /* after the last change to the table before the charts follow it */
-  var charts = null, cards = [], charted = "", vega = null, timer = null, picks = [];
+  var charts = null, cards = [], charted = "", vega = null, timer = null, picks = [], last = null;
   /* settled once every chart has been drawn the first time (or there are none, or after
      LATEST_MS): experiment.js loads the rest of a big table's rows then */
   var LATEST_MS = 3000, settle = null, left = 0;
@@ -50,7 +50,9 @@
         if (!container.rrOnce) { container.rrOnce = true; if (--left <= 0) settle(); }
         return Promise.resolve();
       }
-      return RR.drawOverlay(container, fig, index, slugs, metric).then(function (result) {
+      var grouped = RR.groups && RR.groups.on();  /* groups.js */
+      return (grouped ? RR.groups.draw(container, index, container.rrGroupRows, metric)
+        : RR.drawOverlay(container, fig, index, slugs, metric)).then(function (result) {
         if (!container.rrOnce) { container.rrOnce = true; if (--left <= 0) settle(); }
         if (!result || !result.view) return;
         highlight(container);
@@ -99,7 +101,30 @@
     try { view.data("pick_store", store).runAsync(); } catch (e) { /* no legend pick */ }
   }
 
+  /* Groups of runs (groups.js) in place of the runs' lines: the runs shown with a key
+     metric, the first groups.MAX_RUNS of them. */
+  function drawGroups(shown) {
+    var rows = shown.filter(hasAny), used = rows.slice(0, RR.groups.MAX_RUNS), text = RR.groups.describe();
+    document.getElementById("sweep-note").textContent = "Runs in " + text + "; the first " + used.length +
+      " runs the table shows" + (rows.length > used.length ? " of " + rows.length : "") +
+      " (as sorted and filtered). Smoothing applies to runs' lines, not to groups.";
+    RR.groups.table(shown);
+    var key = "groups|" + text + "|" + used.map(function (r) { return r.slug; }).join(",");
+    if (key === charted) return;
+    charted = key;
+    cards.forEach(function (fig) {
+      var container = fig.querySelector(".chart");
+      container.rrGroupRows = used;
+      container.rrSlugs = used.map(function (r) { return r.slug; });
+      if (container.rrView || container.rrStarted) container.rrDraw();
+      else { container.rrStarted = true; RR.lazily(container, container.rrDraw); }
+    });
+  }
+
   function draw(all, shown) {
+    last = [all, shown];
+    if (RR.groups && RR.groups.on()) { makeIndex(all); drawGroups(shown); return; }
+    if (RR.groups) RR.groups.table(shown);
     var index = makeIndex(all), seen = {}, slugs = [];
     shown.forEach(function (row) {
       if (slugs.length < CHART_RUNS && hasAny(row)) { slugs.push(row.slug); seen[row.slug] = 1; }
@@ -145,6 +170,11 @@
       cards.push(fig);
     });
     section.hidden = false;
+    if (RR.groups) {
+      RR.groups.setup(function () {  /* grouping changed: draw again */
+        if (last) RR.sweep.vega().then(function () { draw(last[0], last[1]); });
+      });
+    }
     RR.chartTools();
   }
 
