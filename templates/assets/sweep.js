@@ -47,6 +47,7 @@
       var slugs = container.rrSlugs || [];
       if (!slugs.length) {
         container.textContent = "No run shown has this metric.";
+        container.setAttribute("data-marks", "0");  /* drawn: nothing to draw */
         if (!container.rrOnce) { container.rrOnce = true; if (--left <= 0) settle(); }
         return Promise.resolve();
       }
@@ -112,10 +113,16 @@
     var key = "groups|" + text + "|" + used.map(function (r) { return r.slug; }).join(",");
     if (key === charted) return;
     charted = key;
+    drawCards(used.map(function (r) { return r.slug; }), used);
+  }
+
+  /* Draws every chart again over ``slugs`` (or the groups of ``rows``), or when it comes
+     into view if it was never drawn. */
+  function drawCards(slugs, rows) {
     cards.forEach(function (fig) {
       var container = fig.querySelector(".chart");
-      container.rrGroupRows = used;
-      container.rrSlugs = used.map(function (r) { return r.slug; });
+      container.rrSlugs = slugs;
+      container.rrGroupRows = rows;
       if (container.rrView || container.rrStarted) container.rrDraw();
       else { container.rrStarted = true; RR.lazily(container, container.rrDraw); }
     });
@@ -138,12 +145,7 @@
     var key = slugs.join(",");
     if (key === charted) { cards.forEach(function (c) { highlight(c.querySelector(".chart")); }); return; }
     charted = key;
-    cards.forEach(function (fig) {
-      var container = fig.querySelector(".chart");
-      container.rrSlugs = slugs;
-      if (container.rrView || container.rrStarted) container.rrDraw();
-      else { container.rrStarted = true; RR.lazily(container, container.rrDraw); }
-    });
+    drawCards(slugs, null);
   }
 
   /* Called by experiment.js whenever the table is drawn (``all`` its rows, ``shown`` those the
