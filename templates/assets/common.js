@@ -41,10 +41,10 @@
     });
   }
 
+  var loading = {};  /* a run's data file, by slug, while it loads: loaded once */
   function loadRuns(slugs) {
     return Promise.all(slugs.map(function (slug) {
-      if (data("runs/" + slug)) return Promise.resolve();
-      return loadScript(ROOT + "data/runs/" + encodeURIComponent(slug) + ".js");
+      return data("runs/" + slug) ? Promise.resolve() : loading[slug] || (loading[slug] = loadScript(ROOT + "data/runs/" + encodeURIComponent(slug) + ".js"));
     }));
   }
 

@@ -128,16 +128,24 @@
     });
   }
 
+  /* The runs charted: the first CHART_RUNS of ``shown`` with a key metric, then the ticked
+     runs not among them. */
+  function chosen(shown) {
+    var slugs = [], seen = {};
+    for (var i = 0; i < shown.length && slugs.length < CHART_RUNS; i++) {
+      if (hasAny(shown[i])) { slugs.push(shown[i].slug); seen[shown[i].slug] = 1; }
+    }
+    var out = slugs.concat(picks.filter(function (s) { return !seen[s]; }));
+    out.first = slugs.length;  /* those from the table */
+    return out;
+  }
+
   function draw(all, shown) {
     last = [all, shown];
     if (RR.groups && RR.groups.on()) { makeIndex(all); drawGroups(shown); return; }
     if (RR.groups) RR.groups.table(shown);
-    var index = makeIndex(all), seen = {}, slugs = [];
-    shown.forEach(function (row) {
-      if (slugs.length < CHART_RUNS && hasAny(row)) { slugs.push(row.slug); seen[row.slug] = 1; }
-    });
-    var first = slugs.length, extra = 0;
-    picks.forEach(function (s) { if (!seen[s]) { slugs.push(s); extra++; } });
+    makeIndex(all);
+    var slugs = chosen(shown), first = slugs.first, extra = slugs.length - first;
     document.getElementById("sweep-note").textContent = slugs.length
       ? "Lines of the first " + first + " run" + (first === 1 ? "" : "s") + " the table shows (as sorted and filtered)" +
         (extra ? " and of " + extra + " more ticked" : "") + ". Click a line to tick its run; ticked runs are highlighted."
@@ -155,7 +163,8 @@
     if (!charts) return;
     window.clearTimeout(timer);
     timer = window.setTimeout(function () {
-      RR.sweep.vega().then(function () { draw(all, shown); });
+      if (!(RR.groups && RR.groups.on())) RR.loadRuns(chosen(shown));  /* while Vega loads */
+      loadVega().then(function () { draw(all, shown); });
     }, cards.length && cards[0].querySelector(".chart").rrView ? WAIT_MS : 0);
   }
 
@@ -180,6 +189,18 @@
     RR.chartTools();
   }
 
-  RR.sweep = { setup: setup, update: update, drawn: drawn,
-               vega: function () { return vega || (vega = RR.loadScript(RR.ROOT + "assets/vega.js")); } };
+  /* Vega, loaded: the page loads it async (it is not needed to draw the table). */
+  function loadVega() {
+    if (!vega) {
+      var tag = document.getElementById("vega-script");
+      vega = window.vegaEmbed ? Promise.resolve() : !tag ? RR.loadScript(RR.ROOT + "assets/vega.js")
+        : new Promise(function (resolve, reject) {
+          tag.addEventListener("load", function () { resolve(); });
+          tag.addEventListener("error", function () { reject(new Error("cannot load " + tag.src)); });
+        });
+    }
+    return vega;
+  }
+
+  RR.sweep = { setup: setup, update: update, drawn: drawn, vega: loadVega };
 })();
