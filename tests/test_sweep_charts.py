@@ -384,3 +384,53 @@ def test_runs_grouped_by_params_but_the_seed_with_a_band(browser: Any, tmp_path:
     assert rows[0] == ["lr=0.1", "3", "1 ± 0.1"]  # last loss: 0.9 + seed / 10
     assert [r[:2] for r in rows] == [["lr=0.1", "3"], ["lr=0.2", "3"], ["lr=0.3", "3"]]
     assert errors == []
+
+
+#: A param and a metric named as hostile users name them: quotes, markup, a line separator
+#: (which ends a string in Vega's compiled tooltips) and a control character.
+HOSTILE_PARAM = 'opt"\u2028</script><b>x\x07'
+HOSTILE_METRIC = "val/<img src=x onerror=alert(1)>\u2029'loss"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not BROWSER_OK, reason="RUNREPORT_SKIP_BROWSER=1 and no /usr/bin/chromium")
+def test_hostile_names_chart_scatter_group_and_pick_columns_as_text(
+    browser: Any, tmp_path: Path
+) -> None:
+    for k in range(4):
+        write_run(
+            tmp_path / "logs",
+            f"r{k}",
+            [
+                {"kind": "scalar", "name": HOSTILE_METRIC, "value": k + i / 10, "step": i}
+                for i in range(5)
+            ],
+            name=f"r{k}",
+            experiment="exp",
+            params={"lr": 10.0**-k, HOSTILE_PARAM: "a" if k % 2 else "b"},
+        )
+    page, errors = _experiment_page(browser, tmp_path)
+    chart = page.locator("#sweep-charts .chart").first
+    page.wait_for_function("el => el.rrView", arg=chart.element_handle())
+    assert page.locator("#sweep-charts figcaption .metric-name").inner_text() == HOSTILE_METRIC
+
+    page.get_by_text("Params and metrics").click()
+    page.get_by_label("Scatter colour by").select_option(label=HOSTILE_PARAM)
+    scatter = page.locator("#rel-chart")
+    page.wait_for_function(
+        "el => el.rrView && el.rrView.data('data').every(d => d.c !== undefined)",
+        arg=scatter.element_handle(),
+    )
+    assert len(scatter.evaluate(POINTS)) == 4
+    page.get_by_label("Group runs", exact=True).check()
+    page.locator("#group-by summary").click()
+    # by the hostile param alone: 2 groups of 2
+    page.get_by_label("Params to group runs by").get_by_label("lr", exact=True).uncheck()
+    page.wait_for_function(
+        "el => el.rrView.data('data').some(r => /\\(2\\)$/.test(r.series))",
+        arg=chart.element_handle(),
+    )
+    page.locator("#column-pick summary").click()
+    page.get_by_role("button", name=f"Move {HOSTILE_PARAM} up").click()
+    assert page.locator("img, b").count() == 0  # no user text became markup
+    assert errors == []

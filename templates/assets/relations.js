@@ -86,6 +86,13 @@
     });
   }
 
+  /* A name fit for a chart's title (as runreport.charts._title makes them): Vega compiles
+     tooltip titles into expressions, where control characters and U+2028/U+2029 end a string. */
+  function title(text) {
+    var clean = String(text).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, " ");
+    return clean.length <= 120 ? clean : clean.slice(0, 119) + "\u2026";
+  }
+
   function rho(r) { return r === null ? "—" : (r < 0 ? "\u2212" : "") + Math.abs(r).toFixed(2); }
 
   function showRanking(list) {
@@ -140,13 +147,13 @@
       delete spec.encoding.color;
       spec.encoding.tooltip = spec.encoding.tooltip.filter(function (t) { return t.field !== "c"; });
     } else {
-      spec.encoding.color.title = state.heads.byCol[ccol];
-      spec.encoding.tooltip.forEach(function (t) { if (t.field === "c") t.title = state.heads.byCol[ccol]; });
+      spec.encoding.color.title = title(state.heads.byCol[ccol]);
+      spec.encoding.tooltip.forEach(function (t) { if (t.field === "c") t.title = title(state.heads.byCol[ccol]); });
     }
     document.getElementById("rel-count").textContent = rows.length + " of " + state.rows.length +
       " runs shown have both values";
     RR.sweep.vega().then(function () {
-      return RR.embed(container, spec, rows, [state.heads.byCol[xcol], mname]);
+      return RR.embed(container, spec, rows, [title(state.heads.byCol[xcol]), title(mname)]);
     }).then(function (result) {
       if (!result || !result.view) return;
       result.view.addEventListener("click", function (event) {
