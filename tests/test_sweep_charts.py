@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -342,9 +343,17 @@ def test_runs_grouped_by_params_but_the_seed_with_a_band(browser: Any, tmp_path:
     chart = page.locator(".chart[data-compare='loss']")
     page.wait_for_function("el => el.rrView", arg=chart.element_handle())
 
+    # over epoch (none logged), the runs' chart says it leaves them out; groups say nothing of it
+    old = chart.evaluate_handle("el => el.rrView")
+    page.get_by_label(re.compile("^X axis")).select_option("epoch")  # not "Scatter x axis"
+    page.wait_for_function("([el, old]) => el.rrView !== old", arg=[chart.element_handle(), old])
+    note = page.locator("figure[data-name='loss'] p.axis-note")
+    assert note.inner_text().startswith("Not drawn over epoch")
+
     old = chart.evaluate_handle("el => el.rrView")
     page.get_by_label("Group runs", exact=True).check()
     page.wait_for_function("([el, old]) => el.rrView !== old", arg=[chart.element_handle(), old])
+    assert note.count() == 0
     assert page.inner_text("#group-by-names") == "lr"  # every param but the seed
     got = chart.evaluate(GROUPED)
     assert set(got) == {"lr=0.1 (3)", "lr=0.2 (3)", "lr=0.3 (3)"}

@@ -134,6 +134,8 @@
         made.rows.forEach(function (r) { r.series = names[r.series]; });
         made.band.forEach(function (r) { r.series = names[r.series]; });
         container.rrRuns = [];
+        /* the notes of a chart of runs (points cut, runs off the x axis) say nothing of groups */
+        container.parentNode.querySelectorAll("p.overlay-note, p.axis-note").forEach(function (p) { p.remove(); });
         return RR.embed(container, index.shapes.lines, made.rows, o.titles,
                         { runs: named.map(function (n) { return [n[0], n[1], n[2]]; }), band: made.band });
       });
