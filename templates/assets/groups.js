@@ -103,9 +103,9 @@
       var seen = {}, xs = [];
       runs.forEach(function (p) { p.xs.forEach(function (x) { if (!seen[x]) { seen[x] = 1; xs.push(x); } }); });
       xs.sort(function (a, b) { return a - b; });
-      if (xs.length > MAX_XS) {
-        var lo = xs[0], hi = xs[xs.length - 1];
-        xs = xs.filter(function (x, i) { return i % Math.ceil(xs.length / MAX_XS) === 0; }).concat(hi === lo ? [] : [hi]);
+      if (xs.length > MAX_XS) {  /* every k-th, and the last */
+        var every = Math.ceil(xs.length / MAX_XS), end = xs.length - 1;
+        xs = xs.filter(function (x, i) { return i % every === 0 || i === end; });
       }
       xs.forEach(function (x) {
         var vs = runs.map(function (p) { return at(p, x); }).filter(function (v) { return v !== null; });
@@ -136,8 +136,7 @@
         container.rrRuns = [];
         /* the notes of a chart of runs (points cut, runs off the x axis) say nothing of groups */
         container.parentNode.querySelectorAll("p.overlay-note, p.axis-note").forEach(function (p) { p.remove(); });
-        return RR.embed(container, index.shapes.lines, made.rows, o.titles,
-                        { runs: named.map(function (n) { return [n[0], n[1], n[2]]; }), band: made.band });
+        return RR.embed(container, index.shapes.lines, made.rows, o.titles, { runs: named, band: made.band });
       });
   }
 
