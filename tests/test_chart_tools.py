@@ -85,6 +85,15 @@ def test_sections_and_the_metric_filter(browser: Any, tmp_path: Path, kind: str)
     assert sorted(_shown(page)) == sorted(METRICS)
     val = page.get_by_role("button", name="val (2 charts)")  # a section shows or hides its charts
     assert val.get_attribute("aria-expanded") == "true"
+    # clicked once the charts around it are drawn, as a reader sees it: cards drawn as they
+    # come into view take their drawn height (content-visibility), moving what is below them
+    val.scroll_into_view_if_needed()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.chart')].filter(c => {
+          const r = c.closest('.chart-card').getBoundingClientRect();
+          return r.top < innerHeight && r.bottom > 0; }).every(c => c.hasAttribute('data-marks'))"""
+    )
+    val.scroll_into_view_if_needed()
     val.click()
     assert val.get_attribute("aria-expanded") == "false" and "val/acc" not in _shown(page)
     val.press("Enter")
