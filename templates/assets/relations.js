@@ -166,8 +166,7 @@
   /* The run of the point nearest a click, within NEAR_PX (a point need not be hit), or null. */
   var NEAR_PX = 10;
   function pointAt(container, view, event) {
-    var r = container.querySelector("canvas").getBoundingClientRect(), o = view.origin();
-    var px = event.clientX - r.left - o[0], py = event.clientY - r.top - o[1];
+    var at = RR.sweep.plotXY(container, view, event), px = at[0], py = at[1];
     var sx = view.scale("x"), sy = view.scale("y"), best = null, dist = NEAR_PX * NEAR_PX;
     view.data("data").forEach(function (d) {
       var dx = sx(d.x) - px, dy = sy(d.y) - py;

@@ -19,19 +19,26 @@
 
   /* The experiment's part of the site index (runLabel and embedOverlay read "index"): names
      of the runs, the key metrics' overlays and their spec templates. */
+  var named = null;  /* the rows named in it last (the table's rows change once: all loaded) */
   function makeIndex(rows) {
     var index = RR.data("index");
     if (!index) {
       index = { runs: {}, overlays: charts.overlays, shapes: charts.shapes, together_max: charts.together_max };
       window.RR_DATA.index = index;
     }
-    rows.forEach(function (row) { index.runs[row.slug] = { name: row.title }; });
+    if (rows !== named) rows.forEach(function (row) { index.runs[row.slug] = { name: row.title }; });
+    named = rows;
     return index;
   }
 
   /* Whether a row has a value of any key metric (a run charted with none would draw nothing). */
   function hasAny(row) {
     return charts.cells.some(function (i) { return i !== null && row.cells[i]; });
+  }
+
+  /* Counts ``container``'s first drawing; the last chart's settles ``drawn``. */
+  function drawnOnce(container) {
+    if (!container.rrOnce) { container.rrOnce = true; if (--left <= 0) settle(); }
   }
 
   function card(index, metric) {
@@ -48,13 +55,13 @@
       if (!slugs.length) {
         container.textContent = "No run shown has this metric.";
         container.setAttribute("data-marks", "0");  /* drawn: nothing to draw */
-        if (!container.rrOnce) { container.rrOnce = true; if (--left <= 0) settle(); }
+        drawnOnce(container);
         return Promise.resolve();
       }
       var grouped = RR.groups && RR.groups.on();  /* groups.js */
       return (grouped ? RR.groups.draw(container, index, container.rrGroupRows, metric)
         : RR.drawOverlay(container, fig, index, slugs, metric)).then(function (result) {
-        if (!container.rrOnce) { container.rrOnce = true; if (--left <= 0) settle(); }
+        drawnOnce(container);
         if (!result || !result.view) return;
         highlight(container);
         result.view.addEventListener("click", function (event) {
@@ -70,12 +77,17 @@
     return fig;
   }
 
+  /* Where a click is on a chart, in its plot's pixels (as Vega's scales give them). */
+  function plotXY(container, view, event) {
+    var r = container.querySelector("canvas").getBoundingClientRect(), o = view.origin();
+    return [event.clientX - r.left - o[0], event.clientY - r.top - o[1]];
+  }
+
   /* The run whose drawn line passes nearest a click (within NEAR_PX, at the drawn point
      nearest the click's x), or null: lines are thin, so a click need not touch one. */
   var NEAR_PX = 12;
   function lineAt(container, view, event) {
-    var canvas = container.querySelector("canvas"), r = canvas.getBoundingClientRect(), o = view.origin();
-    var px = event.clientX - r.left - o[0], py = event.clientY - r.top - o[1];
+    var at = plotXY(container, view, event), px = at[0], py = at[1];
     var sx = view.scale("x"), sy = view.scale("y"), best = {}, label = null, dist = NEAR_PX;
     view.data("data").forEach(function (row) {
       if (row.y === null || row.y !== row.y || row.x === null) return;
@@ -202,5 +214,5 @@
     return vega;
   }
 
-  RR.sweep = { setup: setup, update: update, drawn: drawn, vega: loadVega };
+  RR.sweep = { setup: setup, update: update, drawn: drawn, vega: loadVega, plotXY: plotXY };
 })();
