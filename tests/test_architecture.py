@@ -34,7 +34,8 @@ LAYERS: dict[str, int] = {
     # 5: views (what pages show of a run, computed once) and the data files' encoding
     "runreport.views": 5,
     "runreport.encoding": 5,
-    # 6: Vega-Lite specs (the only module that imports altair)
+    # 6: Vega-Lite specs (the only modules that import altair)
+    "runreport.chartshapes": 6,
     "runreport.charts": 6,
     # 7: what is made from views and charts: exports, the parse cache, the templates, the
     #    pages' contexts, the site writer
@@ -53,6 +54,7 @@ LAYERS: dict[str, int] = {
     "runreport.workers": 9,
     "runreport.assets": 9,
     "runreport.summary": 9,
+    "runreport.published": 9,  # a published site's index, the gate's baseline
     "runreport.config": 9,
     # 10: the build, running the stages
     "runreport.build": 10,

@@ -72,7 +72,7 @@ def test_a_run_worse_than_the_baseline_fails_the_build_and_the_site_is_written(
 def test_the_gate_needs_a_baseline(tmp_path: Path) -> None:
     logs = _logs(tmp_path / "logs", {"main": ({}, 0.9)})
     code, out = invoke("build", str(logs), "-o", str(tmp_path / "s"), "--fail-on-regression", "a")
-    assert code != 0 and "give --baseline too" in out
+    assert code != 0 and "give --baseline or --baseline-site" in out
 
 
 #: accuracy of five seeds each: the baseline's, a change within noise, a real regression

@@ -67,7 +67,13 @@ def test_the_data_file_names_the_key_metrics_and_their_cells(tmp_path: Path) -> 
     assert charts["metrics"] == ["loss"]  # a goal given: that one
     assert charts["cells"] == [["epoch", "loss", "val_loss"].index("loss")]
     assert set(charts["overlays"]) == {"loss"}
-    shapes = {charts["overlays"]["loss"]["shape"], "lines", "scatter", "scatter_nominal"}
+    shapes = {
+        charts["overlays"]["loss"]["shape"],
+        "lines",
+        "scatter",
+        "scatter_nominal",
+        "parallel",
+    }
     assert set(charts["shapes"]) == shapes
 
 

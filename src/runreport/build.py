@@ -30,10 +30,12 @@ from .contexts import SiteContext, site_context
 from .errors import ConfigError, Problem, Problems, Severity, SiteError
 from .export import chart_images
 from .files import code_fingerprint, unwritable
+from .gate import Published, check_published
 from .gate import check as check_gate
 from .names import slug
 from .pages import copy_files, write_pages
 from .pool import read_fresh
+from .published import load as load_published
 from .readers import Unit, assemble, discover, read_runs
 from .runfiles import Written, content_key, unit_files
 from .site import SiteWriter
@@ -251,9 +253,8 @@ def gather(
         last_write=read.last_write,
     )
     # problems met reading a baseline given as a path are not the site's (they are left out)
-    baseline = (
-        resolve_baseline(config.baseline, read.views, Problems()) if config.baseline else None
-    )
+    here = None if config.baseline_site else config.baseline  # else it names a published run
+    baseline = resolve_baseline(here, read.views, Problems()) if here else None
     return Gathered(read, ctx, baseline)
 
 
@@ -355,18 +356,25 @@ def build_site(config: BuildConfig, *, on_wait: Callable[[str], None] | None = N
     """Build the site described by ``config``: written beside the old site and swapped in only
     when complete, reusing what is unchanged since the last build. Builds into one folder run
     one at a time: ``on_wait`` is told when this one waits for another."""
-    if config.fail_on_regression and config.baseline is None:
-        raise ConfigError("--fail-on-regression compares with a baseline: give --baseline too")
+    if config.fail_on_regression and config.baseline is None and config.baseline_site is None:
+        raise ConfigError(
+            "--fail-on-regression compares with a baseline: give --baseline or --baseline-site"
+        )
+    # read before anything is written: a site that cannot be read fails the build at once
+    published = load_published(config.baseline_site) if config.baseline_site else None
     manifest = unit_cache.site_manifest(config.output)
     if not config.cache:
         load_shapes(cached=False)
     # the collector is paused from the start: the old site's manifest alone is a list per file
     with collector_paused():
-        return _build(config, manifest, on_wait)
+        return _build(config, manifest, on_wait, published)
 
 
 def _build(
-    config: BuildConfig, manifest: Path, on_wait: Callable[[str], None] | None
+    config: BuildConfig,
+    manifest: Path,
+    on_wait: Callable[[str], None] | None,
+    published: Published | None,
 ) -> BuildResult:
     writer = SiteWriter(
         config.output, manifest, reuse=config.cache, wait=config.wait, on_wait=on_wait
@@ -375,7 +383,8 @@ def _build(
         problems = Problems()
         listing = list_stage(config, problems)
         key = build_key(config, listing, problems)
-        same = writer.unchanged(key) if config.cache and config.baseline is None else None
+        fixed = config.baseline is None and published is None  # (a baseline is read anew)
+        same = writer.unchanged(key) if config.cache and fixed else None
         if same is not None and (result := unchanged_result(config, same)) is not None:
             writer.keep_old()
             if config.summary is not None:  # as the last build wrote it
@@ -383,11 +392,11 @@ def _build(
             return result
         done = gather(config, writer, listing, problems)
         read = done.read
-        gate = (
-            check_gate(done.ctx, done.baseline, config.fail_on_regression)
-            if config.fail_on_regression and done.baseline is not None
-            else None
-        )
+        gate = None
+        if config.fail_on_regression and published is not None:
+            gate = check_published(done.ctx, published, config.fail_on_regression, config.baseline)
+        elif config.fail_on_regression and done.baseline is not None:
+            gate = check_gate(done.ctx, done.baseline, config.fail_on_regression)
         ctx = copy_files(done.ctx, writer)
         for rel, data in assets(config.cache).items():
             writer.put(rel, data)

@@ -1,4 +1,4 @@
-"""Vega-Lite chart specs: the only module that builds them with altair.
+"""Vega-Lite chart specs: with :mod:`.chartshapes`, the only modules that build them with altair.
 
 Each chart *shape* is built once with altair, its data given by name (``data``), and validated
 against the Vega-Lite schema. Pages fill in the data as compact columns, so no user text ever
@@ -18,24 +18,19 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from . import prebuilt
+from .chartshapes import CHART_HEIGHT_PX, DATA_NAME, MAKERS, validated
 from .files import cache_dir, code_fingerprint, read_checked, write_checked
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from .views import ChartData
 
 #: Series with at most this many points also get point marks (a single point stays visible).
 MAX_POINTS_WITH_MARKERS = 60
 
-#: Height of a chart in CSS pixels (its width follows the page).
-CHART_HEIGHT_PX = 220
-
 #: Longest axis title drawn (longer names are cut, with an ellipsis).
 MAX_TITLE_CHARS = 120
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
-DATA_NAME = "data"
 #: The data of a line chart's faint lines behind, and of its lone points (see :func:`_line`).
 RAW_NAME = "raw"
 LONE_NAME = "lone"
@@ -45,9 +40,10 @@ CLIPPED_NAME = "clipped"
 #: The data of the bands beneath the lines of a chart of lines (``lo`` to ``hi`` at each x).
 BAND_NAME = "band"
 SHAPES: tuple[str, ...] = ("line", "line_points", "lines", "lines_points", "heatmap")
-SHAPES += ("distribution", "scatter", "scatter_nominal")  # scatter: params against a metric
-#: Shapes drawn as they are, whatever their number of points.
-_FIXED = ("heatmap", "distribution", "scatter", "scatter_nominal")
+#: Shapes drawn as they are, whatever their number of points (made in :mod:`.chartshapes`):
+#: scatter and parallel coordinates are an experiment page's params against its metrics.
+_FIXED = ("heatmap", "distribution", "scatter", "scatter_nominal", "parallel")
+SHAPES += _FIXED[1:]
 
 
 def vega_lite_version() -> str:
@@ -111,16 +107,8 @@ def made() -> dict[str, Any]:
     major, minor, *_ = alt.SCHEMA_VERSION.lstrip("v").split(".")
     return {
         "vega_lite": f"{major}.{minor}",
-        "shapes": {name: _MAKERS.get(name, _line)(name) for name in SHAPES},
+        "shapes": {name: MAKERS.get(name, _line)(name) for name in SHAPES},
     }
-
-
-def _validated(chart: Any) -> dict[str, Any]:
-    """``chart``'s spec, validated, its width fitted to the page (no config: themes apply)."""
-    spec: dict[str, Any] = chart.to_dict(validate=True)
-    spec.pop("config", None)
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
 
 
 def _line(name: str) -> dict[str, Any]:
@@ -185,149 +173,7 @@ def _line(name: str) -> dict[str, Any]:
         .encode(**shared)
         .properties(width="container", height=CHART_HEIGHT_PX)
     )
-    return _validated(chart)
-
-
-def _heatmap(_name: str = "heatmap") -> dict[str, Any]:
-    """Confusion-matrix cells: x = predicted, y = actual, colour and label = count (``v``)."""
-    import altair as alt
-
-    data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
-    cells = (
-        alt.Chart()
-        .mark_rect()
-        .encode(
-            color=alt.Color("v:Q", title="count", scale=alt.Scale(scheme="blues")),
-            tooltip=[
-                alt.Tooltip("y:N", title="actual"),
-                alt.Tooltip("x:N", title="predicted"),
-                alt.Tooltip("v:Q", title="count"),
-            ],
-        )
-    )
-    labels = alt.Chart().mark_text(baseline="middle").encode(text=alt.Text("v:Q"))
-    chart = (
-        alt.layer(cells, labels, data=data)
-        .encode(x=alt.X("x:N", title="x", sort=None), y=alt.Y("y:N", title="y", sort=None))
-        .properties(width="container", height=CHART_HEIGHT_PX + 60)
-    )
-    return _validated(chart)
-
-
-def _distribution(_name: str = "distribution") -> dict[str, Any]:
-    """Histograms over steps (see :func:`runreport.views.distribution`): above, the percentile
-    bands (``y`` to ``v``, darker inside) and the median over ``x`` = step; below, the buckets
-    of one histogram, chosen with a slider (``at``, from the first histogram to the last)."""
-    import altair as alt
-
-    data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
-    at = alt.param(
-        name="at",
-        value=1,
-        bind=alt.binding_range(min=0, max=1, step=0.0001, name="Histogram shown, first to last "),
-    )
-    is_band = "indexof(datum.series, '@') != 0"
-    x = alt.X("x:Q", title="x", scale=alt.Scale(zero=False))
-    bands = (
-        alt.Chart()
-        .mark_area(color="#4c78a8")
-        .encode(
-            x=x,
-            y=alt.Y("y:Q", title="y", scale=alt.Scale(zero=False)),
-            y2="v:Q",
-            opacity=alt.Opacity(
-                "series:N",
-                title="percentiles",
-                sort=["min-max", "7-93%", "16-84%", "31-69%"],
-                scale=alt.Scale(range=[0.15, 0.3, 0.45, 0.6]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("series:N", title="percentiles"),
-                alt.Tooltip("x:Q", title="x"),
-                alt.Tooltip("y:Q", title="from"),
-                alt.Tooltip("v:Q", title="to"),
-            ],
-        )
-        .transform_filter(f"{is_band} && datum.series != 'median'")
-    )
-    median = (
-        alt.Chart()
-        .mark_line(color="#1f3f66", strokeWidth=1.4)
-        .encode(
-            x=x,
-            y="y:Q",
-            tooltip=[alt.Tooltip("x:Q", title="x"), alt.Tooltip("y:Q", title="median")],
-        )
-        .transform_filter("datum.series == 'median'")
-    )
-    over_steps = alt.layer(bands, median).properties(width="container", height=CHART_HEIGHT_PX)
-    chosen = (
-        alt.Chart()
-        .transform_filter(f"!({is_band})")
-        .transform_calculate(
-            k="toNumber(slice(split(datum.series, ':')[0], 1))",
-            step="toNumber(split(datum.series, ':')[1])",
-        )
-        .transform_joinaggregate(last="max(k)")
-        .transform_filter("datum.k == round(at * datum.last)")
-    )
-    bars = chosen.mark_rect(color="#4c78a8", stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("x:Q", title="value", scale=alt.Scale(zero=False)),
-        x2="v:Q",
-        y=alt.Y("y:Q", title="count"),
-        tooltip=[
-            alt.Tooltip("step:Q", title="step"),
-            alt.Tooltip("x:Q", title="from"),
-            alt.Tooltip("v:Q", title="to"),
-            alt.Tooltip("y:Q", title="count"),
-        ],
-    )
-    label = (
-        chosen.transform_aggregate(step="min(step)")
-        .transform_calculate(label="'step ' + datum.step")
-        .mark_text(align="left", baseline="top", x=4, y=2, fontWeight="bold")
-        .encode(text=alt.Text("label:N"))
-    )
-    at_step = alt.layer(bars, label).properties(width="container", height=CHART_HEIGHT_PX // 2)
-    chart = alt.vconcat(over_steps, at_step, data=data).add_params(at)
-    return _validated(chart)
-
-
-def _scatter(name: str) -> dict[str, Any]:
-    """A point per run (an experiment page's params against a metric, relations.js): ``x``
-    against ``y``, coloured by ``c`` (a number, or a category for ``scatter_nominal``), the
-    run's name (``series``) in the tooltip. The page titles the colour."""
-    import altair as alt
-
-    nominal = name == "scatter_nominal"
-    data = alt.Data(name=DATA_NAME)  # type: ignore[no-untyped-call]
-    colour = (
-        alt.Color("c:N", title="c", legend=alt.Legend(orient="bottom", labelLimit=160))
-        if nominal
-        else alt.Color("c:Q", title="c", scale=alt.Scale(scheme="viridis"))
-    )
-    chart = (
-        alt.Chart(data)
-        .mark_point(filled=True, size=45, opacity=0.85)
-        .encode(
-            x=alt.X("x:Q", title="x", scale=alt.Scale(zero=False)),
-            y=alt.Y("y:Q", title="y", scale=alt.Scale(zero=False)),
-            color=colour,
-            tooltip=[
-                alt.Tooltip("series:N", title="run"),
-                alt.Tooltip("x:Q", title="x"),
-                alt.Tooltip("y:Q", title="y"),
-                alt.Tooltip("c:N" if nominal else "c:Q", title="c"),
-            ],
-        )
-        .properties(width="container", height=CHART_HEIGHT_PX + 60)
-    )
-    return _validated(chart)
-
-
-_MAKERS: dict[str, Callable[[str], dict[str, Any]]] = {"heatmap": _heatmap, "scatter": _scatter}
-_MAKERS.update(distribution=_distribution, scatter_nominal=_scatter)
+    return validated(chart)
 
 
 def _title(text: str) -> str:

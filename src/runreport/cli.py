@@ -14,7 +14,7 @@ import click
 import orjson
 
 from . import __version__, workers
-from .cliopts import gate_lines, gates_option, goals_option, jsonable
+from .cliopts import BASELINE_SITE, FAIL_ON_REGRESSION, gate_lines, goals_option, jsonable
 from .errors import Problem, Problems, RunreportError, Severity
 
 if TYPE_CHECKING:
@@ -97,14 +97,8 @@ def cli() -> None:
     help="Also write a Markdown summary here (for $GITHUB_STEP_SUMMARY or a PR).",
 )
 @BASELINE
-@click.option(
-    "--fail-on-regression",
-    multiple=True,
-    callback=gates_option,
-    metavar="METRIC[:TOLERANCE]",
-    help="Exit with 1 (the site still written) when METRIC is worse than --baseline's by more "
-    "than TOLERANCE (an amount, or a % of the baseline); seeds compared by a bootstrap interval.",
-)
+@FAIL_ON_REGRESSION
+@BASELINE_SITE
 @click.option(
     "--images",
     is_flag=True,
@@ -161,6 +155,7 @@ def build(
     summary: Path | None,
     baseline: str | None,
     fail_on_regression: tuple[GateSpec, ...],
+    baseline_site: str | None,
     images: bool,
     image_metrics: tuple[str, ...],
     max_site_mb: float | None,
@@ -190,6 +185,7 @@ def build(
         summary=summary,
         baseline=baseline,
         fail_on_regression=fail_on_regression,
+        baseline_site=baseline_site,
         images=images or bool(image_metrics),
         image_metrics=image_metrics,
         max_site_mb=max_site_mb,

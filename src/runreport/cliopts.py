@@ -40,6 +40,22 @@ def gates_option(
         raise click.BadParameter(str(exc)) from exc
 
 
+FAIL_ON_REGRESSION = click.option(
+    "--fail-on-regression",
+    multiple=True,
+    callback=gates_option,
+    metavar="METRIC[:TOLERANCE]",
+    help="Exit with 1 (the site still written) when METRIC is worse than the baseline's by more "
+    "than TOLERANCE (an amount, or a % of the baseline); seeds compared by a bootstrap interval.",
+)
+BASELINE_SITE = click.option(
+    "--baseline-site",
+    metavar="PATH_OR_URL",
+    help="Compare with a published site's runs (its folder or address; it has runs.json): the "
+    "run --baseline names there, else each run's namesake. For --fail-on-regression.",
+)
+
+
 def gate_lines(result: BuildResult) -> list[str]:
     """What the command says of the regression gate: each regression, or that none was."""
     gate = result.gate
@@ -49,12 +65,12 @@ def gate_lines(result: BuildResult) -> list[str]:
 
     failed = gate.failed
     lines = [
-        f"regression: {c.metric} of {', '.join(v.run.title for v in c.runs)} is worse than "
+        f"regression: {c.metric} of {', '.join(r.title for r in c.runs)} is worse than "
         f"the baseline's by {fmt(c.worse_by)} (allowed {fmt(c.allowed)})"
         for c in failed
     ]
     lines.append(
-        f"regression gate: {len(gate.checks)} checks against {gate.baseline.run.title}, "
+        f"regression gate: {len(gate.checks)} checks against {gate.against}, "
         + (f"{len(failed)} failed (see the summary)" if failed else "none failed")
     )
     return lines

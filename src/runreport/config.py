@@ -26,8 +26,11 @@ class BuildConfig:
     summary: Path | None = None  # write the Markdown summary here
     baseline: str | None = None  # a run id or name, or a path to a run, for the summary's deltas
     # fail (exit code 1, the site still written) when a metric is worse than the baseline's
-    # by more than its tolerance (runreport.gate); needs ``baseline``
+    # by more than its tolerance (runreport.gate); needs ``baseline`` or ``baseline_site``
     fail_on_regression: tuple[GateSpec, ...] = ()
+    # a published site (folder or http(s) address) whose runs the gate compares with: the run
+    # ``baseline`` names there, else each run's namesake (runreport.published)
+    baseline_site: str | None = None
     images: bool = False  # also render key charts to images/*.png and *.svg
     image_metrics: tuple[str, ...] = ()  # which metrics to render (default: the key metrics)
     max_site_mb: float | None = None  # fail, leaving the old site, when the site is bigger

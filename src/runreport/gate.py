@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import numpy as np
+import orjson
 
 from .contexts import SiteContext
 from .errors import ConfigError
@@ -66,13 +68,38 @@ def _looks_like_name(text: str) -> bool:
 
 
 @dataclass(frozen=True)
+class GateRun:
+    """A run as the gate sees it: of this build, or of a published site's index (see
+    :func:`site_index`), where ``href`` is its page's address (None: not known)."""
+
+    slug: str
+    title: str
+    experiment: str
+    params: Mapping[str, str]
+    last: Mapping[str, float]  # each metric's last value, finite ones only
+    href: str | None = None
+
+    @classmethod
+    def of(cls, view: RunView) -> GateRun:
+        last = {}
+        for name, s in view.summaries.items():
+            if s is not None and isinstance(s.last, float | int) and math.isfinite(s.last):
+                last[name] = float(s.last)
+        params = {k: str(v) for k, v in view.run.params.items()}
+        return cls(
+            view.slug, view.run.title, view.run.experiment, params, last, f"runs/{view.slug}.html"
+        )
+
+
+@dataclass(frozen=True)
 class Check:
     """One metric of one run (or group of seeds) against the baseline's."""
 
     metric: str
     goal: str  # "min" or "max"
-    runs: tuple[RunView, ...]
+    runs: tuple[GateRun, ...]
     values: tuple[float, ...]
+    base_runs: tuple[GateRun, ...]
     base_values: tuple[float, ...]
     worse_by: float  # how much worse the mean is than the baseline's (negative: better)
     allowed: float
@@ -97,21 +124,31 @@ class Check:
 
 @dataclass(frozen=True)
 class GateResult:
-    baseline: RunView
-    base_runs: tuple[RunView, ...]
+    """The checks, against ``baseline`` (with its seeds, ``base_runs``) or, None, each run
+    against its namesake in the published site at ``source``."""
+
+    baseline: GateRun | None
+    base_runs: tuple[GateRun, ...]
     checks: tuple[Check, ...]
     missing: tuple[str, ...]  # metrics the baseline lacks
+    source: str | None = None  # the published site compared with (None: this build's runs)
+    unmatched: tuple[str, ...] = ()  # runs with no namesake there
 
     @property
     def failed(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.failed)
 
+    @property
+    def against(self) -> str:
+        """What the runs were compared with, in words."""
+        if self.baseline is not None:
+            return self.baseline.title + (f" of {self.source}" if self.source else "")
+        return f"their namesakes in {self.source}"
 
-def group_key(view: RunView) -> tuple[tuple[str, str], ...]:
+
+def group_key(run: GateRun) -> tuple[tuple[str, str], ...]:
     """What a run's group is known by: its params other than seeds."""
-    return tuple(
-        sorted((k, str(v)) for k, v in view.run.params.items() if not SEED_PARAM.search(k))
-    )
+    return tuple(sorted((k, v) for k, v in run.params.items() if not SEED_PARAM.search(k)))
 
 
 def bootstrap(worse: np.ndarray, base: np.ndarray, sign: float) -> tuple[float, float]:
@@ -129,31 +166,99 @@ def check(ctx: SiteContext, baseline: RunView, specs: Sequence[GateSpec]) -> Gat
     """Every other run (or group of seeds) of the baseline's experiment against the
     baseline's group, for each of ``specs``."""
     exp = next((e for e in ctx.experiments if baseline in e.runs), None)
-    runs = list(exp.runs) if exp else list(ctx.runs.values())
-    goals = exp.goals if exp else {}
-    key, seeded = group_key(baseline), _has_seed(baseline)
-    base_runs = tuple(
-        v for v in runs if v is baseline or (seeded and _has_seed(v) and group_key(v) == key)
-    )
-    in_base = {v.slug for v in base_runs}
-    # the other runs: by group of seeds, or each alone
-    groups: dict[tuple[tuple[str, str], ...], list[RunView]] = {}
-    for v in runs:
-        if v.slug not in in_base:
-            groups.setdefault(group_key(v) if _has_seed(v) else (("", v.slug),), []).append(v)
-    checks, missing = [], []
-    for spec in specs:
-        base_values = _values(base_runs, spec.metric)
-        if not base_values:
-            missing.append(spec.metric)
+    runs = [GateRun.of(v) for v in (exp.runs if exp else ctx.runs.values())]
+    base = GateRun.of(baseline)
+    base_runs = _seeds_of(base, runs)
+    in_base = {r.slug for r in base_runs}
+    groups = _groups([r for r in runs if r.slug not in in_base])
+    checks = _compare([(g, base_runs) for g in groups], exp.goals if exp else {}, specs)
+    return GateResult(base, base_runs, checks, _missing(specs, [base_runs]))
+
+
+def check_published(
+    ctx: SiteContext, published: Published, specs: Sequence[GateSpec], baseline: str | None
+) -> GateResult:
+    """This build's runs against a published site's (:func:`read_index`): each against the
+    ``baseline`` run there (an id or name, and its seeds), or, with none named, each run of an
+    experiment against the run of the same name there (a group of seeds against the group of
+    the same params)."""
+    runs = [GateRun.of(v) for v in ctx.runs.values()]
+    goals = {e.name: dict(e.goals) for e in ctx.experiments}
+
+    def goals_of(exp: str) -> dict[str, str]:  # this build's, else the published site's
+        return {**published.goals.get(exp, {}), **goals.get(exp, {})}
+
+    if baseline is not None:
+        found = [r for r in published.runs if baseline in (r.slug, r.title)]
+        if len(found) != 1:
+            how = "names no run" if not found else f"names {len(found)} runs (give its id)"
+            raise ConfigError(
+                f"--baseline {baseline!r} {how} in --baseline-site {published.source}"
+            )
+        base, exp = found[0], found[0].experiment
+        base_runs = _seeds_of(base, published.runs)
+        pairs = [(g, base_runs) for g in _groups(runs) if g[0].experiment == exp]
+        checks = _compare(pairs, goals_of(exp), specs)
+        return GateResult(base, base_runs, checks, _missing(specs, [base_runs]), published.source)
+    theirs: dict[tuple[str, object], tuple[GateRun, ...]] = {}
+    for g in _groups(published.runs):
+        theirs.setdefault(_match(g), tuple(g))
+    found_checks: list[Check] = []
+    matched: list[tuple[GateRun, ...]] = []
+    unmatched: list[str] = []
+    for g in _groups(runs):
+        if (base_group := theirs.get(_match(g))) is None:
+            unmatched.extend(r.title for r in g)
             continue
+        matched.append(base_group)
+        found_checks += _compare([(g, base_group)], goals_of(g[0].experiment), specs)
+    missing = _missing(specs, matched) if matched else ()
+    return GateResult(None, (), tuple(found_checks), missing, published.source, tuple(unmatched))
+
+
+def _match(group: list[GateRun]) -> tuple[str, object]:
+    """What a group is matched by in another site: its experiment and its params but seeds
+    (a group of seeds) or its run's name."""
+    first = group[0]
+    return (first.experiment, group_key(first) if _has_seed(first) else first.title)
+
+
+def _seeds_of(base: GateRun, runs: Sequence[GateRun]) -> tuple[GateRun, ...]:
+    """``base`` and the runs of ``runs`` that differ from it only by their seed."""
+    if not _has_seed(base):
+        return (base,)
+    key = group_key(base)
+    return (
+        base,
+        *(r for r in runs if r.slug != base.slug and _has_seed(r) and group_key(r) == key),
+    )
+
+
+def _groups(runs: Sequence[GateRun]) -> list[list[GateRun]]:
+    """``runs`` by experiment and group of seeds, or each alone."""
+    groups: dict[tuple[str, object], list[GateRun]] = {}
+    for r in runs:
+        key = group_key(r) if _has_seed(r) else (("", r.slug),)
+        groups.setdefault((r.experiment, key), []).append(r)
+    return list(groups.values())
+
+
+def _compare(
+    pairs: Sequence[tuple[Sequence[GateRun], tuple[GateRun, ...]]],
+    goals: Mapping[str, str],
+    specs: Sequence[GateSpec],
+) -> tuple[Check, ...]:
+    """Each group of ``pairs`` against its baseline runs, for each of ``specs`` (where both
+    have a value)."""
+    checks = []
+    for spec in specs:
         goal = goals.get(spec.metric, "max")
         sign = -1.0 if goal == "max" else 1.0  # worse: lower when higher is better
-        base_mean = float(np.mean(base_values))
-        for members in groups.values():
-            values = _values(members, spec.metric)
-            if not values:
+        for members, base_runs in pairs:
+            base_values, values = _values(base_runs, spec.metric), _values(members, spec.metric)
+            if not base_values or not values:
                 continue
+            base_mean = float(np.mean(base_values))
             worse_by = sign * (float(np.mean(values)) - base_mean)
             interval = None
             if len(values) >= 2 and len(base_values) >= 2:
@@ -164,23 +269,100 @@ def check(ctx: SiteContext, baseline: RunView, specs: Sequence[GateSpec]) -> Gat
                     goal,
                     tuple(members),
                     tuple(values),
+                    base_runs,
                     tuple(base_values),
                     worse_by,
                     spec.allowed(base_mean),
                     interval,
                 )
             )
-    return GateResult(baseline, base_runs, tuple(checks), tuple(missing))
+    return tuple(checks)
 
 
-def _has_seed(view: RunView) -> bool:
-    return any(SEED_PARAM.search(k) for k in view.run.params)
+def _missing(specs: Sequence[GateSpec], bases: Sequence[Sequence[GateRun]]) -> tuple[str, ...]:
+    """The metrics of ``specs`` that none of ``bases`` has a value of."""
+    return tuple(s.metric for s in specs if not any(_values(b, s.metric) for b in bases))
 
 
-def _values(runs: Sequence[RunView], metric: str) -> list[float]:
-    out = []
-    for v in runs:
-        s = v.summaries.get(metric)
-        if s is not None and isinstance(s.last, float | int) and math.isfinite(s.last):
-            out.append(float(s.last))
-    return out
+def _has_seed(run: GateRun) -> bool:
+    return any(SEED_PARAM.search(k) for k in run.params)
+
+
+def _values(runs: Sequence[GateRun], metric: str) -> list[float]:
+    return [r.last[metric] for r in runs if metric in r.last]
+
+
+#: The site's index for ``--baseline-site`` (at its root): every run's params and its metrics'
+#: last values, and each experiment's goals.
+INDEX = "runs.json"
+INDEX_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published site's runs, read from its :data:`INDEX` at ``source``."""
+
+    source: str
+    runs: tuple[GateRun, ...]
+    goals: Mapping[str, Mapping[str, str]]  # by experiment: each metric's "min" or "max"
+
+
+def site_index(ctx: SiteContext) -> bytes:
+    """The site's :data:`INDEX`: what a later build's ``--baseline-site`` compares with."""
+    runs = []
+    for v in ctx.runs.values():
+        r = GateRun.of(v)
+        runs.append(
+            {
+                "id": r.slug,
+                "name": r.title,
+                "experiment": r.experiment,
+                "params": dict(r.params),
+                "last": dict(r.last),
+            }
+        )
+    goals = {e.name: dict(e.goals) for e in ctx.experiments}
+    record = {"format": INDEX_FORMAT, "runs": runs, "goals": goals}
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+def read_index(data: bytes, source: str, pages: str | None) -> Published:
+    """A published site's :data:`INDEX` (untrusted: anything but its shape is left out, and a
+    file that is not one is an error saying so); ``pages``: the site's address, for links to
+    its runs' pages (None: none)."""
+    try:
+        record = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(f"--baseline-site {source}: {INDEX} is not JSON ({exc})") from None
+    if not isinstance(record, dict) or record.get("format") != INDEX_FORMAT:
+        raise ConfigError(
+            f"--baseline-site {source}: {INDEX} is not a runreport index of format "
+            f"{INDEX_FORMAT}; rebuild that site with this runreport"
+        )
+    runs = []
+    for item in record.get("runs") or ():
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) for k in ("id", "name", "experiment")
+        ):
+            continue
+        params = (
+            {str(k): str(v) for k, v in (item.get("params") or {}).items()}
+            if isinstance(item.get("params"), dict)
+            else {}
+        )
+        last = (
+            {
+                str(k): float(v)
+                for k, v in (item.get("last") or {}).items()
+                if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            }
+            if isinstance(item.get("last"), dict)
+            else {}
+        )
+        href = f"{pages}runs/{quote(item['id'], safe='')}.html" if pages else None
+        runs.append(GateRun(item["id"], item["name"], item["experiment"], params, last, href))
+    goals: dict[str, dict[str, str]] = {}
+    for exp, metrics in (record.get("goals") or {}).items():
+        if isinstance(metrics, dict):
+            goals[str(exp)] = {str(m): g for m, g in metrics.items() if g in ("min", "max")}
+    return Published(source, tuple(runs), goals)

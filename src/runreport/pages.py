@@ -16,6 +16,7 @@ from .charts import shape_for, spec_template, spec_titles
 from .contexts import ExperimentInfo, SiteContext
 from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
+from .gate import INDEX, site_index
 from .model import FileRef
 from .names import slug
 from .rules import key_metrics, section_of, section_order
@@ -135,11 +136,11 @@ def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, Any]:
         # where each one's value is in a row's cells (None: it has no summary)
         "cells": [exp.metric_names.index(k) if k in exp.metric_names else None for k in keys],
         "overlays": chosen,
-        # the key metrics' shapes, groups' lines (groups.js) and the scatter of params against
-        # a metric (relations.js)
+        # the key metrics' shapes, groups' lines (groups.js), and the scatter (relations.js) and
+        # parallel coordinates (parcoords.js) of params against a metric
         "shapes": {
             **{o["shape"]: spec_template(o["shape"]) for o in chosen.values()},
-            **{s: spec_template(s) for s in ("lines", "scatter", "scatter_nominal")},
+            **{s: spec_template(s) for s in ("lines", "scatter", "scatter_nominal", "parallel")},
         },
         "together_max": MAX_TOGETHER,
     }
@@ -319,6 +320,7 @@ def write_pages(
             if image_key is None or not writer.reuse(rel, image_key):
                 writer.put(rel, image, image_key)
     writer.put("data/index.js", js_data("index", _index_data(ctx)))
+    writer.put(INDEX, site_index(ctx))  # a later build's --baseline-site reads it
     page("compare.html", "compare.html")
     page("problems.html", "problems.html")
 

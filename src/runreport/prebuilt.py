@@ -29,9 +29,12 @@ def bundle_path(vl_convert_version: str, vega_lite: str) -> Path:
 
 
 def charts_source() -> str:
-    """The hash of :mod:`runreport.charts`' source: the shapes depend on it and on altair."""
-    path = Path(__file__).resolve().parent / "charts.py"
-    return hashlib.sha1(path.read_bytes()).hexdigest()
+    """The hash of the source of :mod:`runreport.charts` and :mod:`runreport.chartshapes`:
+    the shapes depend on it and on altair."""
+    here = Path(__file__).resolve().parent
+    return hashlib.sha1(
+        b"".join((here / n).read_bytes() for n in ("charts.py", "chartshapes.py"))
+    ).hexdigest()
 
 
 def bundle(vl_convert_version: str, vega_lite: str) -> bytes | None:

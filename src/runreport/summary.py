@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .contexts import SiteContext
-from .gate import GateResult
+from .gate import GateResult, GateRun
 from .templating import duration
 from .views import RunView, fmt
 
@@ -142,8 +142,17 @@ def _render(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> str:
 
 def _gate(opts: SummaryOptions, gate: GateResult) -> list[str]:
     """The regression gate: what failed the build, or that nothing did, and every check."""
-    base = _link(gate.baseline.run.title, _url(opts, f"runs/{gate.baseline.slug}.html"))
-    seeds = f" and its {len(gate.base_runs) - 1} other seeds" if len(gate.base_runs) > 1 else ""
+    if gate.baseline is not None:
+        base = _link(gate.baseline.title, _href(opts, gate, gate.baseline))
+        seeds = len(gate.base_runs) - 1
+        against = f"the baseline {base}" + (f" and its {seeds} other seeds" if seeds else "")
+        if gate.source:
+            against += f" of the site at {cell(gate.source)}"
+    else:
+        against = (
+            f"the runs of the same names (groups of seeds: of the same params) of the site at "
+            f"{cell(gate.source)}"
+        )
     failed = gate.failed
     lines = [
         "## Regression gate",
@@ -153,15 +162,18 @@ def _gate(opts: SummaryOptions, gate: GateResult) -> list[str]:
             if failed
             else "Passed: nothing worse beyond its tolerance against "
         )
-        + f"the baseline {base}{seeds} (groups of seeds: difference of means, "
+        + f"{against} (groups of seeds: difference of means, "
         "95 % bootstrap interval; one crossing zero is within noise).",
         "",
     ]
+    if gate.unmatched:
+        names = ", ".join(gate.unmatched[:20]) + (" …" if len(gate.unmatched) > 20 else "")
+        lines += [f"Not checked (no run of that name there): {cell(names)}.", ""]
     if gate.missing:
         lines += [f"Not checked (the baseline has no value): {cell(', '.join(gate.missing))}.", ""]
     rows = []
     for c in sorted(gate.checks, key=lambda c: (not c.failed, c.metric)):
-        runs = ", ".join(_link(v.run.title, _url(opts, f"runs/{v.slug}.html")) for v in c.runs)
+        runs = ", ".join(_link(r.title, _href(opts, gate, r, here=True)) for r in c.runs)
         mean = sum(c.values) / len(c.values)
         base_mean = sum(c.base_values) / len(c.base_values)
         rows.append(
@@ -169,7 +181,12 @@ def _gate(opts: SummaryOptions, gate: GateResult) -> list[str]:
                 runs,
                 cell(c.metric),
                 cell(fmt(mean) + (f" (mean of {len(c.values)})" if len(c.values) > 1 else "")),
-                cell(fmt(base_mean)),
+                cell(fmt(base_mean))
+                + (
+                    f" ({_link(c.base_runs[0].title, _href(opts, gate, c.base_runs[0]))})"
+                    if gate.baseline is None
+                    else ""
+                ),
                 cell(fmt(c.worse_by)),
                 cell(fmt(c.allowed)),
                 cell(f"{fmt(c.interval[0])} to {fmt(c.interval[1])}" if c.interval else "—"),
@@ -178,6 +195,16 @@ def _gate(opts: SummaryOptions, gate: GateResult) -> list[str]:
         )
     header = ["runs", "metric", "value", "baseline", "worse by", "allowed", "interval", ""]
     return [*lines, *table(header, rows), ""]
+
+
+def _href(
+    opts: SummaryOptions, gate: GateResult, run: GateRun, *, here: bool = False
+) -> str | None:
+    """A link to ``run``'s page: on this site (``here``, or a baseline of this build), else on
+    the published site compared with."""
+    if here or gate.source is None:
+        return _url(opts, f"runs/{run.slug}.html")
+    return run.href
 
 
 def _baseline(ctx: SiteContext, opts: SummaryOptions, rows_per_table: int) -> list[str]:

@@ -153,6 +153,9 @@
     (function walk(m) {
       (m.marks || []).forEach(function (mark) {
         var u = mark.encode && mark.encode.update;
+        /* a field of the rows says where a line is broken (parallel coordinates: thousands of
+           runs), in place of Vega-Lite's test of each point, interpreted under the CSP */
+        if (u && u.defined && mark.type === "line" && vg.usermeta && vg.usermeta.rrDefined) u.defined = { field: vg.usermeta.rrDefined };
         if (noGaps && u && mark.type === "line") {
           delete u.defined;
           ["x", "y"].forEach(function (k) {

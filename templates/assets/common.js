@@ -146,8 +146,7 @@
     var full = JSON.parse(JSON.stringify(spec), titles && function (key, value) {
       return value === "\u0000x" ? titles[0] : value === "\u0000y" ? titles[1] : value;
     });
-    full.datasets = { data: rows, raw: extra.raw || [], lone: window.RR.axes ? window.RR.axes.lone(rows) : [],
-                      clipped: [], band: extra.band || [] };
+    full.datasets = Object.assign({ data: rows, raw: extra.raw || [], lone: window.RR.axes ? window.RR.axes.lone(rows) : [], clipped: [], band: extra.band || [] }, extra.datasets);
     if (extra.runs) window.RR.styleRuns(full, extra.runs, extra.dashBy, container.clientWidth);  /* colours.js */
     var range = window.RR.zoom ? window.RR.zoom.rangeOf(container) : null;  /* zoom.js */
     if (window.RR.axes) window.RR.axes.apply(full, rows, full.datasets.raw, range);  /* axes.js */

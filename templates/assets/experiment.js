@@ -126,7 +126,7 @@
     var count = document.getElementById("run-count");
     var all = data.rows;  /* in table order: each parent followed by its children */
     var total = data.total || all.length;  /* all runs, loaded or not */
-    var shown = all;
+    var shown = all, filtered = all;  /* filtered: the rows the filter keeps, brushes aside */
     var ready = data.rest ? new Promise(function (resolve) {
       /* the rest once this page has shown its first rows (not holding up its load event) */
       function rest() {
@@ -136,9 +136,9 @@
           all = RR.data(dataKey).rows;
           all.forEach(function (row) { if (made[row.slug]) row.tr = made[row.slug]; });
           total = all.length;
-          shown = all;
+          shown = filtered = all;
           table.removeAttribute("aria-busy");
-          ticked();  /* runs picked before (a live reload) */
+          draw();  /* the count, runs picked before (a live reload), what follows the table */
           resolve();
         }).catch(function (err) {
           count.textContent += " (the other runs could not be loaded: " + err.message + ")";
@@ -228,16 +228,18 @@
       tbody.textContent = "";
       tbody.appendChild(frag);
       var size = shown === all ? total : shown.length;
-      var n = size.toLocaleString("en");
+      var n = size.toLocaleString("en"), brushed = RR.parcoords ? RR.parcoords.count() : 0;
+      var why = [filter.value.trim() ? "the filter" + (how ? " (" + how + ")" : "") : "",
+                 brushed ? "the brush" + (brushed === 1 ? " on 1 axis" : "es on " + brushed + " axes") : ""];
       count.textContent = (size === total ? n : n + " of " +
         total.toLocaleString("en")) + " run" + (total === 1 ? "" : "s") +
-        (filter.value.trim() ? " match the filter" + (how ? " (" + how + ")" : "") : "") +
+        (why.join("") ? " match " + why.filter(Boolean).join(" and ") : "") +
         (end < size ? "; the first " + end.toLocaleString("en") + " are shown" : "");
       more.hidden = end >= size;
       ticked();
       if (RR.pivot) RR.pivot.update(function () { return shown; }, stat, ready);  /* pivot.js */
-      if (RR.sweep) RR.sweep.update(all, shown, pickedSlugs());  /* sweep.js */
       if (RR.relations) RR.relations.update(shown, stat);  /* relations.js */
+      charts();
       moreButton.textContent = "Show " + Math.min(MORE, size - end).toLocaleString("en") + " more";
       allButton.textContent = "Show all " + n;
     }
@@ -327,7 +329,8 @@
     function update() {
       var q = filter.value.trim(), m = q ? matcher(q) : null;
       how = m ? m.how : "";
-      shown = sorted(m ? all.filter(m.test) : all);
+      filtered = m ? all.filter(m.test) : all;
+      shown = sorted(RR.parcoords ? RR.parcoords.keep(filtered, stat) : filtered);
       draw();
     }
 
@@ -372,10 +375,16 @@
           if (c) fillMetric((row.tr.rrCells || row.tr.cells)[7 + row.params.length + i], c);
         });
       });
-      if ((sortState.col && sortState.col[0] === "m") || filter.value.trim()) update();
+      if ((sortState.col && sortState.col[0] === "m") || filter.value.trim() || (RR.parcoords && RR.parcoords.count())) update();
     }));
 
     filter.addEventListener("input", whenReady(update));
+
+    /* The charts of the runs shown and ticked follow the table. */
+    function charts() {
+      if (RR.sweep) RR.sweep.update(all, shown, pickedSlugs());  /* sweep.js */
+      if (RR.parcoords) RR.parcoords.update(filtered, shown, pickedSlugs());  /* parcoords.js */
+    }
 
     function pickedSlugs() {
       return all.filter(function (row) { return picked[row.slug]; })
@@ -395,7 +404,7 @@
       if (!box.classList.contains("pick")) return;
       picked[box.value] = box.checked;
       ticked();
-      if (RR.sweep) RR.sweep.update(all, shown, pickedSlugs());
+      charts();
     });
     button.addEventListener("click", function () {
       window.location.href = ROOT + "compare.html#runs=" + pickedSlugs().map(encodeURIComponent).join(",");
@@ -419,10 +428,11 @@
           }
         }
         ticked();
-        if (RR.sweep) RR.sweep.update(all, shown, pickedSlugs());
+        charts();
       }
     };
     if (RR.sweep) RR.sweep.setup(data);
+    if (RR.parcoords) RR.parcoords.setup(whenReady(update));
     if (RR.columnPicker) RR.columnPicker.setup(table, function () { return all; });
     draw();
   }

@@ -196,6 +196,6 @@
       " line, " + document.getElementById("group-band").selectedOptions[0].textContent + " band";
   }
 
-  RR.groups = { setup: setup, on: on, draw: draw, table: table, describe: describe, MAX_RUNS: MAX_RUNS,
+  RR.groups = { setup: setup, on: on, draw: draw, table: table, describe: describe, MAX_RUNS: MAX_RUNS, SEED_LIKE: SEED_LIKE,
                 generator: generator, bootstrap: bootstrap };
 })();

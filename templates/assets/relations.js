@@ -9,11 +9,11 @@
   var RR = window.RR, el = RR.el;
   var WAIT_MS = 200;  /* after the last change to the table before this follows it */
   var DECADES = 2;  /* a positive axis spanning this many powers of ten is drawn on a log scale */
-  var state = { rows: [], stat: "last", heads: null, timer: null, logTouched: false };
+  var state = { rows: [], stat: "last", heads: null, timer: null, logTouched: false, shapes: null };
 
-  /* The value of column ``col`` ("p3": the 4th param, "m0": the first metric) of ``row`` as a
-     number, or null (params are kept as text: "0.001", "adam"). */
-  function value(row, col) {
+  /* The value of column ``col`` ("p3": the 4th param, "m0": the first metric; its ``stat``,
+     else the one shown) of ``row`` as a number, or null (params are kept as text: "0.001", "adam"). */
+  function value(row, col, stat) {
     var k = +col.slice(1);
     if (col[0] === "p") {
       var p = row.params[k];
@@ -21,7 +21,7 @@
       var n = Number(p);
       return isFinite(n) ? n : null;
     }
-    var c = row.cells[k], v = c ? c[RR.STATS.indexOf(state.stat)] : null;
+    var c = row.cells[k], v = c ? c[RR.STATS.indexOf(stat || state.stat)] : null;
     return typeof v === "number" && isFinite(v) ? v : null;
   }
 
@@ -140,8 +140,7 @@
       log.checked = xs.length > 1 && lo > 0 && hi / lo >= Math.pow(10, DECADES);
     }
     var container = document.getElementById("rel-chart");
-    var charts = RR.data("experiments/" + document.body.getAttribute("data-experiment")).key_charts;
-    var spec = JSON.parse(JSON.stringify(charts.shapes[nominal ? "scatter_nominal" : "scatter"]));
+    var spec = JSON.parse(JSON.stringify(state.shapes[nominal ? "scatter_nominal" : "scatter"]));
     if (log.checked) spec.encoding.x.scale = { type: "log" };  /* ("zero" does not apply) */
     if (!ccol) {
       delete spec.encoding.color;
@@ -207,6 +206,7 @@
       if (box) box.hidden = true;
       return;
     }
+    state.shapes = data.key_charts.shapes;  /* (a big table's file of every row has none) */
     var first = data.key_charts.cells.filter(function (c) { return c !== null; })[0];
     var metric = "m" + (first === undefined ? 0 : first);
     fillSelect(document.getElementById("rel-metric"), heads.metrics, metric);
@@ -226,5 +226,9 @@
     box.hidden = false;
   }
 
-  RR.relations = { update: update, spearman: spearman };
+  /* for parcoords.js: a row's value of a column as a number (or null), the table's columns
+     ({params, metrics: [{col, name}], byCol}), a name fit for a chart's title, and the
+     experiment's chart shapes */
+  RR.relations = { update: update, spearman: spearman, value: value, title: title,
+                   heads: function () { return state.heads; }, shapes: function () { return state.shapes; } };
 })();
