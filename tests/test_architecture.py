@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     # 8: the per-run output: what a worker makes for one unit; the regression gate's checks
     "runreport.runfiles": 8,
     "runreport.gate": 8,
+    "runreport.importance": 8,  # params' permutation importance (scikit-learn, optional)
     # 9: the stages that make the site from it
     "runreport.pages": 9,
     "runreport.pool": 9,

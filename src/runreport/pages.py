@@ -17,6 +17,7 @@ from .contexts import ExperimentInfo, SiteContext
 from .errors import Problem, problem_order
 from .files import code_fingerprint, current_identity, open_regular
 from .gate import INDEX, site_index
+from .importance import METHOD, available, importance
 from .model import FileRef
 from .names import slug
 from .rules import key_metrics, section_of, section_order
@@ -129,7 +130,8 @@ def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, Any]:
     the metrics (:func:`~runreport.rules.key_metrics`), each one's overlay and their spec
     templates by shape, as in the site index."""
     overlays = _overlays(exp.runs)
-    keys = key_metrics(overlays, (name for name, _ in ctx.settings.goals))
+    goals = [name for name, _ in ctx.settings.goals]
+    keys = key_metrics(overlays, goals)
     chosen = {k: overlays[k] for k in keys}
     return {
         "metrics": keys,
@@ -143,7 +145,22 @@ def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, Any]:
             **{s: spec_template(s) for s in ("lines", "scatter", "scatter_nominal", "parallel")},
         },
         "together_max": MAX_TOGETHER,
+        # for the key metrics among every metric (a sweep's final metrics are often logged once)
+        "importance": _importance(exp, key_metrics(exp.metric_names, goals)),
     }
+
+
+def _importance(exp: ExperimentInfo, keys: list[str]) -> dict[str, Any] | None:
+    """The params' permutation importance for each key metric (:mod:`runreport.importance`),
+    by the metric's column (``m3``), in the order of the experiment's params; None without
+    scikit-learn."""
+    if not exp.param_names or not available():
+        return None
+    found = {}
+    for k in keys:
+        if k in exp.metric_names and (v := importance(exp.runs, exp.param_names, k)) is not None:
+            found[f"m{exp.metric_names.index(k)}"] = v
+    return {"method": METHOD, "by_metric": found} if found else None
 
 
 def _recent(ctx: SiteContext) -> list[RunView]:

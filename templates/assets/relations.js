@@ -9,7 +9,7 @@
   var RR = window.RR, el = RR.el;
   var WAIT_MS = 200;  /* after the last change to the table before this follows it */
   var DECADES = 2;  /* a positive axis spanning this many powers of ten is drawn on a log scale */
-  var state = { rows: [], stat: "last", heads: null, timer: null, logTouched: false, shapes: null };
+  var state = { rows: [], stat: "last", heads: null, timer: null, logTouched: false, shapes: null, importance: null };
 
   /* The value of column ``col`` ("p3": the 4th param, "m0": the first metric; its ``stat``,
      else the one shown) of ``row`` as a number, or null (params are kept as text: "0.001", "adam"). */
@@ -71,7 +71,7 @@
   function ranking(rows, metric) {
     return state.heads.params.map(function (p) {
       var xy = pairs(rows, p.col, metric);
-      return { name: p.name, rho: spearman(xy.xs, xy.ys), n: xy.xs.length };
+      return { name: p.name, col: p.col, rho: spearman(xy.xs, xy.ys), n: xy.xs.length };
     }).sort(function (a, b) {
       return (b.rho === null ? -1 : Math.abs(b.rho)) - (a.rho === null ? -1 : Math.abs(a.rho));
     });
@@ -95,8 +95,12 @@
 
   function rho(r) { return r === null ? "—" : (r < 0 ? "\u2212" : "") + Math.abs(r).toFixed(2); }
 
-  function showRanking(list) {
+  function showRanking(list, metric) {
     var body = document.getElementById("rank-table").tBodies[0];
+    var found = state.importance && state.importance.by_metric[metric], note = document.getElementById("rel-importance");
+    document.querySelector("#rank-table th.importance").hidden = note.hidden = !found;
+    note.textContent = found ? "Importance: " + state.importance.method + ". Over every run of the experiment, " +
+      "as built: it does not follow the filter." : "";
     body.textContent = "";
     list.forEach(function (r) {
       var tr = el("tr");
@@ -109,6 +113,10 @@
       }
       tr.appendChild(td);
       tr.appendChild(el("td", { "class": "num" }, String(r.n)));
+      if (found) {
+        var imp = found[+r.col.slice(1)];
+        tr.appendChild(el("td", { "class": "num" }, imp === null || imp === undefined ? "—" : String(+imp.toPrecision(3))));
+      }
       body.appendChild(tr);
     });
   }
@@ -123,7 +131,7 @@
       ? "(strongest with " + mname + ": " + top.name + ", \u03c1 = " + rho(top.rho) + ")"
       : "(no numeric param varies with " + mname + ")";
     if (!box.open) return;
-    showRanking(list);
+    showRanking(list, metric);
     var rows = [], xs = [];
     var nominal = ccol && state.rows.some(function (row) { return value(row, ccol) === null && text(row, ccol) !== "(none)"; });
     state.rows.forEach(function (row) {
@@ -207,6 +215,7 @@
       return;
     }
     state.shapes = data.key_charts.shapes;  /* (a big table's file of every row has none) */
+    state.importance = data.key_charts.importance || null;  /* runreport.importance */
     var first = data.key_charts.cells.filter(function (c) { return c !== null; })[0];
     var metric = "m" + (first === undefined ? 0 : first);
     fillSelect(document.getElementById("rel-metric"), heads.metrics, metric);
