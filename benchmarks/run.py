@@ -295,8 +295,17 @@ def main() -> None:
         action="store_true",
         help="leave out TensorBoard's EventAccumulator (80 s on medium's 2 M add_scalar points)",
     )
+    parser.add_argument(
+        "--browser-only",
+        type=Path,
+        metavar="SITE",
+        help="only time headless Chromium on SITE, a site already built (of --scale's runs)",
+    )
     args = parser.parse_args()
     scale = SCALES[args.scale]
+    if args.browser_only:
+        print(json.dumps(browser_times(args.browser_only, scale.runs), indent=2))
+        return
     repeat = args.repeat or (3 if scale.points <= 2_000_000 else 1)
     t0 = time.perf_counter()
     paths = generate(args.scale, args.data_dir)
