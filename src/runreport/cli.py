@@ -14,7 +14,14 @@ import click
 import orjson
 
 from . import __version__, workers
-from .cliopts import BASELINE_SITE, FAIL_ON_REGRESSION, gate_lines, goals_option, jsonable
+from .cliopts import (
+    BASELINE_SITE,
+    FAIL_ON_REGRESSION,
+    gate_lines,
+    goals_option,
+    jsonable,
+    logdirs_argument,
+)
 from .errors import Problem, Problems, RunreportError, Severity
 
 if TYPE_CHECKING:
@@ -29,9 +36,7 @@ def _report(problems: tuple[Problem, ...]) -> None:
         click.echo(f"{p.severity.value}: {p}", err=True)
 
 
-LOGDIRS = click.argument(
-    "logdirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, path_type=Path)
-)
+LOGDIRS = logdirs_argument
 #: Processes reading runs when the command line is not told: one per core, at most 8.
 DEFAULT_JOBS = min(os.cpu_count() or 1, 8)
 STALLED_AFTER = click.option(

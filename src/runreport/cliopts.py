@@ -4,6 +4,7 @@ and writing what it prints."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -54,6 +55,59 @@ BASELINE_SITE = click.option(
     help="Compare with a published site's runs (its folder or address; it has runs.json): the "
     "run --baseline names there, else each run's namesake. For --fail-on-regression.",
 )
+
+
+def _storage_options(ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> None:
+    """``--storage-option KEY=VALUE`` values, kept for the LOGDIRs read after them (never
+    printed: they may hold secrets)."""
+    options: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter("expected KEY=VALUE (its value is not shown)")
+        options[key.strip()] = value
+    ctx.meta["runreport.storage_options"] = options
+
+
+def _logdirs(
+    ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[Path, ...]:
+    """Each LOGDIR as a folder to read: a local one as it is, a remote one (``s3://``…) as its
+    mirror brought up to date (runreport.remote)."""
+    from .remote import is_remote, mirror
+
+    out = []
+    for value in values:
+        if is_remote(value) and ctx.command.name == "serve":
+            raise click.BadParameter(
+                f"{value}: serve does not follow remote folders yet; build from it instead"
+            )
+        if is_remote(value):
+            options = ctx.meta.get("runreport.storage_options", {})
+            try:
+                out.append(mirror(value, options, say=lambda m: click.echo(m, err=True)))
+            except RunreportError as exc:
+                raise click.BadParameter(str(exc)) from None
+        elif not Path(value).exists():
+            raise click.BadParameter(f"Path {value!r} does not exist.")
+        else:
+            out.append(Path(value))
+    return tuple(out)
+
+
+def logdirs_argument(f: Any) -> Any:
+    """The LOGDIR... argument (local folders or files, or ``s3://``, ``gs://``, ``az://``,
+    ``abfs://`` folders) and ``--storage-option``."""
+    f = click.argument("logdirs", nargs=-1, required=True, callback=_logdirs)(f)
+    return click.option(
+        "--storage-option",
+        multiple=True,
+        is_eager=True,
+        expose_value=False,
+        callback=_storage_options,
+        metavar="KEY=VALUE",
+        help="Passed to the remote LOGDIR's filesystem (fsspec): endpoint_url=…, anon=true…",
+    )(f)
 
 
 def gate_lines(result: BuildResult) -> list[str]:

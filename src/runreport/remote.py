@@ -1,0 +1,202 @@
+"""Log folders in object storage (``s3://``, ``gs://``, ``az://``, ``abfs://``), read through
+fsspec (s3fs, gcsfs, adlfs: the optional extras ``runreport[s3]``, ``[gcs]``, ``[azure]``,
+``[remote]``).
+
+A remote folder is listed once, and the objects that changed since the last build (by what
+the store says of them: ETag or version id, size, modification time) are fetched, many at a
+time, into a mirror in runreport's cache folder; the build then reads the mirror as it reads
+any folder, so every reader works on it unchanged. A rebuild of an unchanged bucket reads
+nothing but its listing. The mirror is named after the prefix's last part, so a site built from
+``s3://bucket/logs`` is the one built from a local ``logs`` folder of the same files (their
+modification times are the objects'). Credentials come from each library's own chain
+(environment, config files, instance identity; for S3 also ``AWS_ENDPOINT_URL``); storage
+options (``--storage-option KEY=VALUE``) are passed to the filesystem and never written
+anywhere."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import ConfigError
+from .files import cache_dir, write_atomic
+
+#: Schemes read through fsspec, and the extra that brings each one's filesystem.
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure"}
+EXTRAS["abfss"] = "azure"
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+#: Objects fetched at once.
+CONCURRENCY = 16
+_MANIFEST = ".runreport-remote.json"
+
+
+def scheme(location: str) -> str | None:
+    """The scheme of a remote location runreport reads (``s3``), else None."""
+    m = _SCHEME.match(location)
+    return m.group(1).lower() if m and m.group(1).lower() in EXTRAS else None
+
+
+def is_remote(location: str) -> bool:
+    return scheme(location) is not None
+
+
+def mirror(
+    url: str, options: Mapping[str, str], say: Callable[[str], None] = lambda _: None
+) -> Path:
+    """The local mirror of the remote folder ``url``, brought up to date with one listing and
+    the objects that changed. Errors say which folder and what to do; an object gone between
+    the listing and its reading is left out (``say`` tells of it)."""
+    fs, root = _filesystem(url, options)
+    listing = _list(fs, root, url)
+    name = root.rstrip("/").rsplit("/", 1)[-1] or "bucket"
+    home = cache_dir() / "remote" / hashlib.sha1(url.encode()).hexdigest()[:16]
+    dest = home / name
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        known: dict[str, list[Any]] = orjson.loads((home / _MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        known = {}
+    wanted: dict[str, tuple[str, list[Any], float | None]] = {}
+    for path, info in listing.items():
+        rel = path[len(root.rstrip("/")) + 1 :] if path.startswith(root.rstrip("/") + "/") else ""
+        if not _safe(rel):
+            say(f"{url}: left out {path!r}, not a name a folder can hold")
+            continue
+        wanted[rel] = (path, _stamp(info), _mtime(info))
+    fetch = [
+        r
+        for r, (_, stamp, _) in wanted.items()
+        if known.get(r) != stamp or not (dest / r).is_file()
+    ]
+    gone: list[str] = []
+    failed: list[str] = []
+
+    def get(rel: str) -> None:
+        path, _, mtime = wanted[rel]
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in (1, 2):
+            try:
+                with fs.open(path, "rb") as src:
+                    write_atomic(target, lambda out: _copy(src, out))
+                break
+            except FileNotFoundError:
+                gone.append(rel)
+                return
+            except OSError:  # changed since the listing (s3fs: FileExpired): read it again
+                if attempt == 2:
+                    failed.append(rel)
+                    return
+                fs.invalidate_cache(path)
+                info = fs.info(path)
+                wanted[rel] = (path, _stamp(info), _mtime(info))
+                mtime = wanted[rel][2]
+        if mtime is not None:
+            os.utime(target, (mtime, mtime))
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        for _ in pool.map(get, fetch):
+            pass
+    for rel in gone:
+        say(f"{url}/{rel}: deleted after the listing; left out")
+        wanted.pop(rel)
+    for rel in failed:  # kept as it was, if it was there, and read again next time
+        say(f"{url}/{rel}: could not be read; the copy of the last build is used, if any")
+        wanted[rel] = (wanted[rel][0], [None, None, None], None)
+    _prune(dest, set(wanted))
+    write_atomic(home / _MANIFEST, orjson.dumps({r: s for r, (_, s, _) in wanted.items()}))
+    say(f"{url}: {len(wanted)} objects listed, {len(fetch) - len(gone) - len(failed)} fetched")
+    return dest
+
+
+def _filesystem(url: str, options: Mapping[str, str]) -> tuple[Any, str]:
+    kind = scheme(url) or ""
+    try:
+        from fsspec.core import url_to_fs
+
+        # a new instance: fsspec keeps listings in its instances (a second build in one
+        # process, as `serve` makes, would read a stale one)
+        fs = url_to_fs(url, skip_instance_cache=True, **dict(options))
+        return fs  # type: ignore[no-any-return, unused-ignore]
+    except ImportError as exc:
+        raise ConfigError(
+            f"{url}: reading {kind}:// needs the optional extra: pip install "
+            f"'runreport[{EXTRAS[kind]}]' ({exc.name or exc} is missing)"
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{url}: {exc} (check --storage-option)") from None
+
+
+def _list(fs: Any, root: str, url: str) -> dict[str, dict[str, Any]]:
+    try:
+        found: dict[str, dict[str, Any]] = fs.find(root, detail=True)
+    except FileNotFoundError:
+        raise ConfigError(f"{url}: no such bucket or folder; check the address") from None
+    except PermissionError as exc:
+        raise ConfigError(f"{url}: access denied ({exc}); check the credentials") from None
+    except Exception as exc:  # the store's own errors: endpoint down, bad credentials...
+        raise ConfigError(
+            f"{url}: cannot list it ({type(exc).__name__}: {exc}); check the address, the "
+            "credentials and the endpoint"
+        ) from None
+    if not found:
+        raise ConfigError(f"{url}: nothing there; check the address")
+    return {p: i for p, i in found.items() if i.get("type", "file") == "file"}
+
+
+def _safe(rel: str) -> bool:
+    """A key a folder can hold below the mirror: no empty, ``.`` or ``..`` part, no NUL or
+    backslash, and not the manifest."""
+    parts = rel.split("/")
+    return (
+        bool(rel)
+        and rel != _MANIFEST
+        and not any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts)
+    )
+
+
+def _stamp(info: Mapping[str, Any]) -> list[Any]:
+    """What the store says identifies an object's content."""
+    tag = next(
+        (info[k] for k in ("VersionId", "ETag", "etag", "md5Hash", "generation") if info.get(k)),
+        None,
+    )
+    return [str(tag) if tag is not None else None, info.get("size"), str(_mtime(info))]
+
+
+def _mtime(info: Mapping[str, Any]) -> float | None:
+    for key in ("LastModified", "last_modified", "mtime", "updated"):
+        value = info.get(key)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
+
+
+def _copy(src: Any, out: Any) -> None:
+    while chunk := src.read(1 << 20):
+        out.write(chunk)
+
+
+def _prune(dest: Path, keep: set[str]) -> None:
+    """Removes from the mirror what the listing no longer has."""
+    for path in sorted(dest.rglob("*"), reverse=True):
+        rel = path.relative_to(dest).as_posix()
+        if path.is_file() and not path.is_symlink() and rel not in keep:
+            path.unlink()
+        elif path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()

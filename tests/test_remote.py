@@ -1,0 +1,219 @@
+"""Log folders in object storage, read from a real S3 server: moto's standalone server on
+127.0.0.1 and a free port, started and stopped here. A build from ``s3://`` is byte for byte
+the build from a local folder of the same files; a rebuild of an unchanged bucket fetches
+nothing; bad buckets, credentials, endpoints and objects gone between listing and reading are
+clear errors or problems, never a traceback or a half-written site."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLE_LOGS, invoke
+
+s3fs = pytest.importorskip("s3fs")
+pytest.importorskip("moto")
+
+KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret-4f2a"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _moto(env: dict[str, str] | None = None) -> Iterator[str]:
+    """moto's S3 server on 127.0.0.1 and a free port, in its own process: its endpoint."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("moto's server did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, endpoint: str) -> Any:
+    """The environment pointing at ``endpoint`` as botocore reads it (``AWS_ENDPOINT_URL``),
+    and an s3fs client of it."""
+    env = {**KEYS, "AWS_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("RUNREPORT_CACHE_DIR", str(tmp_path / "cache"))
+    s3fs.S3FileSystem.clear_instance_cache()
+    return s3fs.S3FileSystem(client_kwargs={"endpoint_url": endpoint}, skip_instance_cache=True)
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    """A local S3 server (stopped after the test): its endpoint and an s3fs client."""
+    with _moto() as endpoint:
+        yield endpoint, _client(monkeypatch, tmp_path, endpoint)
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def _upload(fs: Any, local: Path, url: str) -> None:
+    for path in sorted(local.rglob("*")):
+        if path.is_file():
+            fs.put_file(str(path), f"{url}/{path.relative_to(local).as_posix()}")
+
+
+def _same_times(fs: Any, local: Path, url: str) -> None:
+    """Gives the local files their objects' modification times (the same logs, as the site
+    shows files' times for formats that record none)."""
+    for path in local.rglob("*"):
+        if path.is_file():
+            when = fs.info(f"{url}/{path.relative_to(local).as_posix()}")["LastModified"]
+            os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def test_a_build_from_s3_is_the_build_from_the_same_local_folder(
+    s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, fs = s3
+    fs.mkdir("logs-bucket")
+    local = tmp_path / "example_logs"
+    shutil.copytree(EXAMPLE_LOGS, local)
+    _upload(fs, local, "logs-bucket/team/example_logs")
+    _same_times(fs, local, "logs-bucket/team/example_logs")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    code, out = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
+    assert code == 0, out
+    url = "s3://logs-bucket/team/example_logs"
+    code, out = invoke("build", url, "-o", str(tmp_path / "s3-site"))
+    assert code == 0, out
+    listed = len(list(p for p in local.rglob("*") if p.is_file()))
+    assert f"{url}: {listed} objects listed, {listed} fetched" in out
+    assert _files(tmp_path / "s3-site") == _files(tmp_path / "local-site")
+    assert KEYS["AWS_SECRET_ACCESS_KEY"] not in "".join(
+        p.read_text("utf-8", "replace") for p in (tmp_path / "s3-site").rglob("*") if p.is_file()
+    )
+
+    # unchanged: only the listing is read; one object changed: only it is fetched
+    code, out = invoke("build", url, "-o", str(tmp_path / "s3-site"))
+    assert code == 0 and f"{listed} objects listed, 0 fetched" in out, out
+    one = next(p for p in sorted(local.rglob("*.jsonl")))
+    fs.pipe_file(f"logs-bucket/team/example_logs/{one.relative_to(local).as_posix()}", b"{}\n")
+    code, out = invoke("build", url, "-o", str(tmp_path / "s3-site"))
+    assert code == 0 and f"{listed} objects listed, 1 fetched" in out, out
+
+
+def test_storage_options_reach_the_filesystem_and_are_never_printed(
+    s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint, fs = s3
+    fs.mkdir("bkt")
+    fs.pipe_file("bkt/runs/r1/metrics.jsonl", b'{"name": "loss", "value": 1.0, "step": 0}\n')
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    secret = KEYS["AWS_SECRET_ACCESS_KEY"]
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    args = ["ls", "s3://bkt/runs", "--storage-option", f"endpoint_url={endpoint}"]
+    code, out = invoke(*args, "--storage-option", f"secret={secret}", "--storage-option", "key=k")
+    assert code == 0, out
+    assert "r1" in out and secret not in out
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("s3://no-such-bucket/logs", "s3://no-such-bucket/logs: no such bucket or folder"),
+        ("s3://bkt/empty", "s3://bkt/empty: nothing there"),
+    ],
+)
+def test_a_bucket_or_folder_that_is_not_there_is_an_error_and_no_site(
+    s3: tuple[str, Any], tmp_path: Path, url: str, says: str
+) -> None:
+    s3[1].mkdir("bkt")
+    code, out = invoke("build", url, "-o", str(tmp_path / "site"))
+    assert code != 0 and says in out, out
+    assert not (tmp_path / "site").exists()
+
+
+def test_an_endpoint_that_is_down_is_an_error_and_no_site(
+    s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    s3fs.S3FileSystem.clear_instance_cache()
+    code, out = invoke("build", "s3://bkt/logs", "-o", str(tmp_path / "site"))
+    assert code != 0 and "s3://bkt/logs: cannot list it" in out and "check the address" in out
+    assert not (tmp_path / "site").exists()
+
+
+def test_refused_credentials_are_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto checks credentials after its first 2 requests (the bucket and the object, made
+    # here with plain HTTP); the keys given are no IAM user's, so the listing is refused
+    with _moto({"INITIAL_NO_AUTH_ACTION_COUNT": "2"}) as endpoint:
+        _client(monkeypatch, tmp_path, endpoint)
+        for path, body in (("/bkt", b""), ("/bkt/logs/r/metrics.jsonl", b"{}\n")):
+            put = urllib.request.Request(endpoint + path, data=body, method="PUT")
+            urllib.request.urlopen(put).close()
+        code, out = invoke("build", "s3://bkt/logs", "-o", str(tmp_path / "site"))
+    assert code != 0 and "s3://bkt/logs" in out and "check the credentials" in out, out
+    assert KEYS["AWS_SECRET_ACCESS_KEY"] not in out
+    assert not (tmp_path / "site").exists()
+
+
+def test_hostile_keys_are_left_out_and_an_object_gone_after_listing_is_a_note(
+    s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, fs = s3
+    fs.mkdir("bkt")
+    good = b'{"name": "loss", "value": 1.0, "step": 0}\n'
+    fs.pipe_file("bkt/logs/r1/metrics.jsonl", good)
+    fs.pipe_file("bkt/logs/r2/metrics.jsonl", good)
+    fs.pipe_file("bkt/logs/a/../../escape.jsonl", good)  # a key, not a path
+    from runreport import remote
+
+    real_open = s3fs.S3FileSystem.open
+
+    def gone_after_listing(self: Any, path: str, *args: Any, **kwargs: Any) -> Any:
+        if path.endswith("r2/metrics.jsonl"):
+            raise FileNotFoundError(path)
+        return real_open(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(s3fs.S3FileSystem, "open", gone_after_listing)
+    said: list[str] = []
+    dest = remote.mirror("s3://bkt/logs", {}, said.append)
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()) == [
+        "r1/metrics.jsonl"
+    ]
+    assert any("not a name a folder can hold" in s for s in said)
+    assert any(
+        s.startswith("s3://bkt/logs/r2/metrics.jsonl: deleted after the listing") for s in said
+    )
+    assert not list(tmp_path.rglob("escape.jsonl"))  # nothing written outside the mirror
+
+
+def test_serve_says_it_does_not_follow_a_remote_folder(tmp_path: Path) -> None:
+    code, out = invoke("serve", "s3://bkt/logs")
+    assert code == 2 and "serve does not follow remote folders yet" in out
