@@ -54,8 +54,28 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         "browser, first screen",
         "browser, first screen of the experiment page / the widest run page",
         "browser, charts scrolled to",
+        "browser, experiment page: sort, filter, parallel coordinates",
     ):
         assert row in table
+    assert set(json.loads(out.read_text())["browser_experiment_ms"]) == {
+        "sort",
+        "filter_text",
+        "filter_expression",
+        "parallel",
+    }
+    # the remote benchmark on the same data: the local S3 server, builds and requests counted
+    remote = subprocess.run(
+        [
+            *(sys.executable, str(REPO / "benchmarks" / "remote.py"), "--scale", "tiny"),
+            *("--repeat", "1", "--data-dir", str(tmp_path / "data")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "cold build from S3 (moto)" in remote
+    assert "nothing changed" in remote and "requests: {'GET listing': 1}" in remote
     numbers = json.loads(out.read_text())
     assert numbers["points"] == 300
     assert numbers["producers_equal"] is True  # the generator writes what producers write

@@ -33,6 +33,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _wait_for(port: int, server: subprocess.Popen[bytes], what: str) -> None:
+    """Until ``server`` listens on ``port`` (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def _moto(env: dict[str, str] | None = None) -> Iterator[str]:
     """moto's S3 server on 127.0.0.1 and a free port, in its own process: its endpoint."""
@@ -44,15 +57,7 @@ def _moto(env: dict[str, str] | None = None) -> Iterator[str]:
         env={**os.environ, **(env or {})},
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("moto's server did not start") from None
-                time.sleep(0.1)
+        _wait_for(port, server, "moto's server")
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
@@ -90,10 +95,13 @@ def _upload(fs: Any, local: Path, url: str) -> None:
 def _same_times(fs: Any, local: Path, url: str) -> None:
     """Gives the local files their objects' modification times (the same logs, as the site
     shows files' times for formats that record none)."""
+    from runreport.remote import _mtime
+
     for path in local.rglob("*"):
         if path.is_file():
-            when = fs.info(f"{url}/{path.relative_to(local).as_posix()}")["LastModified"]
-            os.utime(path, (when.timestamp(), when.timestamp()))
+            when = _mtime(fs.info(f"{url}/{path.relative_to(local).as_posix()}"))
+            assert when is not None
+            os.utime(path, (when, when))
 
 
 def test_a_build_from_s3_is_the_build_from_the_same_local_folder(
@@ -217,3 +225,64 @@ def test_hostile_keys_are_left_out_and_an_object_gone_after_listing_is_a_note(
 def test_serve_says_it_does_not_follow_a_remote_folder(tmp_path: Path) -> None:
     code, out = invoke("serve", "s3://bkt/logs")
     assert code == 2 and "serve does not follow remote folders yet" in out
+
+
+AZURITE = (
+    Path(__file__).resolve().parents[1] / ".venv/azurite/node_modules/azurite/dist/src/blob/main.js"
+)
+#: Azurite's well-known development account (its documented key, no secret)
+AZURE_ACCOUNT = (
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+)
+
+
+@pytest.fixture
+def azurite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Azurite's Blob service on 127.0.0.1 and a free port (its own Node process, installed
+    by tests/run.sh), the connection string in the environment as adlfs reads it, and an
+    adlfs client. Stopped after the test."""
+    adlfs = pytest.importorskip("adlfs")
+    if not AZURITE.is_file():
+        pytest.fail(f"no Azurite at {AZURITE}: run the tests with bash tests/run.sh")
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *("node", str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port)),
+            *("--location", str(tmp_path / "azurite"), "--silent", "--skipApiVersionCheck"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port, server, "Azurite")
+        connection = AZURE_ACCOUNT + f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+        monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection)
+        monkeypatch.setenv("RUNREPORT_CACHE_DIR", str(tmp_path / "cache"))
+        yield adlfs.AzureBlobFileSystem(connection_string=connection, skip_instance_cache=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("scheme", ["az", "abfs"])
+def test_a_build_from_azure_blob_is_the_build_from_the_same_local_folder(
+    azurite: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    azurite.mkdir("logs")
+    local = tmp_path / "example_logs"
+    shutil.copytree(EXAMPLE_LOGS, local)
+    _upload(azurite, local, "logs/team/example_logs")
+    _same_times(azurite, local, "logs/team/example_logs")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    code, out = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
+    assert code == 0, out
+    url = f"{scheme}://logs/team/example_logs"
+    code, out = invoke("build", url, "-o", str(tmp_path / "azure-site"))
+    assert code == 0, out
+    assert _files(tmp_path / "azure-site") == _files(tmp_path / "local-site")
+    code, out = invoke("build", url, "-o", str(tmp_path / "azure-site"))
+    assert code == 0 and "objects listed, 0 fetched" in out, out
+    code, out = invoke("build", f"{scheme}://no-such-container/x", "-o", str(tmp_path / "s"))
+    # (adlfs lists a container that is not there as empty)
+    assert code != 0 and "x: nothing there" in out and not (tmp_path / "s").exists()
