@@ -150,6 +150,18 @@ def test_storage_options_reach_the_filesystem_and_are_never_printed(
     assert "r1" in out and secret not in out
 
 
+def test_load_reads_a_remote_folder(s3: tuple[str, Any]) -> None:
+    import runreport
+    from runreport.api import metric_stat
+
+    endpoint, fs = s3
+    fs.mkdir("bkt")
+    fs.pipe_file("bkt/runs/r1/metrics.jsonl", b'{"name": "loss", "value": 2.5, "step": 0}\n')
+    runs = runreport.load("s3://bkt/runs", storage_options={"endpoint_url": endpoint})
+    assert [r.title for r in runs] == ["r1"]
+    assert metric_stat(runs[0], "loss") == 2.5
+
+
 @pytest.mark.parametrize(
     ("url", "says"),
     [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import Problems
@@ -14,13 +14,23 @@ from .rules import counts_for_best, goal
 from .stats import summarize, to_floats
 
 
-def load(path: str | os.PathLike[str], problems: Problems | None = None) -> list[Run]:
-    """Every run found below ``path``, in any supported format.
+def load(
+    path: str | os.PathLike[str],
+    problems: Problems | None = None,
+    *,
+    storage_options: Mapping[str, str] | None = None,
+) -> list[Run]:
+    """Every run found below ``path``, in any supported format: a local folder or file, or a
+    folder in object storage (``s3://bucket/prefix``, ``gs://``, ``az://``, ``abfs://``; see
+    :mod:`runreport.remote`, with ``storage_options`` for its filesystem).
 
     Problems with the input are collected in ``problems`` when given (and otherwise dropped);
-    they never raise.
+    they never raise. A remote folder that cannot be listed raises ``ConfigError``.
     """
-    return list(read_runs([Path(path)], problems if problems is not None else Problems()))
+    from .remote import is_remote, mirror
+
+    where = mirror(str(path), storage_options or {}) if is_remote(str(path)) else Path(path)
+    return list(read_runs([where], problems if problems is not None else Problems()))
 
 
 def metric_stat(run: Run, metric: str, stat: str = "last") -> float:
