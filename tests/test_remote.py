@@ -295,6 +295,82 @@ def test_a_build_from_azure_blob_is_the_build_from_the_same_local_folder(
     assert _files(tmp_path / "azure-site") == _files(tmp_path / "local-site")
     code, out = invoke("build", url, "-o", str(tmp_path / "azure-site"))
     assert code == 0 and "objects listed, 0 fetched" in out, out
+    # published to a container, each file with its content type
+    azurite.mkdir("web")
+    code, out = invoke(
+        "build", url, "-o", str(tmp_path / "azure-site"), "--publish", f"{scheme}://web/www"
+    )
+    assert code == 0 and "published to" in out, out
+    info = azurite.info("web/www/assets/common.js", refresh=True)
+    assert info["content_settings"]["content_type"] == "text/javascript"
     code, out = invoke("build", f"{scheme}://no-such-container/x", "-o", str(tmp_path / "s"))
     # (adlfs lists a container that is not there as empty)
-    assert code != 0 and "x: nothing there" in out and not (tmp_path / "s").exists()
+    assert code != 0 and "x: nothing there" in out and not (tmp_path / "s").exists(), out
+
+
+def test_publish_uploads_the_site_with_content_types_then_only_what_changed(
+    s3: tuple[str, Any], tmp_path: Path
+) -> None:
+    _, fs = s3
+    fs.mkdir("site-bucket")
+    site = tmp_path / "site"
+    args = ["build", str(EXAMPLE_LOGS), "-o", str(site), "--publish", "s3://site-bucket/www"]
+    code, out = invoke(*args)
+    assert code == 0, out
+    files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert f"published to s3://site-bucket/www: {len(files)} files uploaded, 0 unchanged" in out
+    assert fs.cat_file("site-bucket/www/index.html") == (site / "index.html").read_bytes()
+    types = {
+        rel: fs.info(f"site-bucket/www/{rel}", refresh=True).get("ContentType")
+        for rel in ("index.html", "assets/common.js", "assets/style.css", "runs.json")
+    }
+    assert types == {
+        "index.html": "text/html",
+        "assets/common.js": "text/javascript",
+        "assets/style.css": "text/css",
+        "runs.json": "application/json",
+    }
+    code, out = invoke(*args)
+    assert code == 0 and f"0 files uploaded, {len(files)} unchanged" in out, out
+
+
+def test_publish_puts_the_index_last_and_removes_what_the_site_no_longer_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runreport import publish
+
+    calls: list[tuple[str, str]] = []
+
+    class Recording:
+        def cat_file(self, path: str) -> bytes:
+            if not calls:
+                raise FileNotFoundError(path)
+            return b'{"old.html": "x"}'
+
+        def put_file(self, local: str, remote: str, **kw: Any) -> None:
+            calls.append(("put", remote.split("www/", 1)[1]))
+
+        def rm_file(self, remote: str) -> None:
+            calls.append(("rm", remote.split("www/", 1)[1]))
+
+        def pipe_file(self, remote: str, data: bytes) -> None:
+            calls.append(("manifest", remote.split("www/", 1)[1]))
+
+    monkeypatch.setattr(publish, "connect", lambda url, options: (Recording(), "bkt/www"))
+    site = tmp_path / "site"
+    for rel in ("index.html", "runs/a.html", "data/runs/a.js", "assets/x.css"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(rel)
+    publish.publish(site, "s3://bkt/www", {})
+    assert calls == [
+        ("put", "assets/x.css"),
+        ("put", "data/runs/a.js"),
+        ("put", "runs/a.html"),
+        ("put", "index.html"),
+        ("manifest", publish.MANIFEST),
+    ]
+    calls.clear()
+    calls.append(("first", ""))
+    (site / "runs" / "a.html").write_text("changed")
+    publish.publish(site, "s3://bkt/www", {})  # the manifest read says old.html was there
+    assert ("rm", "old.html") in calls and calls[-1] == ("manifest", publish.MANIFEST)

@@ -17,10 +17,12 @@ from . import __version__, workers
 from .cliopts import (
     BASELINE_SITE,
     FAIL_ON_REGRESSION,
+    PUBLISH,
     gate_lines,
     goals_option,
     jsonable,
     logdirs_argument,
+    publish_site,
 )
 from .errors import Problem, Problems, RunreportError, Severity
 
@@ -36,7 +38,6 @@ def _report(problems: tuple[Problem, ...]) -> None:
         click.echo(f"{p.severity.value}: {p}", err=True)
 
 
-LOGDIRS = logdirs_argument
 #: Processes reading runs when the command line is not told: one per core, at most 8.
 DEFAULT_JOBS = min(os.cpu_count() or 1, 8)
 STALLED_AFTER = click.option(
@@ -82,7 +83,7 @@ def cli() -> None:
 
 
 @cli.command()
-@LOGDIRS
+@logdirs_argument
 @click.option(
     "-o",
     "--output",
@@ -104,6 +105,7 @@ def cli() -> None:
 @BASELINE
 @FAIL_ON_REGRESSION
 @BASELINE_SITE
+@PUBLISH
 @click.option(
     "--images",
     is_flag=True,
@@ -161,6 +163,7 @@ def build(
     baseline: str | None,
     fail_on_regression: tuple[GateSpec, ...],
     baseline_site: str | None,
+    publish: str | None,
     images: bool,
     image_metrics: tuple[str, ...],
     max_site_mb: float | None,
@@ -228,12 +231,14 @@ def build(
         click.echo(line, err=True)
     if not result.ok:
         click.echo("--strict: failing because of the problems above", err=True)
-    if not result.ok or result.regressed:
+        sys.exit(1)
+    publish_site(result.output, publish)  # (a regression still publishes the site written)
+    if result.regressed:
         sys.exit(1)
 
 
 @cli.command()
-@LOGDIRS
+@logdirs_argument
 @click.option(
     "-o",
     "--output",
@@ -281,7 +286,7 @@ def summary(
 
 
 @cli.command(name="ls")
-@LOGDIRS
+@logdirs_argument
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @INCLUDE_DELETED
 def ls_command(logdirs: tuple[Path, ...], as_json: bool, include_deleted: bool) -> None:
@@ -343,7 +348,7 @@ def metrics(run_path: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@LOGDIRS
+@logdirs_argument
 @click.option("--metric", required=True, help="Metric to rank runs by.")
 @click.option("--min", "mode", flag_value="min", help="Lower is better.")
 @click.option("--max", "mode", flag_value="max", help="Higher is better.")
@@ -389,7 +394,7 @@ def best(
 
 
 @cli.command()
-@LOGDIRS
+@logdirs_argument
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option(
     "--host",

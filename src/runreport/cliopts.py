@@ -110,6 +110,27 @@ def logdirs_argument(f: Any) -> Any:
     )(f)
 
 
+PUBLISH = click.option(
+    "--publish",
+    metavar="URL",
+    help="Then upload the site to a bucket or Azure $web container (s3://, gs://, az://…): "
+    "only changed files, index.html last.",
+)
+
+
+def publish_site(output: Path, url: str | None) -> None:
+    """``--publish URL``, with the command's ``--storage-option`` values."""
+    if not url:
+        return
+    from .publish import publish
+
+    options = click.get_current_context().meta.get("runreport.storage_options", {})
+    try:
+        publish(output, url, options, say=lambda m: click.echo(m, err=True))
+    except RunreportError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def gate_lines(result: BuildResult) -> list[str]:
     """What the command says of the regression gate: each regression, or that none was."""
     gate = result.gate

@@ -54,7 +54,7 @@ def mirror(
     """The local mirror of the remote folder ``url``, brought up to date with one listing and
     the objects that changed. Errors say which folder and what to do; an object gone between
     the listing and its reading is left out (``say`` tells of it)."""
-    fs, root = _filesystem(url, options)
+    fs, root = connect(url, options)
     listing = _list(fs, root, url)
     name = root.rstrip("/").rsplit("/", 1)[-1] or "bucket"
     home = cache_dir() / "remote" / hashlib.sha1(url.encode()).hexdigest()[:16]
@@ -117,7 +117,8 @@ def mirror(
     return dest
 
 
-def _filesystem(url: str, options: Mapping[str, str]) -> tuple[Any, str]:
+def connect(url: str, options: Mapping[str, str]) -> tuple[Any, str]:
+    """The filesystem of the remote ``url`` and the path in it (errors say what to do)."""
     kind = scheme(url) or ""
     try:
         from fsspec.core import url_to_fs
