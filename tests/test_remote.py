@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -234,11 +235,6 @@ def test_hostile_keys_are_left_out_and_an_object_gone_after_listing_is_a_note(
     assert not list(tmp_path.rglob("escape.jsonl"))  # nothing written outside the mirror
 
 
-def test_serve_says_it_does_not_follow_a_remote_folder(tmp_path: Path) -> None:
-    code, out = invoke("serve", "s3://bkt/logs")
-    assert code == 2 and "serve does not follow remote folders yet" in out
-
-
 AZURITE = (
     Path(__file__).resolve().parents[1] / ".venv/azurite/node_modules/azurite/dist/src/blob/main.js"
 )
@@ -374,3 +370,50 @@ def test_publish_puts_the_index_last_and_removes_what_the_site_no_longer_has(
     (site / "runs" / "a.html").write_text("changed")
     publish.publish(site, "s3://bkt/www", {})  # the manifest read says old.html was there
     assert ("rm", "old.html") in calls and calls[-1] == ("manifest", publish.MANIFEST)
+
+
+def test_serve_follows_a_remote_folder_by_listing_it_again(s3: tuple[str, Any]) -> None:
+    import signal
+
+    _, fs = s3
+    fs.mkdir("bkt")
+    run = b'{"name": "loss", "value": 1.0, "step": 0}\n'
+    fs.pipe_file("bkt/logs/first/metrics.jsonl", run)
+    runreport = Path(sys.executable).parent / "runreport"
+    proc = subprocess.Popen(
+        [str(runreport), "serve", "s3://bkt/logs", "--port", "0", "--poll", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        with proc.stdout:  # closed at the end of the output
+            lines.extend(line.rstrip("\n") for line in proc.stdout)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+
+    def wait_for(text: str) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            found = [line for line in list(lines) if text in line]
+            if found:
+                return found[-1]
+            time.sleep(0.1)
+        raise AssertionError(f"no {text!r} in {lines}")
+
+    try:
+        url = wait_for("serving http://").split()[1]
+        fs.pipe_file("bkt/logs/second/metrics.jsonl", run)  # a run started after
+        wait_for("s3://bkt/logs: 2 objects listed, 1 fetched")
+        wait_for("for 2 runs")
+        with urllib.request.urlopen(url + "index.html") as page:
+            assert b"second" in page.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+        reader.join(timeout=20)
+    assert "stopped" in lines

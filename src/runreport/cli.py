@@ -13,24 +13,14 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
-from . import __version__, workers
-from .cliopts import (
-    BASELINE_SITE,
-    FAIL_ON_REGRESSION,
-    PUBLISH,
-    gate_lines,
-    goals_option,
-    jsonable,
-    logdirs_argument,
-    publish_site,
-)
+from . import __version__, cliopts, workers
+from .cliopts import gate_lines, goals_option, jsonable, logdirs_argument
 from .errors import Problem, Problems, RunreportError, Severity
 
 if TYPE_CHECKING:
     from .gate import GateSpec
 
-# What a command needs beyond this is imported in its body: numpy, polars, jinja2 and altair
-# take about 0.3 s to import, which ``build`` spends while its worker process starts.
+# A command imports what else it needs in its body (numpy, polars, jinja2, altair: ~0.3 s).
 
 
 def _report(problems: tuple[Problem, ...]) -> None:
@@ -103,9 +93,9 @@ def cli() -> None:
     help="Also write a Markdown summary here (for $GITHUB_STEP_SUMMARY or a PR).",
 )
 @BASELINE
-@FAIL_ON_REGRESSION
-@BASELINE_SITE
-@PUBLISH
+@cliopts.FAIL_ON_REGRESSION
+@cliopts.BASELINE_SITE
+@cliopts.PUBLISH
 @click.option(
     "--images",
     is_flag=True,
@@ -232,7 +222,7 @@ def build(
     if not result.ok:
         click.echo("--strict: failing because of the problems above", err=True)
         sys.exit(1)
-    publish_site(result.output, publish)  # (a regression still publishes the site written)
+    cliopts.publish_site(result.output, publish)  # (a regression still publishes the site written)
     if result.regressed:
         sys.exit(1)
 
@@ -407,6 +397,7 @@ def best(
 @INCLUDE_DELETED
 @INCLUDE_FAILED
 @STALLED_AFTER
+@cliopts.POLL
 def serve(
     logdirs: tuple[Path, ...],
     port: int,
@@ -434,7 +425,7 @@ def serve(
         jobs=DEFAULT_JOBS,
     )
     try:
-        serve_site(config, host, port, say=click.echo)
+        serve_site(config, host, port, say=click.echo, **cliopts.remote_serving())
     except (RunreportError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:

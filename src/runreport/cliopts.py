@@ -78,16 +78,13 @@ def _logdirs(
 
     out = []
     for value in values:
-        if is_remote(value) and ctx.command.name == "serve":
-            raise click.BadParameter(
-                f"{value}: serve does not follow remote folders yet; build from it instead"
-            )
         if is_remote(value):
             options = ctx.meta.get("runreport.storage_options", {})
             try:
                 out.append(mirror(value, options, say=lambda m: click.echo(m, err=True)))
             except RunreportError as exc:
                 raise click.BadParameter(str(exc)) from None
+            ctx.meta.setdefault("runreport.remotes", []).append((value, options))
         elif not Path(value).exists():
             raise click.BadParameter(f"Path {value!r} does not exist.")
         else:
@@ -108,6 +105,24 @@ def logdirs_argument(f: Any) -> Any:
         metavar="KEY=VALUE",
         help="Passed to the remote LOGDIR's filesystem (fsspec): endpoint_url=…, anon=true…",
     )(f)
+
+
+POLL = click.option(
+    "--poll",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    expose_value=False,
+    callback=lambda ctx, _p, v: ctx.meta.__setitem__("runreport.poll", v),
+    metavar="SECONDS",
+    help="How often a remote LOGDIR (s3://…) is listed again to follow its changes.",
+)
+
+
+def remote_serving() -> dict[str, Any]:
+    """``serve``'s remote LOGDIRs and how often to list them again (``--poll``)."""
+    meta = click.get_current_context().meta
+    return {"remotes": meta.get("runreport.remotes", ()), "poll": meta.get("runreport.poll", 30.0)}
 
 
 PUBLISH = click.option(

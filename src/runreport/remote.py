@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -201,3 +202,22 @@ def _prune(dest: Path, keep: set[str]) -> None:
             path.unlink()
         elif path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
             path.rmdir()
+
+
+def poll_remotes(
+    remotes: Sequence[tuple[str, Mapping[str, str]]],
+    every: float,
+    stop: threading.Event,
+    say: Callable[[str], None],
+) -> None:
+    """Brings the mirrors of ``remotes`` up to date every ``every`` seconds until ``stop``
+    (``runreport serve``: no file watching there); a listing that fails is said, and tried
+    again next time."""
+    while not stop.wait(every):
+        for url, options in remotes:
+            try:
+                mirror(
+                    url, options, say=lambda m: say(m) if not m.endswith(", 0 fetched") else None
+                )
+            except ConfigError as exc:
+                say(f"{exc} (tried again in {every:g} s)")

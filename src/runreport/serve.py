@@ -13,7 +13,7 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +25,7 @@ import watchfiles
 from .build import BuildConfig, BuildResult, build_site
 from .cache import site_manifest
 from .errors import RunreportError
+from .remote import poll_remotes
 
 #: Connections the server's socket queues while all its threads are busy (the standard
 #: library's default of 5 made clients time out under load).
@@ -140,10 +141,15 @@ def serve(
     *,
     say: Callable[[str], None] = print,
     stop: threading.Event | None = None,
+    remotes: Sequence[tuple[str, Mapping[str, str]]] = (),
+    poll: float = 30.0,
 ) -> None:
     """Build ``config``'s inputs into a temporary site, serve it at ``host:port`` and rebuild
     on every change below the inputs until ``stop`` is set or Ctrl-C; then stop the server and
-    remove the site. A failed rebuild is reported and the last good site keeps being served."""
+    remove the site. A failed rebuild is reported and the last good site keeps being served.
+    ``remotes`` (URLs in object storage and their storage options, whose mirrors are among the
+    inputs) are listed again every ``poll`` seconds: what changed there lands in the mirrors,
+    which are watched as any folder."""
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (a process manager, `timeout`, `kill`) and SIGHUP (a closed terminal) stop
@@ -172,6 +178,11 @@ def serve(
             f"serving {url} ({where}); watching "
             f"{', '.join(str(p) for p in config.inputs)}; Ctrl-C stops"
         )
+        if remotes:
+            args = (remotes, poll, stop, say)
+            threading.Thread(
+                target=poll_remotes, args=args, name="runreport-poll", daemon=True
+            ).start()
         for changes in watchfiles.watch(*config.inputs, stop_event=stop, raise_interrupt=False):
             say(f"{len(changes)} change{'s' if len(changes) != 1 else ''}; rebuilding")
             try:
