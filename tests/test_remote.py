@@ -213,6 +213,7 @@ def test_hostile_keys_are_left_out_and_an_object_gone_after_listing_is_a_note(
     fs.pipe_file("bkt/logs/r1/metrics.jsonl", good)
     fs.pipe_file("bkt/logs/r2/metrics.jsonl", good)
     fs.pipe_file("bkt/logs/a/../../escape.jsonl", good)  # a key, not a path
+    fs.pipe_file("bkt/logs/r1", good)  # a key that is also a folder of others
     from runreport import remote
 
     real_open = s3fs.S3FileSystem.open
@@ -229,6 +230,7 @@ def test_hostile_keys_are_left_out_and_an_object_gone_after_listing_is_a_note(
         "r1/metrics.jsonl"
     ]
     assert any("not a name a folder can hold" in s for s in said)
+    assert "s3://bkt/logs/r1: left out, a folder of other objects has its name" in said
     assert any(
         s.startswith("s3://bkt/logs/r2/metrics.jsonl: deleted after the listing") for s in said
     )

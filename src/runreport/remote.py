@@ -72,6 +72,11 @@ def mirror(
             say(f"{url}: left out {path!r}, not a name a folder can hold")
             continue
         wanted[rel] = (path, _stamp(info), _mtime(info))
+    folders = {rel.rsplit("/", 1)[0] for rel in wanted if "/" in rel}
+    folders = {"/".join(f.split("/")[: k + 1]) for f in folders for k in range(f.count("/") + 1)}
+    for rel in sorted(folders & set(wanted)):  # "a" beside "a/b": a folder cannot be a file
+        say(f"{url}/{rel}: left out, a folder of other objects has its name")
+        del wanted[rel]
     fetch = [
         r
         for r, (_, stamp, _) in wanted.items()
