@@ -134,6 +134,8 @@ def test_a_build_from_s3_is_the_build_from_the_same_local_folder(
     fs.pipe_file(f"logs-bucket/team/example_logs/{one.relative_to(local).as_posix()}", b"{}\n")
     code, out = invoke("build", url, "-o", str(tmp_path / "s3-site"))
     assert code == 0 and f"{listed} objects listed, 1 fetched" in out, out
+    # the problem it now has is printed at its URL (the site names it as the local build would)
+    assert f"warning: {url}/{one.relative_to(local).as_posix()}:1: record has no" in out, out
 
 
 def test_storage_options_reach_the_filesystem_and_are_never_printed(

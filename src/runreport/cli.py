@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def _report(problems: tuple[Problem, ...]) -> None:
     for p in problems:
-        click.echo(f"{p.severity.value}: {p}", err=True)
+        click.echo(f"{p.severity.value}: {cliopts.remote_where(str(p))}", err=True)
 
 
 #: Processes reading runs when the command line is not told: one per core, at most 8.

@@ -119,6 +119,19 @@ POLL = click.option(
 )
 
 
+def remote_where(problem: str) -> str:
+    """A problem as the command prints it: in a remote LOGDIR's file, by its URL
+    (``s3://bucket/logs/run/metrics.jsonl:3``); the site names it from the LOGDIR's name
+    (``logs/run/…``), as for a local folder of that name."""
+    ctx = click.get_current_context(silent=True)
+    remotes: list[tuple[str, Any]] = ctx.meta.get("runreport.remotes", []) if ctx else []
+    for url, _ in remotes:
+        name = url.rstrip("/").rsplit("/", 1)[-1]
+        if problem.startswith(name + "/"):
+            return url.rstrip("/") + problem[len(name) :]
+    return problem
+
+
 def remote_serving() -> dict[str, Any]:
     """``serve``'s remote LOGDIRs and how often to list them again (``--poll``)."""
     meta = click.get_current_context().meta
