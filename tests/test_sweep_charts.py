@@ -399,6 +399,23 @@ def test_runs_grouped_by_params_but_the_seed_with_a_band(browser: Any, tmp_path:
     )
     assert rows[0] == ["lr=0.1", "3", "1 ± 0.1"]  # last loss: 0.9 + seed / 10
     assert [r[:2] for r in rows] == [["lr=0.1", "3"], ["lr=0.2", "3"], ["lr=0.3", "3"]]
+
+    # smoothing applies to groups: their lines are TensorBoard's EMA of the group's means, the
+    # means drawn faintly behind
+    old = chart.evaluate_handle("el => el.rrView")
+    page.get_by_label("Smoothing", exact=True).fill("0.6")
+    page.wait_for_function("([el, old]) => el.rrView !== old", arg=[chart.element_handle(), old])
+    line, raw = chart.evaluate(
+        "el => ['data', 'raw'].map(d => el.rrView.data(d)"
+        ".filter(r => r.series === 'lr=0.1 (3)').map(r => [r.x, r.y]))"
+    )
+    means = [0.1 * (i + 1) + 0.1 for i in range(9)]  # lr * (step + 1) + the seeds' mean / 10
+    assert [y for _, y in sorted(raw)] == pytest.approx(means)
+    last, expected = 0.0, []
+    for k, y in enumerate(means, 1):
+        last = last * 0.6 + 0.4 * y
+        expected.append(last / (1 - 0.6**k))
+    assert [y for _, y in sorted(line)] == pytest.approx(expected)
     assert errors == []
 
 

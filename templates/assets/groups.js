@@ -3,8 +3,10 @@
    on the charts as the mean or median of its runs at each x, with a band (mean ± 1 standard
    deviation, min to max, or a 95 % bootstrap interval of the line's statistic, resampled with
    a seeded generator so it is the same on every load); x is aligned across runs by linear
-   interpolation between each run's own points, within its own x range. A table gives each
-   group's runs and every metric's mean ± sample standard deviation. Text set with textContent. */
+   interpolation between each run's own points, within its own x range, over steps (whatever
+   the x axis chosen); the page's smoothing smooths lines and bands, the lines as they were
+   drawn faintly behind. A table gives each group's runs and every metric's mean ± sample
+   standard deviation. Text set with textContent. */
 (function () {
   "use strict";
 
@@ -121,6 +123,18 @@
     return { rows: rows, band: band };
   }
 
+  /* ``rows``' values of ``key`` smoothed series by series (each one's rows are together, in x
+     order), with the page's smoothing (smoothing.js). */
+  function smoothed(rows, key) {
+    for (var i = 0; i < rows.length;) {
+      var j = i;
+      while (j < rows.length && rows[j].series === rows[i].series) j++;
+      var out = RR.smoothing.smooth(rows.slice(i, j).map(function (r) { return r[key]; }));
+      for (var k = i; k < j; k++) rows[k][key] = out[k - i];
+      i = j;
+    }
+  }
+
   /* Draws ``metric``'s chart of the groups of ``rows`` (shown runs with a key metric, in the
      table's order) in ``container``: a promise of vega-embed's result. */
   function draw(container, index, rows, metric) {
@@ -136,7 +150,14 @@
         container.rrRuns = [];
         /* the notes of a chart of runs (points cut, runs off the x axis) say nothing of groups */
         container.parentNode.querySelectorAll("p.overlay-note, p.axis-note").forEach(function (p) { p.remove(); });
-        return RR.embed(container, index.shapes.lines, made.rows, o.titles, { runs: named, band: made.band });
+        var raw = [];
+        if (RR.smoothing && RR.smoothing.get().weight > 0) {  /* the lines and bands smoothed, */
+          raw = made.rows.map(function (r) { return { x: r.x, y: r.y, series: r.series }; });  /* as they were behind */
+          smoothed(made.rows, "y");
+          smoothed(made.band, "lo");
+          smoothed(made.band, "hi");
+        }
+        return RR.embed(container, index.shapes.lines, made.rows, o.titles, { runs: named, band: made.band, raw: raw });
       });
   }
 

@@ -204,6 +204,7 @@
     },
     ema: ema,
     centred: centred,
+    smooth: smooth,  /* a series' values with the page's setting (groups.js) */
     windowFor: windowFor,
     everyPoint: everyPoint,
     runChart: runChart,

@@ -120,7 +120,7 @@
     var rows = shown.filter(hasAny), used = rows.slice(0, RR.groups.MAX_RUNS), text = RR.groups.describe();
     document.getElementById("sweep-note").textContent = "Runs in " + text + "; the first " + used.length +
       " runs the table shows" + (rows.length > used.length ? " of " + rows.length : "") +
-      " (as sorted and filtered). Smoothing applies to runs' lines, not to groups.";
+      " (as sorted and filtered), over steps.";
     RR.groups.table(shown);
     var key = "groups|" + text + "|" + used.map(function (r) { return r.slug; }).join(",");
     if (key === charted) return;
