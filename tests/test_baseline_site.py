@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import functools
 import http.server
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
-from conftest import invoke
+from conftest import free_port, invoke
 from test_gate import BASE, NOISY, WORSE, _logs
 
 
@@ -116,12 +115,6 @@ def _index(site: Path) -> dict[str, list[dict[str, str]]]:
     return orjson.loads((site / "runs.json").read_bytes())  # type: ignore[no-any-return]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize(
     ("where", "content", "says"),
     [
@@ -141,7 +134,7 @@ def test_a_baseline_site_that_cannot_be_read_fails_before_anything_is_written(
     site.mkdir()
     if content is not None:
         (site / "runs.json").write_bytes(content)
-    location = {"down": f"http://127.0.0.1:{_free_port()}/", "http": url, "folder": str(site)}
+    location = {"down": f"http://127.0.0.1:{free_port()}/", "http": url, "folder": str(site)}
     logs = _logs(tmp_path / "pr", {"train": ({}, 0.85)})
     out_site = tmp_path / "out"
     code, out = _gate(logs, out_site, location[where], "train")

@@ -20,18 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_LOGS, invoke
+from conftest import EXAMPLE_LOGS, free_port, invoke
 
 s3fs = pytest.importorskip("s3fs")
 pytest.importorskip("moto")
 
 KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret-4f2a"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for(port: int, server: subprocess.Popen[bytes], what: str) -> None:
@@ -50,7 +44,7 @@ def _wait_for(port: int, server: subprocess.Popen[bytes], what: str) -> None:
 @contextlib.contextmanager
 def _moto(env: dict[str, str] | None = None) -> Iterator[str]:
     """moto's S3 server on 127.0.0.1 and a free port, in its own process: its endpoint."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -105,21 +99,32 @@ def _same_times(fs: Any, local: Path, url: str) -> None:
             os.utime(path, (when, when))
 
 
+def _built_here_and_there(
+    fs: Any, url: str, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, str]:
+    """``example_logs`` copied to ``tmp_path`` and uploaded below ``url`` (their times made
+    the objects'), built from the copy into ``tmp_path / "local-site"`` and from ``url`` into
+    ``site`` (a fixed build time): the copy, and what the remote build printed."""
+    local = tmp_path / "example_logs"
+    shutil.copytree(EXAMPLE_LOGS, local)
+    where = url.split("://", 1)[1]
+    _upload(fs, local, where)
+    _same_times(fs, local, where)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    code, out = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
+    assert code == 0, out
+    code, out = invoke("build", url, "-o", str(site))
+    assert code == 0, out
+    return local, out
+
+
 def test_a_build_from_s3_is_the_build_from_the_same_local_folder(
     s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, fs = s3
     fs.mkdir("logs-bucket")
-    local = tmp_path / "example_logs"
-    shutil.copytree(EXAMPLE_LOGS, local)
-    _upload(fs, local, "logs-bucket/team/example_logs")
-    _same_times(fs, local, "logs-bucket/team/example_logs")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    code, out = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
-    assert code == 0, out
     url = "s3://logs-bucket/team/example_logs"
-    code, out = invoke("build", url, "-o", str(tmp_path / "s3-site"))
-    assert code == 0, out
+    local, out = _built_here_and_there(fs, url, tmp_path / "s3-site", tmp_path, monkeypatch)
     listed = len(list(p for p in local.rglob("*") if p.is_file()))
     assert f"{url}: {listed} objects listed, {listed} fetched" in out
     assert _files(tmp_path / "s3-site") == _files(tmp_path / "local-site")
@@ -184,7 +189,7 @@ def test_a_bucket_or_folder_that_is_not_there_is_an_error_and_no_site(
 def test_an_endpoint_that_is_down_is_an_error_and_no_site(
     s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     s3fs.S3FileSystem.clear_instance_cache()
     code, out = invoke("build", "s3://bkt/logs", "-o", str(tmp_path / "site"))
@@ -257,7 +262,7 @@ def azurite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     adlfs = pytest.importorskip("adlfs")
     if not AZURITE.is_file():
         pytest.fail(f"no Azurite at {AZURITE}: run the tests with bash tests/run.sh")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             *("node", str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port)),
@@ -282,16 +287,8 @@ def test_a_build_from_azure_blob_is_the_build_from_the_same_local_folder(
     azurite: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheme: str
 ) -> None:
     azurite.mkdir("logs")
-    local = tmp_path / "example_logs"
-    shutil.copytree(EXAMPLE_LOGS, local)
-    _upload(azurite, local, "logs/team/example_logs")
-    _same_times(azurite, local, "logs/team/example_logs")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    code, out = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
-    assert code == 0, out
     url = f"{scheme}://logs/team/example_logs"
-    code, out = invoke("build", url, "-o", str(tmp_path / "azure-site"))
-    assert code == 0, out
+    _built_here_and_there(azurite, url, tmp_path / "azure-site", tmp_path, monkeypatch)
     assert _files(tmp_path / "azure-site") == _files(tmp_path / "local-site")
     code, out = invoke("build", url, "-o", str(tmp_path / "azure-site"))
     assert code == 0 and "objects listed, 0 fetched" in out, out
