@@ -70,7 +70,7 @@ def _looks_like_name(text: str) -> bool:
 @dataclass(frozen=True)
 class GateRun:
     """A run as the gate sees it: of this build, or of a published site's index (see
-    :func:`site_index`), where ``href`` is its page's address (None: not known)."""
+    :func:`site_index`), where ``href`` is its page's address there (None: not known)."""
 
     slug: str
     title: str
@@ -86,9 +86,8 @@ class GateRun:
             if s is not None and isinstance(s.last, float | int) and math.isfinite(s.last):
                 last[name] = float(s.last)
         params = {k: str(v) for k, v in view.run.params.items()}
-        return cls(
-            view.slug, view.run.title, view.run.experiment, params, last, f"runs/{view.slug}.html"
-        )
+        # (no href: a page of this build is linked by the summary, which knows --site-url)
+        return cls(view.slug, view.run.title, view.run.experiment, params, last)
 
 
 @dataclass(frozen=True)
