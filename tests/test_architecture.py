@@ -57,6 +57,7 @@ LAYERS: dict[str, int] = {
     "runreport.summary": 9,
     "runreport.published": 9,  # a published site's index, the gate's baseline
     "runreport.remote": 9,  # log folders in object storage, mirrored (fsspec)
+    "runreport.distributed": 9,  # reading runs as Dask tasks (optional)
     "runreport.publish": 10,  # the built site uploaded to a bucket
     "runreport.config": 9,
     # 10: the build, running the stages

@@ -110,7 +110,7 @@ def read_stage(
     todo = [i for i, r in enumerate(results) if r is None]
     size = sum(fps[i].input_bytes for i in todo)
     jobs = config.jobs
-    if size < PARALLEL_MIN_BYTES or len(todo) < 2:
+    if (size < PARALLEL_MIN_BYTES or len(todo) < 2) and not config.distributed:
         jobs = 1
     progress = tqdm(
         total=len(todo),
@@ -132,6 +132,8 @@ def read_stage(
         [os.path.join(staging, f"{i}-") if staging else None for i in todo],
         config.cache,
         charts,
+        config.executor,
+        config.scheduler,
     )
     staged: dict[int, Written] = {}
     with progress:
@@ -263,7 +265,7 @@ def build_key(config: BuildConfig, listing: Listing, problems: Problems) -> str:
     site or the summary, every unit and its files' fingerprint, and the problems met listing
     them. A build whose key is the last build's, into a site left as that build wrote it,
     would write the same bytes (unless it shows Running runs, whose times move on)."""
-    asked = replace(config, output=Path(), jobs=1, wait=True, strict=False)
+    asked = replace(config, output=Path(), jobs=1, wait=True, strict=False, executor="local")
     units = (
         f"{unit.reader.name}\n{unit.absolute}\n{fp.key}"
         for unit, fp in zip(listing.units, listing.fps, strict=True)

@@ -61,13 +61,8 @@ def fingerprint(unit: Unit) -> Fingerprint:
             "utf-8", "surrogatepass"
         )
     )
-    if unit.reader.nested_runs:
-        files = [e for e in scan(folder) if e.is_file(follow_symlinks=False)]
-    else:
-        files = list(walk_entries(folder))
-    paths: list[str | Path] = [e.path for e in files]
     total = newest = 0
-    for path in (*paths, *unit.depends):
+    for path in unit_paths(unit):
         try:
             st = os.lstat(path)
         except OSError:
@@ -76,6 +71,16 @@ def fingerprint(unit: Unit) -> Fingerprint:
         newest = max(newest, st.st_mtime_ns)
         digest.update(f"{file_identity(path, st)}\n".encode("utf-8", "surrogatepass"))
     return Fingerprint(digest.hexdigest(), total, newest)
+
+
+def unit_paths(unit: Unit) -> list[str | Path]:
+    """Every regular file the unit's reader may read (see :func:`fingerprint`)."""
+    folder = unit.absolute
+    if unit.reader.nested_runs:
+        files = [e for e in scan(folder) if e.is_file(follow_symlinks=False)]
+    else:
+        files = list(walk_entries(folder))
+    return [*(e.path for e in files), *unit.depends]
 
 
 def site_manifest(target: Path) -> Path:

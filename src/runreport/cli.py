@@ -123,6 +123,7 @@ def cli() -> None:
     show_default="one per core, at most 8",
     help="Processes reading runs (used when there is more than 32 MB to read).",
 )
+@cliopts.dask_options
 @click.option(
     "--refresh",
     type=click.IntRange(min=1),
@@ -160,6 +161,8 @@ def build(
     refresh: int | None,
     stalled_after: float,
     jobs: int,
+    executor: str,
+    scheduler: str | None,
     no_cache: bool,
     no_wait: bool,
 ) -> None:
@@ -168,7 +171,8 @@ def build(
     A rebuild reads again only the runs whose files changed and reuses the old site's files
     that did not (parsed runs are cached in ~/.cache/runreport, or $RUNREPORT_CACHE_DIR).
     """
-    workers.start_for_build(output, jobs, cache=not no_cache)
+    if executor == "local" and not scheduler:
+        workers.start_for_build(output, jobs, cache=not no_cache)
     from .build import BuildConfig, build_site
 
     config = BuildConfig(
@@ -188,6 +192,8 @@ def build(
         image_metrics=image_metrics,
         max_site_mb=max_site_mb,
         jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
         cache=not no_cache,
         refresh=refresh,
         stalled_after=stalled_after * 60,

@@ -119,6 +119,24 @@ POLL = click.option(
 )
 
 
+def dask_options(f: Any) -> Any:
+    """``--executor`` and ``--scheduler``: reading runs on Dask (runreport.distributed)."""
+    f = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Read runs on the Dask cluster of this scheduler (tcp://host:8786; implies "
+        "--executor dask). Workers read remote LOGDIRs from the store themselves.",
+    )(f)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Read runs in this machine's processes, or as Dask tasks on a local cluster of "
+        "--jobs workers (pip install 'runreport[dask]').",
+    )(f)
+
+
 def remote_where(problem: str) -> str:
     """A problem as the command prints it: in a remote LOGDIR's file, by its URL
     (``s3://bucket/logs/run/metrics.jsonl:3``); the site names it from the LOGDIR's name

@@ -44,6 +44,16 @@ class BuildConfig:
     stalled_after: float = 600.0  # a Running run silent this many seconds is flagged
     # another build writing ``output``: wait for it to finish (else fail at once)
     wait: bool = True
+    # how the runs that changed are read: "local" (processes of this machine) or "dask"
+    # (runreport.distributed: a LocalCluster of ``jobs`` workers, or the cluster at
+    # ``scheduler``, an address such as tcp://host:8786, which implies "dask")
+    executor: str = "local"
+    scheduler: str | None = field(default=None, repr=False)  # (not in a build's key)
+
+    @property
+    def distributed(self) -> bool:
+        """Whether runs are read on Dask."""
+        return self.executor == "dask" or self.scheduler is not None
 
     def page_settings(self) -> PageSettings:
         """The settings that shape the pages (all of them part of every page's reuse key)."""

@@ -4,15 +4,19 @@ no time is lost while the workers start (the workers themselves: :mod:`runreport
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 
+from tqdm import tqdm
+
 from . import workers
 from .cache import Fingerprint, UnitResult
 from .charts import load_shapes
+from .distributed import read_on_dask
 from .readers import Unit
 from .runfiles import Written, read_unit
 
@@ -24,10 +28,25 @@ def read_fresh(
     stages: Sequence[str | None],
     save: bool,
     charts: bool,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> Iterator[tuple[int, tuple[UnitResult, Written]]]:
     """Read ``units``, yielding (index, result) as each is done: here when ``jobs`` is 1,
     else shared between this process (from the end of the list) and ``jobs - 1`` worker
-    processes (from the front), so that no time is lost while the workers start."""
+    processes (from the front), so that no time is lost while the workers start; on Dask
+    (:mod:`runreport.distributed`) with the ``dask`` executor or a ``scheduler``."""
+    if (executor == "dask" or scheduler) and units:
+        yield from read_on_dask(
+            units,
+            fps,
+            stages,
+            scheduler=scheduler,
+            jobs=jobs,
+            save=save,
+            charts=charts,
+            say=lambda m: tqdm.write(m, file=sys.stderr),
+        )
+        return
     if jobs <= 1:
         for i, unit in enumerate(units):
             yield i, read_unit(unit, fps[i], stages[i], save, charts)

@@ -15,6 +15,8 @@ anywhere."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -57,9 +59,8 @@ def mirror(
     the listing and its reading is left out (``say`` tells of it)."""
     fs, root = connect(url, options)
     listing = _list(fs, root, url)
-    name = root.rstrip("/").rsplit("/", 1)[-1] or "bucket"
-    home = cache_dir() / "remote" / hashlib.sha1(url.encode()).hexdigest()[:16]
-    dest = home / name
+    dest = _mirror_path(url, root)
+    home = dest.parent
     dest.mkdir(parents=True, exist_ok=True)
     try:
         known: dict[str, list[Any]] = orjson.loads((home / _MANIFEST).read_bytes())
@@ -82,6 +83,96 @@ def mirror(
         for r, (_, stamp, _) in wanted.items()
         if known.get(r) != stamp or not (dest / r).is_file()
     ]
+    gone, failed = _fetch(fs, wanted, fetch, dest)
+    for rel in gone:
+        say(f"{url}/{rel}: deleted after the listing; left out")
+        wanted.pop(rel)
+    for rel in failed:  # kept as it was, if it was there, and read again next time
+        say(f"{url}/{rel}: could not be read; the copy of the last build is used, if any")
+        wanted[rel] = (wanted[rel][0], [None, None, None], None)
+    _prune(dest, set(wanted))
+    write_atomic(home / _MANIFEST, orjson.dumps({r: s for r, (_, s, _) in wanted.items()}))
+    say(f"{url}: {len(wanted)} objects listed, {len(fetch) - len(gone) - len(failed)} fetched")
+    _origins[str(dest)] = (url, dict(options))
+    return dest
+
+
+#: Each mirror this process brought up to date: its remote folder and storage options (kept
+#: in memory only), for build workers on other machines to read the store themselves.
+_origins: dict[str, tuple[str, dict[str, str]]] = {}
+
+
+def origin(mirrored: Path) -> tuple[str, dict[str, str]] | None:
+    """The remote folder (and its storage options) that ``mirrored`` is this process's mirror
+    of, else None."""
+    return _origins.get(str(mirrored))
+
+
+def stamps(mirrored: Path) -> dict[str, list[Any]]:
+    """What the store said of each object of the mirror ``mirrored`` (by key below it)."""
+    try:
+        known: dict[str, list[Any]] = orjson.loads((mirrored.parent / _MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return known
+
+
+def localize(url: str, options: Mapping[str, str], objects: Mapping[str, list[Any]]) -> Path:
+    """This machine's mirror of the remote folder ``url`` holding at least ``objects`` (key
+    below the folder -> what the store said of it), fetching those it lacks or holds in
+    another version: a build worker reading a unit from the store itself, with no file system
+    shared with the process that listed it. Returns the mirror's folder."""
+    fs, root = connect(url, options)
+    dest = _mirror_path(url, root)
+    home = dest.parent
+    dest.mkdir(parents=True, exist_ok=True)
+    # worker processes of one machine share the mirror: one at a time decides and fetches
+    with open(home / ".lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        known = stamps(dest)
+        wanted = {
+            rel: (f"{root.rstrip('/')}/{rel}", list(stamp), _float(stamp[2]))
+            for rel, stamp in objects.items()
+            if _safe(rel)
+        }
+        fetch = [
+            r for r, (_, s, _) in wanted.items() if known.get(r) != s or not (dest / r).is_file()
+        ]
+        gone, failed = _fetch(fs, wanted, fetch, dest)
+        for rel in (*gone, *failed):
+            known.pop(rel, None)
+            with contextlib.suppress(FileNotFoundError):
+                (dest / rel).unlink()
+        known.update({r: wanted[r][1] for r in fetch if r not in gone and r not in failed})
+        write_atomic(home / _MANIFEST, orjson.dumps(known))
+    return dest
+
+
+def mirror_path(url: str, options: Mapping[str, str]) -> Path:
+    """Where this machine keeps its mirror of the remote folder ``url``."""
+    return _mirror_path(url, connect(url, options)[1])
+
+
+def _mirror_path(url: str, root: str) -> Path:
+    name = root.rstrip("/").rsplit("/", 1)[-1] or "bucket"
+    return cache_dir() / "remote" / hashlib.sha1(url.encode()).hexdigest()[:16] / name
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fetch(
+    fs: Any,
+    wanted: dict[str, tuple[str, list[Any], float | None]],
+    fetch: Sequence[str],
+    dest: Path,
+) -> tuple[list[str], list[str]]:
+    """Fetch the objects ``fetch`` (keys of ``wanted``: path, stamp, mtime) into ``dest``, many
+    at a time; the keys found gone, and those that could not be read."""
     gone: list[str] = []
     failed: list[str] = []
 
@@ -111,16 +202,7 @@ def mirror(
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         for _ in pool.map(get, fetch):
             pass
-    for rel in gone:
-        say(f"{url}/{rel}: deleted after the listing; left out")
-        wanted.pop(rel)
-    for rel in failed:  # kept as it was, if it was there, and read again next time
-        say(f"{url}/{rel}: could not be read; the copy of the last build is used, if any")
-        wanted[rel] = (wanted[rel][0], [None, None, None], None)
-    _prune(dest, set(wanted))
-    write_atomic(home / _MANIFEST, orjson.dumps({r: s for r, (_, s, _) in wanted.items()}))
-    say(f"{url}: {len(wanted)} objects listed, {len(fetch) - len(gone) - len(failed)} fetched")
-    return dest
+    return gone, failed
 
 
 def connect(url: str, options: Mapping[str, str]) -> tuple[Any, str]:

@@ -191,13 +191,27 @@ def read_unit(
     metric columns (what pages need is in them), nor, unless ``charts``, their charts' plotted
     columns. Runs in worker processes, so the heavy work of a build is spread over the
     cores."""
-    return _read_unit(unit, fp, stage, save, charts)
+    result, written, _ = _read_unit(unit, fp, stage, save, charts)
+    return result, written
+
+
+def read_unit_inline(unit: Unit, fp: Fingerprint) -> tuple[UnitResult, list[Made]]:
+    """:func:`read_unit` for a process that shares no file system with the build (a Dask
+    worker): the views with their plotted columns, and each run's data files as bytes; nothing
+    is staged or kept in a cache here (the build does that with what is sent back)."""
+    result, _, made = _read_unit(unit, fp, None, False, True, inline=True)
+    return result, made
+
+
+#: A run's data files, made where it was read: (site path, key, bytes).
+Made = list[tuple[str, str, bytes]]
 
 
 def _read_unit(
-    unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool
-) -> tuple[UnitResult, Written]:
+    unit: Unit, fp: Fingerprint, stage: str | None, save: bool, charts: bool, inline: bool = False
+) -> tuple[UnitResult, Written, list[Made]]:
     problems = Problems()
+    made: list[Made] = []
     if not save:  # --no-cache: nothing from the cache folder, in this process either
         load_shapes(cached=False)
     views = []
@@ -215,14 +229,12 @@ def _read_unit(
         sections.append(packed_sections(view, cached=save))
         files: list[Staged] = []
         if stage is not None:
-            made = [(data_path(view), data_key(fp.key), data_file(view))]
-            full = full_file(view)
-            if full is not None:
-                made.append((full_path(view), full_key(fp.key), full))
-            for rel, key, data in made:
+            for rel, key, data in run_files(view, fp):
                 files.append(stage_file(f"{stage}{staged}", rel, key, data))
                 staged += 1
         written.append(files)
+        if inline:
+            made.append(run_files(view, fp))
         views.append(replace(view, run=replace(run, metrics=())))
     # problems as pages show them: their paths relative to the input, like the runs' sources
     shown = sorted(
@@ -232,13 +244,13 @@ def _read_unit(
     if charts:
         if save:
             unit_cache.save(unit, fp, result)
-        return result, written
+        return result, written, made
     light = (
         unit_cache.save(unit, fp, result, charts=False)
         if save
         else unit_cache.without_chart_data(result)[0]
     )
-    return light, written
+    return light, written, made
 
 
 def _guarded(unit: Unit, problems: Problems) -> Iterator[Run]:
@@ -248,6 +260,15 @@ def _guarded(unit: Unit, problems: Problems) -> Iterator[Run]:
         yield from read_unit_runs(unit, problems)
     except Exception as exc:
         problems.error(unit.folder, None, f"{unit.reader.name} reader failed: {exc!r}. {BUG}")
+
+
+def run_files(view: RunView, fp: Fingerprint) -> list[tuple[str, str, bytes]]:
+    """A run's data file and full-resolution data file: (site path, key, bytes)."""
+    made = [(data_path(view), data_key(fp.key), data_file(view))]
+    full = full_file(view)
+    if full is not None:
+        made.append((full_path(view), full_key(fp.key), full))
+    return made
 
 
 def unit_files(views: Sequence[RunView], fp: Fingerprint) -> list[tuple[str, str]]:
