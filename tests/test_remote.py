@@ -22,6 +22,9 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE_LOGS, free_port, invoke
 
+import runreport
+from runreport.files import MAX_OUTPUT_BYTES_COPIED
+
 s3fs = pytest.importorskip("s3fs")
 pytest.importorskip("moto")
 
@@ -242,6 +245,38 @@ def test_hostile_keys_are_left_out_and_an_object_gone_after_listing_is_a_note(
         s.startswith("s3://bkt/logs/r2/metrics.jsonl: deleted after the listing") for s in said
     )
     assert not list(tmp_path.rglob("escape.jsonl"))  # nothing written outside the mirror
+
+
+def test_model_files_too_big_to_copy_are_listed_not_downloaded(
+    s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, fs = s3
+    fs.mkdir("bkt")
+    local = tmp_path / "logs"
+    with runreport.start_run("exp", local, name="trained") as run:
+        run.log("loss", 0.5, step=0)
+    model = run.path / "outputs" / "model.safetensors"
+    model.write_bytes(b"\x01" * (MAX_OUTPUT_BYTES_COPIED + 1))
+    (run.path / "outputs" / "notes.txt").write_text("small, copied")
+    _upload(fs, local, "bkt/logs")
+    _same_times(fs, local, "bkt/logs")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    code, out = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
+    assert code == 0, out
+    code, out = invoke("build", "s3://bkt/logs", "-o", str(tmp_path / "s3-site"))
+    assert code == 0, out
+    listed = len([p for p in local.rglob("*") if p.is_file()])
+    assert f"{listed} objects listed, {listed - 1} fetched; 1 over 50 MB that" in out, out
+    # the site lists it with its size, as a local build does (neither copies it)
+    assert _files(tmp_path / "s3-site") == _files(tmp_path / "local-site")
+    [mirrored] = (tmp_path / "cache" / "remote").rglob("model.safetensors")
+    st = mirrored.stat()
+    assert st.st_size == MAX_OUTPUT_BYTES_COPIED + 1 and st.st_blocks * 512 < 1 << 20  # sparse
+    # once small enough to copy, it is fetched
+    fs.pipe_file(f"bkt/logs/{model.relative_to(local).as_posix()}", b"now small")
+    code, out = invoke("build", "s3://bkt/logs", "-o", str(tmp_path / "s3-site"))
+    assert code == 0 and f"{listed} objects listed, 1 fetched" in out, out
+    assert mirrored.read_bytes() == b"now small"
 
 
 AZURITE = (

@@ -45,6 +45,11 @@ _MAGIC = b"runreport-cache 1 "
 _failure: list[str] = []
 
 
+#: The largest log or output copied into a site (bigger ones are listed with their size); a
+#: remote LOGDIR's model files over it are never downloaded (see runreport.remote).
+MAX_OUTPUT_BYTES_COPIED = 50 * 1024 * 1024
+
+
 def open_regular(path: Path | str) -> BinaryIO:
     """Open a regular file for reading without following a link at the last step, and without
     blocking on a FIFO; anything else raises OSError."""

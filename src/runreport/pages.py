@@ -15,6 +15,7 @@ from markupsafe import Markup
 from .charts import shape_for, spec_template, spec_titles
 from .contexts import ExperimentInfo, SiteContext
 from .errors import Problem, problem_order
+from .files import MAX_OUTPUT_BYTES_COPIED as MAX_OUTPUT_BYTES_COPIED
 from .files import code_fingerprint, current_identity, open_regular
 from .gate import INDEX, site_index
 from .importance import METHOD, available, importance
@@ -38,8 +39,6 @@ from .views import MAX_TOGETHER, ChartData, RunView, clean_log, fmt
 MAX_LOG_BYTES_SHOWN = 200_000
 #: Newest runs listed on the home page.
 RECENT_RUNS = 20
-#: Copied into the site only when at most this big (bigger outputs are listed, not linked).
-MAX_OUTPUT_BYTES_COPIED = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)

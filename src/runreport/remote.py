@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from .errors import ConfigError
-from .files import cache_dir, write_atomic
+from .files import MAX_OUTPUT_BYTES_COPIED, cache_dir, write_atomic
 
 #: Schemes read through fsspec, and the extra that brings each one's filesystem.
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure"}
@@ -38,6 +38,12 @@ EXTRAS["abfss"] = "azure"
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 #: Objects fetched at once.
 CONCURRENCY = 16
+#: Files no reader parses (models, checkpoints, archives): one too big to copy into the site
+#: (which lists it with its size) is kept in the mirror as a sparse file of its size and time,
+#: never downloaded.
+LISTED_ONLY = frozenset(
+    {".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".h5", ".hdf5", ".keras", ".pkl"}
+) | {".pickle", ".joblib", ".npy", ".npz", ".tar", ".tgz", ".zip", ".7z", ".gguf", ".tflite"}
 _MANIFEST = ".runreport-remote.json"
 
 
@@ -72,7 +78,10 @@ def mirror(
         if not _safe(rel):
             say(f"{url}: left out {path!r}, not a name a folder can hold")
             continue
-        wanted[rel] = (path, _stamp(info), _mtime(info))
+        stamp = _stamp(info)
+        if _listed_only(rel, info.get("size")):
+            stamp.append("sparse")
+        wanted[rel] = (path, stamp, _mtime(info))
     folders = {rel.rsplit("/", 1)[0] for rel in wanted if "/" in rel}
     folders = {"/".join(f.split("/")[: k + 1]) for f in folders for k in range(f.count("/") + 1)}
     for rel in sorted(folders & set(wanted)):  # "a" beside "a/b": a folder cannot be a file
@@ -92,7 +101,18 @@ def mirror(
         wanted[rel] = (wanted[rel][0], [None, None, None], None)
     _prune(dest, set(wanted))
     write_atomic(home / _MANIFEST, orjson.dumps({r: s for r, (_, s, _) in wanted.items()}))
-    say(f"{url}: {len(wanted)} objects listed, {len(fetch) - len(gone) - len(failed)} fetched")
+    sparse = sum(1 for _, stamp, _ in wanted.values() if stamp[-1] == "sparse")
+    made = sum(1 for rel in fetch if rel in wanted and wanted[rel][1][-1] == "sparse")
+    say(
+        f"{url}: {len(wanted)} objects listed, {len(fetch) - len(gone) - len(failed) - made} "
+        "fetched"
+        + (
+            f"; {sparse} over {MAX_OUTPUT_BYTES_COPIED >> 20} MB that no reader parses (models,"
+            " archives) kept as their size only"
+            if sparse
+            else ""
+        )
+    )
     _origins[str(dest)] = (url, dict(options))
     return dest
 
@@ -158,6 +178,18 @@ def _mirror_path(url: str, root: str) -> Path:
     return cache_dir() / "remote" / hashlib.sha1(url.encode()).hexdigest()[:16] / name
 
 
+def _listed_only(rel: str, size: Any) -> bool:
+    """Whether the object ``rel`` of ``size`` bytes is a file the mirror keeps as its size
+    only (see :data:`LISTED_ONLY`)."""
+    name = rel.rsplit("/", 1)[-1].lower()
+    return (
+        isinstance(size, int)
+        and size > MAX_OUTPUT_BYTES_COPIED
+        and f".{name.rpartition('.')[2]}" in LISTED_ONLY
+        and "tfevents" not in name  # (TensorBoard's are read whatever they end with)
+    )
+
+
 def _float(value: Any) -> float | None:
     try:
         return float(value)
@@ -177,9 +209,14 @@ def _fetch(
     failed: list[str] = []
 
     def get(rel: str) -> None:
-        path, _, mtime = wanted[rel]
+        path, stamp, mtime = wanted[rel]
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
+        if stamp[-1] == "sparse":  # its size and time only: the site lists it, never reads it
+            write_atomic(target, lambda out: _sparse(out, int(stamp[1])))
+            if mtime is not None:
+                os.utime(target, (mtime, mtime))
+            return
         for attempt in (1, 2):
             try:
                 with fs.open(path, "rb") as src:
@@ -274,6 +311,10 @@ def _mtime(info: Mapping[str, Any]) -> float | None:
             except ValueError:
                 continue
     return None
+
+
+def _sparse(out: Any, size: int) -> None:
+    out.truncate(size)
 
 
 def _copy(src: Any, out: Any) -> None:

@@ -195,11 +195,14 @@ def read_unit(
     return result, written
 
 
-def read_unit_inline(unit: Unit, fp: Fingerprint) -> tuple[UnitResult, list[Made]]:
+def read_unit_inline(
+    unit: Unit, fp: Fingerprint, charts: bool = True
+) -> tuple[UnitResult, list[Made]]:
     """:func:`read_unit` for a process that shares no file system with the build (a Dask
-    worker): the views with their plotted columns, and each run's data files as bytes; nothing
-    is staged or kept in a cache here (the build does that with what is sent back)."""
-    result, _, made = _read_unit(unit, fp, None, False, True, inline=True)
+    worker): the views (with their plotted columns when ``charts``), and each run's data files
+    as bytes; nothing is staged or kept in a cache here (the build does that with what is sent
+    back)."""
+    result, _, made = _read_unit(unit, fp, None, False, charts, inline=True)
     return result, made
 
 
