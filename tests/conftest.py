@@ -207,3 +207,20 @@ def mlflow_uri(tmp_path: Path, store: str) -> str:
     if store == "file":
         return f"file://{tmp_path / 'mlruns'}"
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def mixed_logs(tmp_path: Path) -> Path:
+    """A LOGDIR of every kind the issue names: ``example_logs`` (runreport's own runs), and
+    from the shared corpus an MLflow store, TensorBoard files and W&B folders."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"no corpus at {CORPUS}")
+    logs = tmp_path / "logs"
+    shutil.copytree(EXAMPLE_LOGS / "runs", logs / "runs")
+    for kind in ("mlflow", "tensorboard", "wandb"):
+        shutil.copytree(CORPUS / kind, logs / kind, ignore=shutil.ignore_patterns("SOURCE.md"))
+    for path in logs.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # (the corpus is read-only)
+    return logs

@@ -76,6 +76,18 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     ).stdout
     assert "cold build from S3 (moto)" in remote
     assert "nothing changed" in remote and "requests: {'GET listing': 1}" in remote
+    # the Dask benchmark on the same data: its sites checked to be the local build's
+    dask = subprocess.run(
+        [
+            *(sys.executable, str(REPO / "benchmarks" / "distributed_build.py")),
+            *("--scale", "tiny", "--repeat", "1", "--data-dir", str(tmp_path / "data")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "x local" in dask and "dask --scheduler" in dask and "kB sent back" in dask, dask
     numbers = json.loads(out.read_text())
     assert numbers["points"] == 300
     assert numbers["producers_equal"] is True  # the generator writes what producers write

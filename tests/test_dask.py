@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_LOGS, free_port, invoke
+from conftest import EXAMPLE_LOGS, free_port, invoke, mixed_logs
 
 import runreport
 
@@ -129,8 +128,7 @@ def _runs(root: Path, count: int, steps: int) -> Path:
 def test_a_build_on_a_dask_cluster_is_the_local_build(
     cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    logs = _runs(tmp_path / "logs", 4, 50)
-    shutil.copytree(EXAMPLE_LOGS, tmp_path / "logs" / "example_logs")
+    logs = _runs(mixed_logs(tmp_path) / "sweep", 4, 50).parent
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     monkeypatch.setenv("RUNREPORT_CACHE_DIR", str(tmp_path / "cache"))
     code, here = invoke("build", str(logs), "-o", str(tmp_path / "local"))
@@ -178,6 +176,10 @@ def test_workers_read_a_remote_folder_from_the_store_themselves(
     import s3fs
     from test_remote import KEYS, _moto, _same_times, _upload
 
+    from runreport.cache import unit_paths
+    from runreport.errors import Problems
+    from runreport.readers import discover
+
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     monkeypatch.setenv("RUNREPORT_CACHE_DIR", str(tmp_path / "cache"))
     for key in [k for k in os.environ if k.startswith("AWS_")]:
@@ -195,28 +197,30 @@ def test_workers_read_a_remote_folder_from_the_store_themselves(
             skip_instance_cache=True,
         )
         fs.mkdir("logs-bucket")
-        local = tmp_path / "example_logs"
-        shutil.copytree(EXAMPLE_LOGS, local)
-        _upload(fs, local, "logs-bucket/example_logs")
-        _same_times(fs, local, "logs-bucket/example_logs")
+        local = mixed_logs(tmp_path)
+        _upload(fs, local, "logs-bucket/logs")
+        _same_times(fs, local, "logs-bucket/logs")
         code, out = invoke("build", str(local), "-o", str(tmp_path / "local"))
         assert code == 0, out
         flags = [a for k, v in options.items() for a in ("--storage-option", f"{k}={v}")]
-        url = "s3://logs-bucket/example_logs"
+        url = "s3://logs-bucket/logs"
         code, out = invoke(
             "build", url, "-o", str(tmp_path / "dask"), "--scheduler", cluster.address, *flags
         )
         assert code == 0, out
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
     assert KEYS["AWS_SECRET_ACCESS_KEY"] not in out
-    # every object a run is read from was fetched by a worker into its own cache folder (the
-    # script that made the examples is no run's: no worker fetched it)
+    # every file a run is read from was fetched by a worker into its own cache folder
     fetched: set[str] = set()
     for cache in cluster.caches.values():
-        for mirror in cache.glob("remote/*/example_logs"):
+        for mirror in cache.glob("remote/*/logs"):
             fetched |= {p.relative_to(mirror).as_posix() for p in mirror.rglob("*") if p.is_file()}
-    listed = {p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()}
-    assert fetched == listed - {"make_examples.py"}
+    read = {
+        Path(os.path.relpath(path, local)).as_posix()
+        for unit in discover([local], Problems())
+        for path in unit_paths(unit)
+    }
+    assert fetched == read
 
 
 def test_a_worker_killed_mid_build_changes_nothing(

@@ -7,6 +7,7 @@ clear errors or problems, never a traceback or a half-written site."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_LOGS, free_port, invoke
+from conftest import EXAMPLE_LOGS, free_port, invoke, mixed_logs
 
 import runreport
 from runreport.files import MAX_OUTPUT_BYTES_COPIED
@@ -100,6 +101,27 @@ def _same_times(fs: Any, local: Path, url: str) -> None:
             when = _mtime(fs.info(f"{url}/{path.relative_to(local).as_posix()}"))
             assert when is not None
             os.utime(path, (when, when))
+
+
+def test_mlflow_tensorboard_and_wandb_from_s3_build_the_local_site(
+    s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, fs = s3
+    fs.mkdir("bkt")
+    local = mixed_logs(tmp_path)
+    _upload(fs, local, "bkt/team/logs")
+    _same_times(fs, local, "bkt/team/logs")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    code, here = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
+    assert code == 0, here
+    code, there = invoke("build", "s3://bkt/team/logs", "-o", str(tmp_path / "s3-site"))
+    assert code == 0, there
+    site = _files(tmp_path / "s3-site")
+    assert site == _files(tmp_path / "local-site")
+    code, listing = invoke("ls", str(local), "--json")
+    assert code == 0, listing
+    formats = {run["format"] for run in json.loads(listing)}
+    assert {"mlflow", "tensorboard", "wandb"} < formats, formats
 
 
 def _built_here_and_there(
