@@ -108,16 +108,10 @@ def test_mlflow_tensorboard_and_wandb_from_s3_build_the_local_site(
 ) -> None:
     _, fs = s3
     fs.mkdir("bkt")
+    site = tmp_path / "s3-site"
     local = mixed_logs(tmp_path)
-    _upload(fs, local, "bkt/team/logs")
-    _same_times(fs, local, "bkt/team/logs")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    code, here = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
-    assert code == 0, here
-    code, there = invoke("build", "s3://bkt/team/logs", "-o", str(tmp_path / "s3-site"))
-    assert code == 0, there
-    site = _files(tmp_path / "s3-site")
-    assert site == _files(tmp_path / "local-site")
+    _built_here_and_there(fs, "s3://bkt/team/logs", site, tmp_path, monkeypatch, local)
+    assert _files(site) == _files(tmp_path / "local-site")
     code, listing = invoke("ls", str(local), "--json")
     assert code == 0, listing
     formats = {run["format"] for run in json.loads(listing)}
@@ -125,13 +119,20 @@ def test_mlflow_tensorboard_and_wandb_from_s3_build_the_local_site(
 
 
 def _built_here_and_there(
-    fs: Any, url: str, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fs: Any,
+    url: str,
+    site: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    local: Path | None = None,
 ) -> tuple[Path, str]:
-    """``example_logs`` copied to ``tmp_path`` and uploaded below ``url`` (their times made
-    the objects'), built from the copy into ``tmp_path / "local-site"`` and from ``url`` into
-    ``site`` (a fixed build time): the copy, and what the remote build printed."""
-    local = tmp_path / "example_logs"
-    shutil.copytree(EXAMPLE_LOGS, local)
+    """``local`` (by default ``example_logs`` copied to ``tmp_path``) uploaded below ``url``
+    (their times made the objects'), built from the copy into ``tmp_path / "local-site"`` and
+    from ``url`` into ``site`` (a fixed build time): the copy, and what the remote build
+    printed."""
+    if local is None:
+        local = tmp_path / "example_logs"
+        shutil.copytree(EXAMPLE_LOGS, local)
     where = url.split("://", 1)[1]
     _upload(fs, local, where)
     _same_times(fs, local, where)
