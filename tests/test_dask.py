@@ -304,3 +304,11 @@ def test_dask_errors_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     )
     assert code != 0 and "pip install 'runreport[dask]'" in out, out
     assert not (tmp_path / "site").exists()
+
+
+def test_storage_options_sent_to_workers_are_not_in_what_a_worker_logs() -> None:
+    from runreport.distributed import Origin
+
+    # a worker logs a failed task's arguments by their repr
+    sent = Origin("s3://bkt/logs", {"secret": "not-a-real-secret-4f2a"}, "/mirror", {})
+    assert "not-a-real-secret-4f2a" not in repr(sent) and "s3://bkt/logs" in repr(sent)

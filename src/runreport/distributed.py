@@ -22,7 +22,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,6 @@ from .readers import Unit
 from .runfiles import BUG, Made, Written, read_unit_inline
 from .site import stage_file
 
-#: How a build reads the units that changed: in this machine's processes, or on Dask.
-EXECUTORS = ("local", "dask")
-
 
 @dataclass(frozen=True)
 class Origin:
@@ -45,9 +42,10 @@ class Origin:
     (key below the folder -> what the store said of it)."""
 
     url: str
-    options: Mapping[str, str]
-    mirror: str
-    objects: Mapping[str, list[Any]]
+    # (never in its repr: a worker logs a failed task's arguments)
+    options: Mapping[str, str] = field(repr=False)
+    mirror: str = ""
+    objects: Mapping[str, list[Any]] = field(default_factory=dict)
 
 
 def origin(unit: Unit) -> Origin | None:
