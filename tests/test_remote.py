@@ -281,13 +281,9 @@ def test_model_files_too_big_to_copy_are_listed_not_downloaded(
     model = run.path / "outputs" / "model.safetensors"
     model.write_bytes(b"\x01" * (MAX_OUTPUT_BYTES_COPIED + 1))
     (run.path / "outputs" / "notes.txt").write_text("small, copied")
-    _upload(fs, local, "bkt/logs")
-    _same_times(fs, local, "bkt/logs")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    code, out = invoke("build", str(local), "-o", str(tmp_path / "local-site"))
-    assert code == 0, out
-    code, out = invoke("build", "s3://bkt/logs", "-o", str(tmp_path / "s3-site"))
-    assert code == 0, out
+    _, out = _built_here_and_there(
+        fs, "s3://bkt/logs", tmp_path / "s3-site", tmp_path, monkeypatch, local
+    )
     listed = len([p for p in local.rglob("*") if p.is_file()])
     assert f"{listed} objects listed, {listed - 1} fetched; 1 over 50 MB that" in out, out
     # the site lists it with its size, as a local build does (neither copies it)
@@ -300,6 +296,47 @@ def test_model_files_too_big_to_copy_are_listed_not_downloaded(
     code, out = invoke("build", "s3://bkt/logs", "-o", str(tmp_path / "s3-site"))
     assert code == 0 and f"{listed} objects listed, 1 fetched" in out, out
     assert mirrored.read_bytes() == b"now small"
+
+
+@pytest.mark.slow
+def test_a_big_log_is_read_in_part_unless_a_reader_parses_it(
+    s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, fs = s3
+    fs.mkdir("bkt")
+    local = tmp_path / "logs"
+    with runreport.start_run("exp", local, name="chatty") as run:
+        run.log("loss", 0.5, step=0)
+    noise = b"still training, nothing to report " * 30 + b"\n"
+    # a run's console output: listed, its end shown, never parsed
+    stdout = run.path / "logs" / "stdout.txt"
+    stdout.write_bytes(b"first line\n" + noise * (MAX_OUTPUT_BYTES_COPIED // len(noise) + 1))
+    # a training log that the plain-log reader parses, as big, with metrics all along
+    train = local / "console" / "training.log"
+    train.parent.mkdir()
+    with train.open("wb") as fh:
+        for epoch in range(1, 10**6):
+            fh.write(f"INFO:Epoch {epoch}: Train Loss={1 / epoch:.4f}, Val Loss=0.5\n".encode())
+            if epoch > 20:
+                fh.write(noise * 200)
+            if fh.tell() > MAX_OUTPUT_BYTES_COPIED:
+                break
+    _, out = _built_here_and_there(
+        fs, "s3://bkt/logs", tmp_path / "s3-site", tmp_path, monkeypatch, local
+    )
+    listed = len([p for p in local.rglob("*") if p.is_file()])
+    assert f"{listed} objects listed, {listed - 1} fetched; 1 logs over 50 MB read in part" in out
+    assert _files(tmp_path / "s3-site") == _files(tmp_path / "local-site")
+    mirror = next((tmp_path / "cache" / "remote").glob("*/logs"))
+    part = mirror / stdout.relative_to(local)
+    assert part.stat().st_size == stdout.stat().st_size and part.stat().st_blocks * 512 < 2 << 20
+    data, whole = part.read_bytes(), stdout.read_bytes()
+    assert data[: 1 << 20] == whole[: 1 << 20] and data[-200_000:] == whole[-200_000:]
+    assert (mirror / train.relative_to(local)).read_bytes() == train.read_bytes()
+    # unchanged: nothing fetched again (the parsed log stays whole, the other in part)
+    code, out = invoke("build", "s3://bkt/logs", "-o", str(tmp_path / "s3-site"))
+    assert code == 0 and f"{listed} objects listed, 0 fetched" in out, out
+    assert (mirror / train.relative_to(local)).read_bytes() == train.read_bytes()
 
 
 AZURITE = (

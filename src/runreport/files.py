@@ -48,6 +48,8 @@ _failure: list[str] = []
 #: The largest log or output copied into a site (bigger ones are listed with their size); a
 #: remote LOGDIR's model files over it are never downloaded (see runreport.remote).
 MAX_OUTPUT_BYTES_COPIED = 50 * 1024 * 1024
+#: The end of a log a run's page shows (all of it when smaller).
+MAX_LOG_BYTES_SHOWN = 200_000
 
 
 def open_regular(path: Path | str) -> BinaryIO:

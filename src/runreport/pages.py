@@ -15,6 +15,7 @@ from markupsafe import Markup
 from .charts import shape_for, spec_template, spec_titles
 from .contexts import ExperimentInfo, SiteContext
 from .errors import Problem, problem_order
+from .files import MAX_LOG_BYTES_SHOWN as MAX_LOG_BYTES_SHOWN
 from .files import MAX_OUTPUT_BYTES_COPIED as MAX_OUTPUT_BYTES_COPIED
 from .files import code_fingerprint, current_identity, open_regular
 from .gate import INDEX, site_index
@@ -35,8 +36,6 @@ from .site import SiteWriter
 from .templating import duration, environment, live_texts, render_markdown, when
 from .views import MAX_TOGETHER, ChartData, RunView, clean_log, fmt
 
-#: Bytes of a log shown on the run page (the tail; the whole file is linked).
-MAX_LOG_BYTES_SHOWN = 200_000
 #: Newest runs listed on the home page.
 RECENT_RUNS = 20
 

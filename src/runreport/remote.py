@@ -4,7 +4,9 @@ fsspec (s3fs, gcsfs, adlfs: the optional extras ``runreport[s3]``, ``[gcs]``, ``
 
 A remote folder is listed once, and the objects that changed since the last build (by what
 the store says of them: ETag or version id, size, modification time) are fetched, many at a
-time, into a mirror in runreport's cache folder; the build then reads the mirror as it reads
+time, into a mirror in runreport's cache folder (a model file too big to copy into the site
+only as its size, a log that big in two ranges unless a reader parses it: see
+:data:`LISTED_ONLY`, :data:`TEXT_LOGS`); the build then reads the mirror as it reads
 any folder, so every reader works on it unchanged. A rebuild of an unchanged bucket reads
 nothing but its listing. The mirror is named after the prefix's last part, so a site built from
 ``s3://bucket/logs`` is the one built from a local ``logs`` folder of the same files (their
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -30,7 +33,7 @@ from typing import Any
 import orjson
 
 from .errors import ConfigError
-from .files import MAX_OUTPUT_BYTES_COPIED, cache_dir, write_atomic
+from .files import MAX_LOG_BYTES_SHOWN, MAX_OUTPUT_BYTES_COPIED, cache_dir, write_atomic
 
 #: Schemes read through fsspec, and the extra that brings each one's filesystem.
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure"}
@@ -44,6 +47,13 @@ CONCURRENCY = 16
 LISTED_ONLY = frozenset(
     {".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".h5", ".hdf5", ".keras", ".pkl"}
 ) | {".pickle", ".joblib", ".npy", ".npz", ".tar", ".tgz", ".zip", ".7z", ".gguf", ".tflite"}
+#: Text logs: one too big to copy into the site is fetched in two ranges, its head (for the
+#: readers that tell formats apart by it) and the end its run's page shows, in a sparse file of
+#: its size and time; whole, once listed, when the reader of its folder parses logs.
+TEXT_LOGS = frozenset({".log", ".txt", ".out", ".err"})
+#: Readers that list logs and never parse them (a partial log below their folders stays so).
+LISTS_LOGS = frozenset({"runreport", "mlflow", "mlflow-sqlite", "tensorboard", "wandb"})
+_HEAD = 1 << 20  # (plain-log detection reads the first MB)
 _MANIFEST = ".runreport-remote.json"
 
 
@@ -78,38 +88,52 @@ def mirror(
         if not _safe(rel):
             say(f"{url}: left out {path!r}, not a name a folder can hold")
             continue
-        stamp = _stamp(info)
-        if _listed_only(rel, info.get("size")):
-            stamp.append("sparse")
-        wanted[rel] = (path, stamp, _mtime(info))
+        wanted[rel] = (path, _stamp(info, rel), _mtime(info))
     folders = {rel.rsplit("/", 1)[0] for rel in wanted if "/" in rel}
     folders = {"/".join(f.split("/")[: k + 1]) for f in folders for k in range(f.count("/") + 1)}
     for rel in sorted(folders & set(wanted)):  # "a" beside "a/b": a folder cannot be a file
         say(f"{url}/{rel}: left out, a folder of other objects has its name")
         del wanted[rel]
+    for rel, (path, stamp, mtime) in wanted.items():
+        if stamp[-1] == "partial" and known.get(rel) == stamp[:3]:  # fetched whole before
+            wanted[rel] = (path, stamp[:3], mtime)
     fetch = [
         r
         for r, (_, stamp, _) in wanted.items()
         if known.get(r) != stamp or not (dest / r).is_file()
     ]
     gone, failed = _fetch(fs, wanted, fetch, dest)
-    for rel in gone:
+    if fetch and any(w[1][-1] == "partial" for w in wanted.values()):  # logs a reader parses
+        whole = _parsed_logs(dest, wanted)
+        for rel in whole:
+            wanted[rel] = (wanted[rel][0], wanted[rel][1][:3], wanted[rel][2])
+        more_gone, more_failed = _fetch(fs, wanted, whole, dest)
+        gone, failed, fetch = gone + more_gone, failed + more_failed, [*fetch, *whole]
+    for rel in sorted(set(gone)):
         say(f"{url}/{rel}: deleted after the listing; left out")
         wanted.pop(rel)
-    for rel in failed:  # kept as it was, if it was there, and read again next time
+    for rel in sorted(
+        set(failed) - set(gone)
+    ):  # kept as it was, if it was there, and read again next time
         say(f"{url}/{rel}: could not be read; the copy of the last build is used, if any")
         wanted[rel] = (wanted[rel][0], [None, None, None], None)
     _prune(dest, set(wanted))
     write_atomic(home / _MANIFEST, orjson.dumps({r: s for r, (_, s, _) in wanted.items()}))
+    kinds = [wanted[rel][1][-1] for rel in set(fetch) if rel in wanted]
+    fetched = sum(1 for kind in kinds if kind not in ("sparse", "partial"))
     sparse = sum(1 for _, stamp, _ in wanted.values() if stamp[-1] == "sparse")
-    made = sum(1 for rel in fetch if rel in wanted and wanted[rel][1][-1] == "sparse")
+    partial = sum(1 for _, stamp, _ in wanted.values() if stamp[-1] == "partial")
+    over = f"over {MAX_OUTPUT_BYTES_COPIED >> 20} MB"
     say(
-        f"{url}: {len(wanted)} objects listed, {len(fetch) - len(gone) - len(failed) - made} "
-        "fetched"
+        f"{url}: {len(wanted)} objects listed, {fetched} fetched"
         + (
-            f"; {sparse} over {MAX_OUTPUT_BYTES_COPIED >> 20} MB that no reader parses (models,"
-            " archives) kept as their size only"
+            f"; {sparse} {over} that no reader parses (models, archives) kept as their size only"
             if sparse
+            else ""
+        )
+        + (
+            f"; {partial} logs {over} read in part, their head and the end their page shows"
+            if partial
             else ""
         )
     )
@@ -178,16 +202,21 @@ def _mirror_path(url: str, root: str) -> Path:
     return cache_dir() / "remote" / hashlib.sha1(url.encode()).hexdigest()[:16] / name
 
 
-def _listed_only(rel: str, size: Any) -> bool:
-    """Whether the object ``rel`` of ``size`` bytes is a file the mirror keeps as its size
-    only (see :data:`LISTED_ONLY`)."""
-    name = rel.rsplit("/", 1)[-1].lower()
-    return (
-        isinstance(size, int)
-        and size > MAX_OUTPUT_BYTES_COPIED
-        and f".{name.rpartition('.')[2]}" in LISTED_ONLY
-        and "tfevents" not in name  # (TensorBoard's are read whatever they end with)
-    )
+def _parsed_logs(
+    dest: Path, wanted: Mapping[str, tuple[str, list[Any], float | None]]
+) -> list[str]:
+    """The partial logs of the mirror ``dest`` that a reader parses: those below a folder whose
+    reader is not one of :data:`LISTS_LOGS` (to be fetched whole)."""
+    from .cache import unit_paths
+    from .errors import Problems
+    from .readers import discover
+
+    partial = {rel for rel, (_, stamp, _) in wanted.items() if stamp[-1] == "partial"}
+    whole: set[str] = set()
+    for unit in discover([dest], Problems()):
+        if unit.reader.name not in LISTS_LOGS:
+            whole |= {Path(os.path.relpath(p, dest)).as_posix() for p in unit_paths(unit)}
+    return sorted(whole & partial)
 
 
 def _float(value: Any) -> float | None:
@@ -212,15 +241,18 @@ def _fetch(
         path, stamp, mtime = wanted[rel]
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if stamp[-1] == "sparse":  # its size and time only: the site lists it, never reads it
-            write_atomic(target, lambda out: _sparse(out, int(stamp[1])))
-            if mtime is not None:
-                os.utime(target, (mtime, mtime))
-            return
         for attempt in (1, 2):
             try:
-                with fs.open(path, "rb") as src:
-                    write_atomic(target, lambda out: _copy(src, out))
+                if stamp[-1] == "sparse":  # its size only: the site lists it, never reads it
+                    write_atomic(target, functools.partial(_part, size=int(stamp[1])))
+                elif stamp[-1] == "partial":  # its head, and the end its page shows
+                    size = int(stamp[1])
+                    head = fs.cat_file(path, start=0, end=_HEAD)
+                    tail = fs.cat_file(path, start=size - MAX_LOG_BYTES_SHOWN, end=size)
+                    write_atomic(target, functools.partial(_part, size=size, head=head, tail=tail))
+                else:
+                    with fs.open(path, "rb") as src:
+                        write_atomic(target, lambda out: _copy(src, out))
                 break
             except FileNotFoundError:
                 gone.append(rel)
@@ -231,8 +263,8 @@ def _fetch(
                     return
                 fs.invalidate_cache(path)
                 info = fs.info(path)
-                wanted[rel] = (path, _stamp(info), _mtime(info))
-                mtime = wanted[rel][2]
+                wanted[rel] = (path, _stamp(info, rel), _mtime(info))
+                stamp, mtime = wanted[rel][1], wanted[rel][2]
         if mtime is not None:
             os.utime(target, (mtime, mtime))
 
@@ -289,13 +321,24 @@ def _safe(rel: str) -> bool:
     )
 
 
-def _stamp(info: Mapping[str, Any]) -> list[Any]:
-    """What the store says identifies an object's content."""
+def _stamp(info: Mapping[str, Any], rel: str) -> list[Any]:
+    """What the store says identifies an object's content, and how much of it the mirror
+    holds: all, or (a fourth item) its size only ("sparse") or two ranges ("partial")."""
     tag = next(
         (info[k] for k in ("VersionId", "ETag", "etag", "md5Hash", "generation") if info.get(k)),
         None,
     )
-    return [str(tag) if tag is not None else None, info.get("size"), str(_mtime(info))]
+    size = info.get("size")
+    stamp = [str(tag) if tag is not None else None, size, str(_mtime(info))]
+    name = rel.rsplit("/", 1)[-1].lower()
+    suffix = f".{name.rpartition('.')[2]}"
+    if isinstance(size, int) and size > MAX_OUTPUT_BYTES_COPIED and "tfevents" not in name:
+        # (TensorBoard's event files are read whatever they end with)
+        if suffix in LISTED_ONLY:
+            stamp.append("sparse")
+        elif suffix in TEXT_LOGS:
+            stamp.append("partial")
+    return stamp
 
 
 def _mtime(info: Mapping[str, Any]) -> float | None:
@@ -313,8 +356,12 @@ def _mtime(info: Mapping[str, Any]) -> float | None:
     return None
 
 
-def _sparse(out: Any, size: int) -> None:
+def _part(out: Any, size: int, head: bytes = b"", tail: bytes = b"") -> None:
+    """A file of ``size`` bytes holding ``head`` and ``tail`` at its ends, sparse between."""
+    out.write(head)
     out.truncate(size)
+    out.seek(size - len(tail))
+    out.write(tail)
 
 
 def _copy(src: Any, out: Any) -> None:
