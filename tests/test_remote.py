@@ -270,6 +270,39 @@ def test_hostile_keys_are_left_out_and_an_object_gone_after_listing_is_a_note(
     assert not list(tmp_path.rglob("escape.jsonl"))  # nothing written outside the mirror
 
 
+def test_an_object_changed_between_listing_and_reading_is_read_as_it_is_now(
+    s3: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, fs = s3
+    fs.mkdir("bkt")
+    first = b'{"name": "loss", "value": 1.0, "step": 0}\n'
+    now = first + b'{"name": "loss", "value": 0.5, "step": 1}\n'
+    fs.pipe_file("bkt/logs/r1/metrics.jsonl", first)
+    from s3fs.utils import FileExpired
+
+    from runreport import remote
+
+    real_open = s3fs.S3FileSystem.open
+    changed: list[str] = []
+
+    def written_meanwhile(self: Any, path: str, *args: Any, **kwargs: Any) -> Any:
+        if path.endswith("r1/metrics.jsonl") and not changed:  # the run wrote on
+            changed.append(path)
+            fs.pipe_file(path, now)
+            raise FileExpired(path, "listed-etag")
+        return real_open(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(s3fs.S3FileSystem, "open", written_meanwhile)
+    said: list[str] = []
+    dest = remote.mirror("s3://bkt/logs", {}, said.append)
+    assert changed and (dest / "r1/metrics.jsonl").read_bytes() == now
+    assert "s3://bkt/logs: 1 objects listed, 1 fetched" in said
+    # kept under what the store says of it now: the next listing fetches nothing
+    said.clear()
+    remote.mirror("s3://bkt/logs", {}, said.append)
+    assert "s3://bkt/logs: 1 objects listed, 0 fetched" in said
+
+
 def test_model_files_too_big_to_copy_are_listed_not_downloaded(
     s3: tuple[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
