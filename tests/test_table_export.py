@@ -198,3 +198,50 @@ def test_columns_chosen_and_ordered_from_the_keyboard_are_kept_and_downloaded(
     assert rows[1][:3] == ["run-0", "Completed", "1"] and rows[1][4:] == ["1", "adam"]
     assert errors == []
     context.close()
+
+
+def test_a_table_of_many_metrics_shows_the_key_ones_and_the_first_30_until_asked(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Over 30 metric columns, the table shows the key metrics and the first others up to 30
+    (a table of 2,000 took seconds to sort or filter); the picker shows the rest, and "Show
+    all" every one, kept in the address as ``cols=*``."""
+    logs = tmp_path / "logs"
+    names = [f"m{i:02d}" for i in range(35)] + ["val_loss"]  # the key metric comes last
+    for k in range(2):
+        records = [  # two steps: charted, so the key metric is among the page's charts
+            {"kind": "scalar", "name": n, "value": float(i + k + step), "step": step}
+            for step in (0, 1)
+            for i, n in enumerate(names)
+        ]
+        write_run(logs, f"run-{k}", records, name=f"run-{k}", experiment="exp")
+    site = tmp_path / "site"
+    build_site(BuildConfig(inputs=(logs,), output=site, goals={"val_loss": "min"}))
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(next((site / "experiments").glob("*.html")).as_uri(), wait_until="load")
+
+    def metric_heads() -> list[str]:
+        return page.eval_on_selector_all(
+            "#run-table thead th.metric:not([hidden])", "ths => ths.map(t => t.textContent.trim())"
+        )
+
+    def visible_cells() -> int:
+        return page.locator("#run-table tbody tr:first-child td.metric:visible").count()
+
+    assert metric_heads() == [*names[:29], "val_loss"]  # in the page's order
+    assert visible_cells() == 30
+    assert page.inner_text("#columns-count") == "(35 of 41)"  # with Status … Tags
+    assert "cols" not in page.evaluate("location.hash")  # the default needs no address
+    page.locator("#column-pick summary").click()
+    page.get_by_label("m34", exact=True).check()
+    assert "m34" in metric_heads() and visible_cells() == 31
+    assert "cols=" in page.evaluate("location.hash")
+    page.get_by_role("button", name="Show all, in the page's order").click()
+    assert len(metric_heads()) == 36 and page.inner_text("#columns-count") == "(41 of 41)"
+    assert page.evaluate("location.hash") == "#cols=*"
+    page.reload(wait_until="load")
+    assert len(metric_heads()) == 36 and visible_cells() == 36
+    assert errors == []
+    page.close()

@@ -8,22 +8,44 @@
 
   var RR = window.RR, el = RR.el;
   var FIXED = 2;  /* the select and run columns: never moved or hidden */
-  var names = [], order = null, shown = {}, onChange = null;
+  /* Metric columns shown at first when a table has more: the key metrics, then the first in
+     the page's order (a table of 100 runs x 2,000 metrics took seconds to sort or filter; the
+     cells of hidden columns cost nothing to lay out). The others are a tick away. */
+  var MAX_METRICS = 30;
+  var names = [], order = null, shown = {}, defaults = {}, onChange = null;
 
-  /* The page's columns after the fixed ones, as first made: [{key, name}]. */
+  /* The page's columns after the fixed ones, as first made: [{key, name, metric}]. */
   function columns(table) {
     return Array.prototype.slice.call(table.tHead.rows[0].cells, FIXED).map(function (th) {
-      return { key: th.getAttribute("data-key"), name: th.textContent.trim() };
+      return { key: th.getAttribute("data-key"), name: th.textContent.trim(),
+        metric: th.classList.contains("metric") };
     });
   }
 
+  /* The columns shown when the address lists none: all but the metrics past MAX_METRICS. */
+  function byDefault(keys) {
+    var out = {}, metrics = [];
+    names.forEach(function (c, i) { if (c.metric) metrics.push(i); else out[i] = true; });
+    var first = metrics.filter(function (i) { return keys.indexOf(names[i].name) >= 0; });
+    metrics.forEach(function (i) { if (first.indexOf(i) < 0) first.push(i); });
+    first.slice(0, MAX_METRICS).forEach(function (i) { out[i] = true; });
+    return out;
+  }
+
+  function isDefault() {
+    return names.every(function (c, i) { return !shown[i] === !defaults[i]; });
+  }
+
   /* Order and visibility from the address: the names listed, shown, in that order, then the
-     others, hidden; every column shown, in the page's order, when none is listed. */
+     others, hidden; "*", every column; none listed, the default set; in the page's order. */
   function fromHash() {
     var value = RR.hashParam("cols");
     order = names.map(function (c, i) { return i; });
     shown = {};
-    if (!value) { order.forEach(function (i) { shown[i] = true; }); return; }
+    if (!value || value === "*") {
+      order.forEach(function (i) { shown[i] = value === "*" || !!defaults[i]; });
+      return;
+    }
     var listed = [];
     value.split(",").forEach(function (n) {
       var i = names.findIndex(function (c) { return c.name === n; });
@@ -33,8 +55,9 @@
   }
 
   function toHash() {
-    var all = order.every(function (i, k) { return i === k && shown[i]; });
-    var value = all ? "" : order.filter(function (i) { return shown[i]; })
+    var inOrder = order.every(function (i, k) { return i === k; });
+    var all = inOrder && order.every(function (i) { return shown[i]; });
+    var value = inOrder && isDefault() ? "" : all ? "*" : order.filter(function (i) { return shown[i]; })
       .map(function (i) { return names[i].name.replace(/,/g, " "); }).join(",");
     history.replaceState(history.state, "", RR.hashWith("cols", value) || window.location.pathname);
   }
@@ -97,9 +120,10 @@
   }
 
   /* Sets up the picker for ``table`` (``rows``: every row of it made so far, a function). */
-  function setup(table, rows) {
+  function setup(table, rows, keys) {
     if (!document.getElementById("column-pick")) return;
     names = columns(table);
+    defaults = byDefault(keys || []);
     fromHash();
     drawList(table, rows);
     document.getElementById("columns-all").addEventListener("click", function () {

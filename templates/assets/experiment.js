@@ -433,7 +433,8 @@
     };
     if (RR.sweep) RR.sweep.setup(data);
     if (RR.parcoords) RR.parcoords.setup(whenReady(update));
-    if (RR.columnPicker) RR.columnPicker.setup(table, function () { return all; });
+    var keys = data.key_charts ? data.key_charts.metrics : [];  /* shown first (colpicker.js) */
+    if (RR.columnPicker) RR.columnPicker.setup(table, function () { return all; }, keys);
     draw();
   }
 
