@@ -63,30 +63,24 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         "filter_expression",
         "parallel",
     }
-    # the remote benchmark on the same data: the local S3 server, builds and requests counted
-    remote = subprocess.run(
-        [
-            *(sys.executable, str(REPO / "benchmarks" / "remote.py"), "--scale", "tiny"),
-            *("--repeat", "1", "--data-dir", str(tmp_path / "data")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    ).stdout
+
+    once = ("--repeat", "1", "--data-dir", str(tmp_path / "data"))
+
+    def tiny(script: str) -> str:  # another benchmark script on the same data: its output
+        return subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / script), *("--scale", "tiny"), *once],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        ).stdout
+
+    # the remote benchmark: the local S3 server, builds and requests counted
+    remote = tiny("remote.py")
     assert "cold build from S3 (moto)" in remote
     assert "nothing changed" in remote and "requests: {'GET listing': 1}" in remote
-    # the Dask benchmark on the same data: its sites checked to be the local build's
-    dask = subprocess.run(
-        [
-            *(sys.executable, str(REPO / "benchmarks" / "distributed_build.py")),
-            *("--scale", "tiny", "--repeat", "1", "--data-dir", str(tmp_path / "data")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    ).stdout
+    # the Dask benchmark: its sites checked to be the local build's
+    dask = tiny("distributed_build.py")
     assert "x local" in dask and "dask --scheduler" in dask and "kB sent back" in dask, dask
     numbers = json.loads(out.read_text())
     assert numbers["points"] == 300

@@ -132,7 +132,7 @@ def read_stage(
         [os.path.join(staging, f"{i}-") if staging else None for i in todo],
         config.cache,
         charts,
-        config.executor,
+        config.distributed,
         config.scheduler,
     )
     staged: dict[int, Written] = {}

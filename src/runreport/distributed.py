@@ -29,10 +29,9 @@ from typing import Any
 from . import cache as unit_cache
 from . import remote
 from .cache import Fingerprint, UnitResult
-from .errors import ConfigError, Problems, problem_order
+from .errors import ConfigError, Problems
 from .readers import Unit
-from .runfiles import BUG, Made, Written, read_unit_inline
-from .site import stage_file
+from .runfiles import BUG, Made, Written, read_unit_inline, shown_problems, stage_run
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def read_task(
     """A Dask task: read ``unit`` on the worker it runs on (from the store itself when the
     worker's mirror of it is not the build's), with the build's paths in what it returns."""
     if source is not None:
-        here = str(remote.mirror_path(source.url, source.options).absolute())
+        here = str(remote.mirror_path(source.url, Path(source.mirror).name).absolute())
         if here != source.mirror:
             local = str(remote.localize(source.url, source.options, source.objects).absolute())
             result, made = read_unit_inline(rebase(unit, source.mirror, local), fp, charts)
@@ -167,12 +166,10 @@ def read_on_dask(
             finally:
                 future.release()
             written: Written = []
-            n = 0
+            n, stage = 0, stages[i]  # files staged so far (they are named by number)
             for files in made:
-                staged = []
-                for rel, key, data in files if stages[i] is not None else ():
-                    staged.append(stage_file(f"{stages[i]}{n}", rel, key, data))
-                    n += 1
+                staged = stage_run(stage, n, files) if stage is not None else []
+                n += len(staged)
                 written.append(staged)
             if save:  # (without ``charts``, the task sent back no plotted columns)
                 unit_cache.save(unit, fp, result, charts=charts)
@@ -189,10 +186,7 @@ def _failed(unit: Unit, exc: BaseException) -> UnitResult:
         else BUG
     )
     problems.error(unit.folder, None, f"not read: its Dask task failed ({kind}: {exc}); {why}")
-    shown = sorted(
-        (replace(p, path=unit.shown(p.path)) for p in problems.sorted()), key=problem_order
-    )
-    return UnitResult((), tuple(shown), ())
+    return UnitResult((), shown_problems(unit, problems), ())
 
 
 def _client(dask: Any, scheduler: str | None, jobs: int) -> AbstractContextManager[Any]:

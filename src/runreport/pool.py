@@ -28,14 +28,15 @@ def read_fresh(
     stages: Sequence[str | None],
     save: bool,
     charts: bool,
-    executor: str = "local",
+    dask: bool = False,
     scheduler: str | None = None,
 ) -> Iterator[tuple[int, tuple[UnitResult, Written]]]:
     """Read ``units``, yielding (index, result) as each is done: here when ``jobs`` is 1,
     else shared between this process (from the end of the list) and ``jobs - 1`` worker
-    processes (from the front), so that no time is lost while the workers start; on Dask
-    (:mod:`runreport.distributed`) with the ``dask`` executor or a ``scheduler``."""
-    if (executor == "dask" or scheduler) and units:
+    processes (from the front), so that no time is lost while the workers start; with
+    ``dask``, as Dask tasks (:mod:`runreport.distributed`) on the cluster at ``scheduler``, or
+    on a local one of ``jobs`` workers."""
+    if dask and units:
         yield from read_on_dask(
             units,
             fps,

@@ -78,10 +78,7 @@ def mirror(
     dest = _mirror_path(url, root)
     home = dest.parent
     dest.mkdir(parents=True, exist_ok=True)
-    try:
-        known: dict[str, list[Any]] = orjson.loads((home / _MANIFEST).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        known = {}
+    known = stamps(dest)
     wanted: dict[str, tuple[str, list[Any], float | None]] = {}
     for path, info in listing.items():
         rel = path[len(root.rstrip("/")) + 1 :] if path.startswith(root.rstrip("/") + "/") else ""
@@ -97,11 +94,7 @@ def mirror(
     for rel, (path, stamp, mtime) in wanted.items():
         if stamp[-1] == "partial" and known.get(rel) == stamp[:3]:  # fetched whole before
             wanted[rel] = (path, stamp[:3], mtime)
-    fetch = [
-        r
-        for r, (_, stamp, _) in wanted.items()
-        if known.get(r) != stamp or not (dest / r).is_file()
-    ]
+    fetch = _stale(wanted, known, dest)
     gone, failed = _fetch(fs, wanted, fetch, dest)
     if fetch and any(w[1][-1] == "partial" for w in wanted.values()):  # logs a reader parses
         whole = _parsed_logs(dest, wanted)
@@ -179,9 +172,7 @@ def localize(url: str, options: Mapping[str, str], objects: Mapping[str, list[An
             for rel, stamp in objects.items()
             if _safe(rel)
         }
-        fetch = [
-            r for r, (_, s, _) in wanted.items() if known.get(r) != s or not (dest / r).is_file()
-        ]
+        fetch = _stale(wanted, known, dest)
         gone, failed = _fetch(fs, wanted, fetch, dest)
         for rel in (*gone, *failed):
             known.pop(rel, None)
@@ -192,14 +183,28 @@ def localize(url: str, options: Mapping[str, str], objects: Mapping[str, list[An
     return dest
 
 
-def mirror_path(url: str, options: Mapping[str, str]) -> Path:
-    """Where this machine keeps its mirror of the remote folder ``url``."""
-    return _mirror_path(url, connect(url, options)[1])
+def mirror_path(url: str, name: str) -> Path:
+    """Where this machine keeps its mirror of the remote folder ``url``, named ``name`` (the
+    name of the folder a mirror of it has on any machine)."""
+    return cache_dir() / "remote" / hashlib.sha1(url.encode()).hexdigest()[:16] / name
 
 
 def _mirror_path(url: str, root: str) -> Path:
-    name = root.rstrip("/").rsplit("/", 1)[-1] or "bucket"
-    return cache_dir() / "remote" / hashlib.sha1(url.encode()).hexdigest()[:16] / name
+    return mirror_path(url, root.rstrip("/").rsplit("/", 1)[-1] or "bucket")
+
+
+def _stale(
+    wanted: Mapping[str, tuple[str, list[Any], float | None]],
+    known: Mapping[str, list[Any]],
+    dest: Path,
+) -> list[str]:
+    """The objects of ``wanted`` the mirror ``dest`` lacks, or holds in another version than
+    the one the store now says (``known``: what it said when they were fetched)."""
+    return [
+        r
+        for r, (_, stamp, _) in wanted.items()
+        if known.get(r) != stamp or not (dest / r).is_file()
+    ]
 
 
 def _parsed_logs(

@@ -22,7 +22,7 @@ from . import cache as unit_cache
 from .cache import Fingerprint, UnitResult
 from .charts import load_shapes, shape_for, spec_shape, spec_template, spec_titles
 from .encoding import compact
-from .errors import Problems, problem_order
+from .errors import Problem, Problems, problem_order
 from .export import full_data
 from .model import TIME, Run
 from .readers import Unit, read_unit_runs
@@ -230,20 +230,13 @@ def _read_unit(
         for m in view.metrics:
             _ = m.table_stats, m.index_summary  # made here, once, and kept with the view
         sections.append(packed_sections(view, cached=save))
-        files: list[Staged] = []
-        if stage is not None:
-            for rel, key, data in run_files(view, fp):
-                files.append(stage_file(f"{stage}{staged}", rel, key, data))
-                staged += 1
+        files = stage_run(stage, staged, run_files(view, fp)) if stage is not None else []
+        staged += len(files)
         written.append(files)
         if inline:
             made.append(run_files(view, fp))
         views.append(replace(view, run=replace(run, metrics=())))
-    # problems as pages show them: their paths relative to the input, like the runs' sources
-    shown = sorted(
-        (replace(p, path=unit.shown(p.path)) for p in problems.sorted()), key=problem_order
-    )
-    result = UnitResult(tuple(views), tuple(shown), tuple(sections))
+    result = UnitResult(tuple(views), shown_problems(unit, problems), tuple(sections))
     if charts:
         if save:
             unit_cache.save(unit, fp, result)
@@ -263,6 +256,23 @@ def _guarded(unit: Unit, problems: Problems) -> Iterator[Run]:
         yield from read_unit_runs(unit, problems)
     except Exception as exc:
         problems.error(unit.folder, None, f"{unit.reader.name} reader failed: {exc!r}. {BUG}")
+
+
+def shown_problems(unit: Unit, problems: Problems) -> tuple[Problem, ...]:
+    """``problems`` met reading ``unit`` as pages show them: their paths relative to the
+    input, like the runs' sources, in the pages' order."""
+    return tuple(
+        sorted((replace(p, path=unit.shown(p.path)) for p in problems.sorted()), key=problem_order)
+    )
+
+
+def stage_run(stage: str, first: int, files: Made) -> list[Staged]:
+    """Write a run's data files (:func:`run_files`) at ``stage`` + a number counting on from
+    ``first``, as the site files a :class:`~runreport.site.SiteWriter` then adopts."""
+    return [
+        stage_file(f"{stage}{first + k}", rel, key, data)
+        for k, (rel, key, data) in enumerate(files)
+    ]
 
 
 def run_files(view: RunView, fp: Fingerprint) -> list[tuple[str, str, bytes]]:

@@ -12,7 +12,7 @@
      the page's order (a table of 100 runs x 2,000 metrics took seconds to sort or filter; the
      cells of hidden columns cost nothing to lay out). The others are a tick away. */
   var MAX_METRICS = 30;
-  var names = [], order = null, shown = {}, defaults = {}, onChange = null;
+  var names = [], order = null, shown = {}, defaults = {};
 
   /* The page's columns after the fixed ones, as first made: [{key, name, metric}]. */
   function columns(table) {
