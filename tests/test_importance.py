@@ -75,3 +75,33 @@ def test_the_experiment_page_shows_it_beside_the_correlations(browser: Any, tmp_
             assert float(shown) == float(f"{value:.3g}"), (name, shown)
     assert "scikit-learn" in page.locator("#rel-importance").inner_text()
     assert errors == []
+
+
+def test_a_rebuild_fits_only_when_the_sample_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept in the cache folder by what was fitted; beyond MAX_RUNS the sample is the runs
+    whose names hash lowest, so a run added outside it changes nothing."""
+    import runreport.importance as imp
+
+    monkeypatch.setenv("RUNREPORT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(imp, "MAX_RUNS", 30)
+    views = _views(tmp_path / "logs", 41)
+    params = ["batch", "lr", "optimizer", "seed"]
+    by_hash = sorted(views, key=lambda v: imp._hashed(v.slug))
+    inside, outside = by_hash[0], by_hash[-1]
+    base = [v for v in views if v is not outside]
+    fitted = importance(base, params, "loss", cache=True)
+    assert fitted is not None and fitted == importance(base, params, "loss")
+    assert len(list((tmp_path / "cache" / "importance").iterdir())) == 1
+
+    def no_fit(*_: Any) -> Any:
+        raise AssertionError("fitted again")
+
+    monkeypatch.setattr(imp, "_fit", no_fit)
+    assert importance(base, params, "loss", cache=True) == fitted  # from the cache
+    assert importance(views, params, "loss", cache=True) == fitted  # added outside the sample
+    with pytest.raises(AssertionError, match="fitted again"):  # a run of the sample gone
+        importance([v for v in views if v is not inside], params, "loss", cache=True)
+    with pytest.raises(AssertionError, match="fitted again"):  # not asked to use the cache
+        importance(base, params, "loss")

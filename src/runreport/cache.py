@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 from .errors import Problem
 from .files import (
     cache_dir,
+    cache_root,
     code_fingerprint,
     current_identity,
     file_identity,
@@ -91,7 +92,7 @@ def site_manifest(target: Path) -> Path:
 
 def _entry(unit: Unit) -> str:
     name = hashlib.sha1(f"{unit.reader.name}\n{unit.absolute}".encode()).hexdigest()
-    return os.path.join(cache_dir(), "units", f"{name}.pickle")
+    return os.path.join(cache_root(), "units", f"{name}.pickle")
 
 
 #: Entries this process has loaded or saved (without their plotted columns), by entry path

@@ -167,10 +167,15 @@ def walk_entries(root: Path | str) -> Iterator[os.DirEntry[str]]:
 def cache_dir() -> Path:
     """Where runreport keeps what it can reuse between builds (``RUNREPORT_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/runreport`` or ``~/.cache/runreport``)."""
+    return Path(cache_root())
+
+
+def cache_root() -> str:
+    """:func:`cache_dir` as text (the parse cache asks for it once per unit)."""
     if os.environ.get("RUNREPORT_CACHE_DIR"):
-        return Path(os.environ["RUNREPORT_CACHE_DIR"])
+        return os.environ["RUNREPORT_CACHE_DIR"]
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "runreport"
+    return os.path.join(base, "runreport")
 
 
 def read_checked(path: Path) -> bytes | None:

@@ -123,7 +123,7 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
     }
 
 
-def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, Any]:
+def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext, cached: bool) -> dict[str, Any]:
     """What an experiment page needs to chart its key metrics across its runs (sweep.js):
     the metrics (:func:`~runreport.rules.key_metrics`), each one's overlay and their spec
     templates by shape, as in the site index."""
@@ -144,19 +144,21 @@ def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, Any]:
         },
         "together_max": MAX_TOGETHER,
         # for the key metrics among every metric (a sweep's final metrics are often logged once)
-        "importance": _importance(exp, key_metrics(exp.metric_names, goals)),
+        "importance": _importance(exp, key_metrics(exp.metric_names, goals), cached),
     }
 
 
-def _importance(exp: ExperimentInfo, keys: list[str]) -> dict[str, Any] | None:
-    """The params' permutation importance for each key metric (:mod:`runreport.importance`),
-    by the metric's column (``m3``), in the order of the experiment's params; None without
-    scikit-learn."""
+def _importance(exp: ExperimentInfo, keys: list[str], cached: bool) -> dict[str, Any] | None:
+    """The params' permutation importance for each key metric (:mod:`runreport.importance`,
+    kept in the cache folder when ``cached``), by the metric's column (``m3``), in the order of
+    the experiment's params; None without scikit-learn."""
     if not exp.param_names or not available():
         return None
     found = {}
     for k in keys:
-        if k in exp.metric_names and (v := importance(exp.runs, exp.param_names, k)) is not None:
+        if k not in exp.metric_names:
+            continue
+        if (v := importance(exp.runs, exp.param_names, k, cache=cached)) is not None:
             found[f"m{exp.metric_names.index(k)}"] = v
     return {"method": METHOD, "by_metric": found} if found else None
 
@@ -181,13 +183,14 @@ def _recent(ctx: SiteContext) -> list[RunView]:
 FIRST_ROWS = 200
 
 
-def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, bytes]:
+def experiment_data(exp: ExperimentInfo, ctx: SiteContext, cached: bool) -> dict[str, bytes]:
     """The data files of an experiment's run table, by site path, from which the page's
     script draws the rows asked for (a table of 10,000 runs as HTML is 30 MB, and a browser
     takes seconds to lay it out). Runs in table order (each parent followed by its children),
     each with what its row shows, all text made here: ``cells`` holds one entry per metric
     (see :func:`runreport.contexts.metric_cell`) or None. ``key_charts`` says what the page charts
-    across the runs (:func:`_experiment_charts`).
+    across the runs (:func:`_experiment_charts`; with ``cached``, params' importance is taken
+    from the cache folder when fitted before to the same values).
 
     ``data/experiments/<slug>.js``, which the page loads, holds every run; or, when there are
     more than :data:`FIRST_ROWS`, only the first (with the count of all, and where the rest
@@ -223,7 +226,7 @@ def experiment_data(exp: ExperimentInfo, ctx: SiteContext) -> dict[str, bytes]:
             }
         )
     key, path = f"experiments/{exp.slug}", f"data/experiments/{exp.slug}"
-    charts = _experiment_charts(exp, ctx)
+    charts = _experiment_charts(exp, ctx, cached)
     if len(rows) <= FIRST_ROWS:
         return {f"{path}.js": js_data(key, {"rows": rows, "key_charts": charts})}
     first = {
@@ -281,7 +284,7 @@ def write_pages(
     )
     for exp in ctx.experiments:
         page(f"experiments/{exp.slug}.html", "experiment.html", exp=exp)
-        for rel, data in experiment_data(exp, ctx).items():
+        for rel, data in experiment_data(exp, ctx, cached).items():
             writer.put(rel, data, None)
     for comp in ctx.computes:
         page(f"compute/{comp.slug}.html", "compute.html", comp=comp)

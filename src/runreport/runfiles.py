@@ -228,7 +228,7 @@ def _read_unit(
             problems.error(run.path, None, f"not shown: {exc!r}. {BUG}")
             continue
         for m in view.metrics:
-            _ = m.table_stats, m.index_summary  # made here, once, and kept with the view
+            _ = m.table_stats, m.index_summary, m.overlaid, m.pair  # made here, once, kept
         sections.append(packed_sections(view, cached=save))
         files = stage_run(stage, staged, run_files(view, fp)) if stage is not None else []
         staged += len(files)

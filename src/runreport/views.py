@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -96,13 +97,14 @@ class MetricView:
         """The display the rules chose."""
         return self.presentation.display
 
-    @property
+    @cached_property
     def overlaid(self) -> bool:
         """Whether this metric is drawn across runs (it has a chart, of a display that is
-        overlaid: see :class:`runreport.rules.DisplayKind`)."""
+        overlaid: see :class:`runreport.rules.DisplayKind`). Made once, like :attr:`pair`, in
+        the process that read the run: pages listing 10,000 runs ask it of every metric."""
         return self.chart is not None and self.display.overlaid
 
-    @property
+    @cached_property
     def pair(self) -> str | None:
         """The name this metric is drawn together under (:func:`runreport.rules.paired_name`)
         when it is a line over its x (not over its logging order); else None."""
@@ -404,17 +406,18 @@ def best_by_metric(
         for name, summary in v.summaries.items():
             by_name.setdefault(name, []).append((summary, v.slug))
     chosen = dict(goals)
+    stats = attrgetter(*STATS)
     for name in sorted(by_name):
         sign = 1.0 if goal(name, chosen) == "min" else -1.0
-        for stat in STATS:
-            candidates = [
-                (sign * value, run)
-                for summary, run in by_name[name]
-                if not math.isnan(value := getattr(summary, stat))
-            ]
-            if candidates:
+        entries = by_name[name]
+        values = sign * np.array([stats(summary) for summary, _ in entries], dtype=np.float64)
+        for k, stat in enumerate(STATS):
+            column = values[:, k]
+            found = ~np.isnan(column)
+            if found.any():
                 # ties go to the first run in slug order, whichever the direction
-                best.setdefault(name, {})[stat] = min(candidates)[1]
+                tied = np.flatnonzero(found & (column == column[found].min()))
+                best.setdefault(name, {})[stat] = min(entries[i][1] for i in tied)
     return best
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -61,8 +62,12 @@ class Unit:
 
     @cached_property
     def absolute(self) -> str:
-        """The folder as an absolute path (as :meth:`pathlib.Path.absolute` makes it)."""
-        return str(self.folder.absolute())
+        """The folder as an absolute path (as :meth:`pathlib.Path.absolute` makes it, without
+        its cost: a third of a millisecond a unit)."""
+        folder = str(self.folder)
+        if os.path.isabs(folder):
+            return folder
+        return os.getcwd() if folder == "." else os.path.join(os.getcwd(), folder)
 
     @cached_property
     def _base(self) -> Path:
@@ -72,9 +77,8 @@ class Unit:
         """``path`` as pages show it: relative to the input it was found below (a run that is
         the input itself by the input's name), after the input's label; the same however the
         input was typed (``cc``, ``./cc``, ``/home/me/cc``). A path outside stays as it is."""
-        try:
-            rel = Path(path).relative_to(self._base).as_posix()
-        except ValueError:
+        rel = _below(path, self._base)
+        if rel is None:
             return str(path)
         if not self.label:
             return rel
@@ -95,6 +99,24 @@ class Unit:
             parent_id=relative(run.parent_id),
             source=self.shown(run.path),
         )
+
+
+def _below(path: Path | str, base: Path) -> str | None:
+    """``path`` relative to ``base`` (as :meth:`pathlib.PurePath.relative_to` makes it), or
+    None when it is not below it. Paths are compared as text when both are ``Path`` objects
+    (already normalised): a build asks this of every unit, and ``relative_to`` costs 30 µs."""
+    if isinstance(path, Path):
+        text, top = str(path), str(base)
+        if text == top:
+            return "."
+        if top == "." and not path.is_absolute():
+            return text
+        if text.startswith(top.rstrip("/") + "/"):
+            return text[len(top.rstrip("/")) + 1 :]
+    try:
+        return Path(path).relative_to(base).as_posix()
+    except ValueError:
+        return None
 
 
 def labels(paths: Sequence[Path]) -> list[str]:

@@ -81,7 +81,7 @@ def _candidates(path: Path) -> Iterator[tuple[Path, Any, str]]:
     try:
         files = sorted(
             p
-            for p in (Path(e.path) for e in scan(path))
+            for p in (Path(e.path) for e in scan(path) if e.name.lower().endswith(".json"))
             if p.suffix.lower() == ".json"
             and is_regular(p)
             and not p.is_symlink()

@@ -282,15 +282,19 @@ def _parse_time(text: str) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+_LOG_SUFFIXES = (".csv", ".log", ".tsv", ".txt")
+
+
 def keras_files(path: Path) -> list[Path]:
     """CSV logs in ``path`` whose header starts with ``epoch`` (Keras' CSVLogger)."""
     found = []
     try:
-        entries = [Path(e.path) for e in scan(path)]
+        # (a name test first: a folder of 10,000 runs makes no Path per run)
+        entries = [Path(e.path) for e in scan(path) if e.name.lower().endswith(_LOG_SUFFIXES)]
     except OSError:
         return []
     for f in entries:
-        if not is_regular(f) or f.suffix.lower() not in (".csv", ".log", ".tsv", ".txt"):
+        if not is_regular(f) or f.suffix.lower() not in _LOG_SUFFIXES:
             continue
         try:
             with open_regular(f) as fh:

@@ -41,7 +41,12 @@ _CHECKPOINT = re.compile(r"checkpoint-(\d+)$")
 def _checkpoints(path: Path) -> list[tuple[int, Path]]:
     found = []
     try:
-        children = [Path(e.path) for e in scan(path) if e.is_dir(follow_symlinks=False)]
+        children = [
+            Path(e.path)
+            for e in scan(path)
+            if (e.name == "last-checkpoint" or _CHECKPOINT.fullmatch(e.name))
+            and e.is_dir(follow_symlinks=False)
+        ]
     except OSError:
         children = []
     for child in children:
