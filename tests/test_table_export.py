@@ -234,9 +234,24 @@ def test_a_table_of_many_metrics_shows_the_key_ones_and_the_first_30_until_asked
     assert visible_cells() == 30
     assert page.inner_text("#columns-count") == "(35 of 41)"  # with Status … Tags
     assert "cols" not in page.evaluate("location.hash")  # the default needs no address
+    # a hidden column's cells are made when it is first shown, with the stat shown then
+    assert page.locator("#run-table tbody tr:first-child td.metric").count() == 30
+    assert page.locator("#column-list li").count() == 0  # listed when the picker opens
+    page.get_by_label("Value shown for each metric").select_option("min")
     page.locator("#column-pick summary").click()
     page.get_by_label("m34", exact=True).check()
     assert "m34" in metric_heads() and visible_cells() == 31
+    cells = page.eval_on_selector_all(
+        "#run-table tbody tr:first-child td.metric:not([hidden])",
+        "tds => tds.map(t => t.textContent)",
+    )
+    assert cells[metric_heads().index("m34")].startswith("34")  # run-0's min (its last is 35)
+    page.get_by_label("Value shown for each metric").select_option("last")
+    cells = page.eval_on_selector_all(
+        "#run-table tbody tr:first-child td.metric:not([hidden])",
+        "tds => tds.map(t => t.textContent)",
+    )
+    assert cells[metric_heads().index("m34")].startswith("35")
     assert "cols=" in page.evaluate("location.hash")
     page.get_by_role("button", name="Show all, in the page's order").click()
     assert len(metric_heads()) == 36 and page.inner_text("#columns-count") == "(41 of 41)"

@@ -62,12 +62,18 @@
     history.replaceState(history.state, "", RR.hashWith("cols", value) || window.location.pathname);
   }
 
-  /* Puts a row's cells (or the header's) in the chosen order, the hidden ones hidden. */
+  /* Puts a row's cells (or the header's) in the chosen order, the hidden ones hidden. A row
+     may leave a hidden column's cell unmade (null in ``rrCells``): it is made, by the row's
+     ``rrMake(position)``, when its column is first shown (a row of 2,000 metrics makes 30). */
   function arrange(tr) {
     if (!tr.rrCells) tr.rrCells = Array.prototype.slice.call(tr.cells);
     var cells = tr.rrCells;
     order.forEach(function (i) {
       var cell = cells[FIXED + i];
+      if (!cell) {
+        if (!shown[i]) return;
+        cell = cells[FIXED + i] = tr.rrMake(FIXED + i);
+      }
       cell.hidden = !shown[i];
       tr.appendChild(cell);
     });
@@ -125,14 +131,16 @@
     names = columns(table);
     defaults = byDefault(keys || []);
     fromHash();
-    drawList(table, rows);
+    var menu = document.getElementById("column-pick");
+    menu.addEventListener("toggle", function () {  /* listed when first opened: 4 controls a column */
+      if (menu.open && !document.getElementById("column-list").firstChild) drawList(table, rows);
+    });
     document.getElementById("columns-all").addEventListener("click", function () {
       order = names.map(function (c, i) { return i; });
       order.forEach(function (i) { shown[i] = true; });
       apply(table, rows);
       drawList(table, rows);
     });
-    var menu = document.getElementById("column-pick");
     menu.addEventListener("keydown", function (event) {  /* Escape closes the picker */
       if (event.key === "Escape" && menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
     });
@@ -141,6 +149,8 @@
 
   RR.columnPicker = {
     setup: setup,
+    /* whether the cell at ``at`` (a position in a row, as first made) is shown */
+    shows: function (at) { return !order || at < FIXED || !!shown[at - FIXED]; },
     arrange: function (tr) { if (order) arrange(tr); },
     pick: function (values) { return order ? pick(values) : values; }
   };

@@ -209,8 +209,12 @@
         tags.appendChild(document.createTextNode(" "));
       });
       row.params.forEach(function (p) { tr.appendChild(el("td", { "class": "param" }, p)); });
-      row.cells.forEach(function (c) { tr.appendChild(metricCell(c)); });
-      if (RR.columnPicker) RR.columnPicker.arrange(tr);  /* colpicker.js: the order and columns chosen */
+      var first = tr.cells.length, picker = RR.columnPicker;  /* a metric's cell: made once shown (colpicker.js) */
+      tr.rrCells = Array.prototype.slice.call(tr.cells).concat(row.cells.map(function (c, i) {
+        return picker && !picker.shows(first + i) ? null : tr.appendChild(metricCell(c));
+      }));
+      tr.rrMake = function (at) { return metricCell(row.cells[at - first]); };
+      if (picker) picker.arrange(tr);  /* the order and columns chosen */
       row.tr = tr;
       return tr;
     }
@@ -372,7 +376,8 @@
         row.text = undefined;
         if (!row.tr) return;
         row.cells.forEach(function (c, i) {
-          if (c) fillMetric((row.tr.rrCells || row.tr.cells)[7 + row.params.length + i], c);
+          var td = row.tr.rrCells[7 + row.params.length + i];
+          if (c && td) fillMetric(td, c);  /* (not made while its column is hidden) */
         });
       });
       if ((sortState.col && sortState.col[0] === "m") || filter.value.trim() || (RR.parcoords && RR.parcoords.count())) update();
