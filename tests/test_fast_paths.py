@@ -8,6 +8,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -114,3 +115,33 @@ def test_unit_absolute_is_path_absolute(
     unit = Unit(Path(folder), READERS[0], Path("."))
     assert unit.absolute == str(Path(folder).absolute())
     assert os.path.isabs(unit.absolute)
+
+
+def test_discovery_lists_a_folder_of_runs_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TensorBoard's detector asks, for every run, whether its parents hold event files: the
+    folder of 10,000 runs was listed 40,000 times (a minute). Within one discovery each
+    folder is listed once; the next discovery lists it again (a rebuild sees changes)."""
+    from runreport.errors import Problems
+    from runreport.readers import discover
+    from runreport.readers.tensorboard import joins
+
+    root = tmp_path / "tb"
+    for k in range(30):
+        (root / f"run-{k:02d}").mkdir(parents=True)
+        (root / f"run-{k:02d}" / "events.out.tfevents.1.host").write_bytes(b"")
+    listed: list[str] = []
+    scan = joins.scan
+
+    def counted(folder: Path) -> Any:
+        listed.append(str(folder))
+        return scan(folder)
+
+    monkeypatch.setattr(joins, "scan", counted)
+    assert len(discover([root], Problems())) == 30
+    assert listed.count(str(root)) == 1
+    (root / "events.out.tfevents.2.host").write_bytes(b"")  # the folder is a run too now
+    units = discover([root], Problems())
+    assert 2 <= listed.count(str(root)) <= 3  # again (and by the walk below the run)
+    assert [u.folder for u in units][:2] == [root, root / "run-00"]  # a run above runs

@@ -26,9 +26,10 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator
-from functools import cache
+from contextvars import ContextVar
+from functools import cache, wraps
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from . import __version__
 
@@ -137,6 +138,42 @@ def scan(path: Path | str) -> list[os.DirEntry[str]]:
             return sorted(it, key=lambda e: e.name)
     except OSError:
         return []
+
+
+_T = TypeVar("_T")
+#: What :func:`once_per_pass` functions returned in the current :func:`listing_pass`.
+_pass: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("listing_pass", default=None)
+
+
+@contextlib.contextmanager
+def listing_pass() -> Iterator[None]:
+    """Within it, what a :func:`once_per_pass` function returns for a folder is kept, so the
+    folder is listed once. Discovery lists a tree once, and a reader's detector may ask about
+    a run's parents for every run below them: TensorBoard's, at 10,000 runs in one folder,
+    listed that folder 40,000 times, a minute of a build."""
+    token = _pass.set({})
+    try:
+        yield
+    finally:
+        _pass.reset(token)
+
+
+def once_per_pass(fn: Callable[[Path], _T]) -> Callable[[Path], _T]:
+    """``fn(folder)`` called once per folder within a :func:`listing_pass` (its result is
+    shared: callers must not change it), every time outside one."""
+
+    @wraps(fn)
+    def kept(folder: Path) -> _T:
+        memo = _pass.get()
+        if memo is None:
+            return fn(folder)
+        key = (fn.__qualname__, str(folder))
+        if key not in memo:
+            memo[key] = fn(folder)
+        found: _T = memo[key]
+        return found
+
+    return kept
 
 
 def walk_files(root: Path) -> Iterator[Path]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..errors import Problems
+from ..files import listing_pass
 from ..follow import wait_for_completion
 from ..model import Run, install_waiting
 from .azureml import AzureMlDumpReader
@@ -135,8 +136,12 @@ def labels(paths: Sequence[Path]) -> list[str]:
 
 def discover(paths: Iterable[Path], problems: Problems) -> list[Unit]:
     """Every folder below ``paths`` that a reader claims, in a stable order."""
+    with listing_pass():  # (each folder listed once: see files.listing_pass)
+        return _discover(list(paths), problems)
+
+
+def _discover(roots: list[Path], problems: Problems) -> list[Unit]:
     units: list[Unit] = []
-    roots = list(paths)
     for root, label in zip(roots, labels(roots), strict=True):
         if not root.exists():
             problems.error(root, None, "no such file or folder")

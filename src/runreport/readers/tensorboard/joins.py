@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ...files import once_per_pass
 from ..base import open_regular, scan
 from .schema import classes
 
@@ -46,6 +47,7 @@ class Attached:
     key: str = ""
 
 
+@once_per_pass  # discovery asks it of each run's parents, for every run
 def event_files(folder: Path) -> list[Path]:
     """The event files directly in ``folder`` (TensorBoard's rule), in name order."""
     try:
