@@ -76,10 +76,11 @@ def child(*args: str) -> dict[str, Any]:
 
 
 def forget(cache: Path, site: Path, *, everything: bool = False) -> None:
-    """Forget everything a build could reuse: the site, the parse cache and the site keys
-    (the Vega bundle, chart shapes and compiled templates stay: made once per installation);
-    with ``everything``, the whole cache folder too, as on a fresh CI runner."""
-    for path in (site, cache / "units", cache / "sites"):
+    """Forget everything a build could reuse: the site, the parse cache, the params'
+    importance fits and the site keys (the Vega bundle, chart shapes and compiled templates
+    stay: made once per installation); with ``everything``, the whole cache folder too, as on a
+    fresh CI runner."""
+    for path in (site, cache / "units", cache / "importance", cache / "sites"):
         shutil.rmtree(path, ignore_errors=True)
     if everything:
         shutil.rmtree(cache, ignore_errors=True)
