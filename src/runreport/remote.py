@@ -105,9 +105,8 @@ def mirror(
     for rel in sorted(set(gone)):
         say(f"{url}/{rel}: deleted after the listing; left out")
         wanted.pop(rel)
-    for rel in sorted(
-        set(failed) - set(gone)
-    ):  # kept as it was, if it was there, and read again next time
+    # kept as it was, if it was there, and read again next time
+    for rel in sorted(set(failed) - set(gone)):
         say(f"{url}/{rel}: could not be read; the copy of the last build is used, if any")
         wanted[rel] = (wanted[rel][0], [None, None, None], None)
     _prune(dest, set(wanted))
