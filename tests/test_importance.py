@@ -4,6 +4,8 @@ build, and too few runs or no varying param give none."""
 
 from __future__ import annotations
 
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,10 @@ from conftest import read, write_run
 from test_sweep_charts import BROWSER_OK, _experiment_page
 from tests_helpers import data_file
 
-from runreport.importance import MIN_RUNS, importance
+from runreport.contexts import PageSettings, site_context
+from runreport.importance import MIN_RUNS, fit, importance, plan
+from runreport.pages import experiment_data, fit_importance
+from runreport.pool import aside
 from runreport.views import RunView, run_view
 
 pytest.importorskip("sklearn")
@@ -98,10 +103,69 @@ def test_a_rebuild_fits_only_when_the_sample_changes(
     def no_fit(*_: Any) -> Any:
         raise AssertionError("fitted again")
 
-    monkeypatch.setattr(imp, "_fit", no_fit)
+    monkeypatch.setattr(imp, "fit", no_fit)
     assert importance(base, params, "loss", cache=True) == fitted  # from the cache
     assert importance(views, params, "loss", cache=True) == fitted  # added outside the sample
     with pytest.raises(AssertionError, match="fitted again"):  # a run of the sample gone
         importance([v for v in views if v is not inside], params, "loss", cache=True)
     with pytest.raises(AssertionError, match="fitted again"):  # not asked to use the cache
         importance(base, params, "loss")
+
+
+class _Recorded(Executor):
+    """Runs what it is given at once (in this process), counting it; or fails it."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.submitted = 0
+        self.fail = fail
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.submitted += 1
+        future: Future[Any] = Future()
+        if self.fail:
+            future.set_exception(BrokenProcessPool("the process died"))
+        else:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_a_build_fits_aside_and_falls_back_to_fitting_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """write_pages hands each fit the cache folder lacks to another process (``aside``); the
+    results are the same as fitted here, what the cache kept is not fitted again, and a fit that
+    failed there is made here."""
+    monkeypatch.setenv("RUNREPORT_CACHE_DIR", str(tmp_path / "cache"))
+    ctx = site_context(_views(tmp_path / "logs", 40), (), PageSettings())
+    (exp,) = ctx.experiments
+
+    def shown(fits: Any) -> Any:
+        made = tmp_path / "experiment.js"
+        made.write_bytes(experiment_data(exp, ctx, True, fits)[f"data/experiments/{exp.slug}.js"])
+        return data_file(made)["key_charts"]["importance"]
+
+    here = shown(None)  # fitted in this process, then kept
+    assert here is not None and here["by_metric"]["m0"][1] > 0.5  # lr
+    recorded = _Recorded()
+    assert shown(fit_importance(exp, ctx, True, recorded)) == here
+    assert recorded.submitted == 0  # the cache folder holds it
+    recorded = _Recorded()
+    assert shown(fit_importance(exp, ctx, False, recorded)) == here
+    assert recorded.submitted == 1
+    failing = _Recorded(fail=True)
+    assert shown(fit_importance(exp, ctx, False, failing)) == here
+    assert failing.submitted == 1
+
+
+def test_a_process_aside_fits_as_this_one_does(tmp_path: Path) -> None:
+    """The real process (forked from the workers' server) gives the same numbers."""
+    views = _views(tmp_path / "logs", 40)
+    params = ["batch", "lr", "optimizer", "seed"]
+    found = plan(views, params, "loss")
+    assert found is not None
+    with aside(2) as pool:
+        assert pool is not None
+        there = pool.submit(fit, found.x, found.y).result(timeout=120)
+    assert found.finish(there) == importance(views, params, "loss")
+    with aside(1) as pool:
+        assert pool is None  # one process asked for: everything is done here

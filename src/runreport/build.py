@@ -34,7 +34,7 @@ from .gate import Published, check_published
 from .gate import check as check_gate
 from .names import slug
 from .pages import copy_files, write_pages
-from .pool import read_fresh
+from .pool import aside, read_fresh
 from .published import load as load_published
 from .readers import Unit, assemble, discover, read_runs
 from .runfiles import Written, content_key, unit_files
@@ -407,13 +407,11 @@ def _build(
             image_files, images = image_stage(ctx, config.image_metrics)
             for rel, data in image_files.items():
                 writer.put(rel, data)
-        write_pages(
-            ctx,
-            writer,
-            unit_keys=read.unit_keys if config.cache else None,
-            sections=read.sections,
-            cached=config.cache,
-        )
+        with aside(config.jobs) as fits:  # (params' importance, fitted meanwhile)
+            keys = read.unit_keys if config.cache else None
+            write_pages(
+                ctx, writer, unit_keys=keys, sections=read.sections, cached=config.cache, aside=fits
+            )
         if config.live:
             writer.put("data/live.js", live_script(read, ctx))
         total, largest = writer.total_bytes, writer.largest_page

@@ -17,7 +17,9 @@ import hashlib
 import importlib.util
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,13 +46,52 @@ def available() -> bool:
     return importlib.util.find_spec("sklearn") is not None
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One importance to compute (see :func:`plan`): the values a forest is fitted to, which
+    of the params they are, and the result when the cache folder kept one."""
+
+    x: np.ndarray  # one column per param that varies
+    y: np.ndarray
+    varying: tuple[int, ...]  # those params' places among all
+    params: int  # how many params there are
+    path: Path | None  # where the result is kept (None: not kept)
+    kept: tuple[float, ...] | None  # the result kept there, if any
+
+    def finish(self, found: Sequence[float] | None = None) -> list[float | None]:
+        """Each param's importance (None for one that does not vary): the kept result, else
+        ``found`` (what :func:`fit` returned elsewhere), else fitted here; a new result is
+        kept in the cache folder."""
+        if self.kept is not None:
+            result: Sequence[float] = self.kept
+        else:
+            result = fit(self.x, self.y) if found is None else found
+            if self.path is not None:
+                write_checked(self.path, orjson.dumps(list(result)))
+        out: list[float | None] = [None] * self.params
+        for k, i in enumerate(self.varying):
+            out[i] = result[k]
+        return out
+
+
 def importance(
     runs: Sequence[RunView], params: Sequence[str], metric: str, *, cache: bool = False
 ) -> list[float | None] | None:
     """Each of ``params``' permutation importance for ``metric`` (None for a param that does
-    not vary), or None when scikit-learn is not installed, or fewer than :data:`MIN_RUNS`
-    runs have the metric, or no param varies. With ``cache``, a result fitted before to the
-    same values is taken from the cache folder, and a new one kept there."""
+    not vary), or None when there is none to compute (see :func:`plan`). With ``cache``, a
+    result fitted before to the same values is taken from the cache folder, and a new one
+    kept there."""
+    found = plan(runs, params, metric, cache=cache)
+    return found.finish() if found is not None else None
+
+
+def plan(
+    runs: Sequence[RunView], params: Sequence[str], metric: str, *, cache: bool = False
+) -> Plan | None:
+    """What :func:`importance` fits, with the result the cache folder kept for the same values
+    (with ``cache``); None when scikit-learn is not installed, or fewer than :data:`MIN_RUNS`
+    runs have the metric, or no param varies. A build fits the plans in another process while
+    it makes pages (:meth:`Plan.finish` takes what :func:`fit` returned there)."""
     rows = [(v, s.last) for v in runs if (s := v.summaries.get(metric)) is not None]
     rows = [(v, float(y)) for v, y in rows if isinstance(y, float | int) and math.isfinite(y)]
     if len(rows) < MIN_RUNS or not params or not available():
@@ -67,13 +108,11 @@ def importance(
     key = _fit_key(x, y) if cache else None
     path = cache_dir() / "importance" / key if key else None
     kept = orjson.loads(read_checked(path) or b"null") if path else None
-    found = kept if isinstance(kept, list) and len(kept) == len(varying) else _fit(x, y)
-    if path and found is not kept:
-        write_checked(path, orjson.dumps(found))
-    out: list[float | None] = [None] * len(params)
-    for k, (i, _) in enumerate(varying):
-        out[i] = found[k]
-    return out
+    if not isinstance(kept, list) or len(kept) != len(varying):
+        kept = None  # none kept (or not what this fit makes)
+    return Plan(
+        x, y, tuple(i for i, _ in varying), len(params), path, None if kept is None else tuple(kept)
+    )
 
 
 def _hashed(slug: str) -> bytes:
@@ -94,8 +133,9 @@ def _fit_key(x: np.ndarray, y: np.ndarray) -> str | None:
     return digest.hexdigest()
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> list[float]:
-    """Each column's permutation importance (rounded to 6 places)."""
+def fit(x: np.ndarray, y: np.ndarray) -> list[float]:
+    """Each column's permutation importance (rounded to 6 places): the fit itself, which a
+    build runs in another process (importing scikit-learn alone takes a second)."""
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.inspection import permutation_importance
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from .files import MAX_LOG_BYTES_SHOWN as MAX_LOG_BYTES_SHOWN
 from .files import MAX_OUTPUT_BYTES_COPIED as MAX_OUTPUT_BYTES_COPIED
 from .files import code_fingerprint, current_identity, open_regular
 from .gate import INDEX, site_index
-from .importance import METHOD, available, importance
+from .importance import METHOD, Plan, available, fit, plan
 from .model import FileRef
 from .names import slug
 from .rules import key_metrics, section_of, section_order
@@ -123,7 +124,7 @@ def _index_data(ctx: SiteContext) -> dict[str, Any]:
     }
 
 
-def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext, cached: bool) -> dict[str, Any]:
+def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext, fits: Fits) -> dict[str, Any]:
     """What an experiment page needs to chart its key metrics across its runs (sweep.js):
     the metrics (:func:`~runreport.rules.key_metrics`), each one's overlay and their spec
     templates by shape, as in the site index."""
@@ -144,22 +145,44 @@ def _experiment_charts(exp: ExperimentInfo, ctx: SiteContext, cached: bool) -> d
         },
         "together_max": MAX_TOGETHER,
         # for the key metrics among every metric (a sweep's final metrics are often logged once)
-        "importance": _importance(exp, key_metrics(exp.metric_names, goals), cached),
+        "importance": _importance(exp, fits),
     }
 
 
-def _importance(exp: ExperimentInfo, keys: list[str], cached: bool) -> dict[str, Any] | None:
-    """The params' permutation importance for each key metric (:mod:`runreport.importance`,
-    kept in the cache folder when ``cached``), by the metric's column (``m3``), in the order of
-    the experiment's params; None without scikit-learn."""
+#: By key metric, what its importance is made from (:func:`fit_importance`).
+Fits = Mapping[str, tuple[Plan, "Future[list[float]] | None"]]
+
+
+def fit_importance(
+    exp: ExperimentInfo, ctx: SiteContext, cached: bool, aside: Executor | None = None
+) -> Fits:
+    """The params' permutation importance to compute for each of the experiment's key metrics
+    (:mod:`runreport.importance`; kept in the cache folder when ``cached``): what the cache
+    folder does not hold is fitted in ``aside`` when given, while pages are made."""
     if not exp.param_names or not available():
-        return None
+        return {}
+    goals = [name for name, _ in ctx.settings.goals]
+    fits = {}
+    for k in key_metrics(exp.metric_names, goals):
+        if (
+            k in exp.metric_names
+            and (p := plan(exp.runs, exp.param_names, k, cache=cached)) is not None
+        ):
+            fits[k] = (p, aside.submit(fit, p.x, p.y) if aside and p.kept is None else None)
+    return fits
+
+
+def _importance(exp: ExperimentInfo, fits: Fits) -> dict[str, Any] | None:
+    """The params' importance for each key metric, by the metric's column (``m3``), in the
+    order of the experiment's params; None without any (as without scikit-learn). A fit that
+    failed in the other process is made here."""
     found = {}
-    for k in keys:
-        if k not in exp.metric_names:
-            continue
-        if (v := importance(exp.runs, exp.param_names, k, cache=cached)) is not None:
-            found[f"m{exp.metric_names.index(k)}"] = v
+    for k, (p, future) in fits.items():
+        try:
+            fitted = future.result() if future is not None else None
+        except Exception:  # (the other process died, say): fitted here instead
+            fitted = None
+        found[f"m{exp.metric_names.index(k)}"] = p.finish(fitted)
     return {"method": METHOD, "by_metric": found} if found else None
 
 
@@ -183,14 +206,17 @@ def _recent(ctx: SiteContext) -> list[RunView]:
 FIRST_ROWS = 200
 
 
-def experiment_data(exp: ExperimentInfo, ctx: SiteContext, cached: bool) -> dict[str, bytes]:
+def experiment_data(
+    exp: ExperimentInfo, ctx: SiteContext, cached: bool, fits: Fits | None = None
+) -> dict[str, bytes]:
     """The data files of an experiment's run table, by site path, from which the page's
     script draws the rows asked for (a table of 10,000 runs as HTML is 30 MB, and a browser
     takes seconds to lay it out). Runs in table order (each parent followed by its children),
     each with what its row shows, all text made here: ``cells`` holds one entry per metric
     (see :func:`runreport.contexts.metric_cell`) or None. ``key_charts`` says what the page charts
     across the runs (:func:`_experiment_charts`; with ``cached``, params' importance is taken
-    from the cache folder when fitted before to the same values).
+    from the cache folder when fitted before to the same values; ``fits``: as
+    :func:`fit_importance` made them, else made here).
 
     ``data/experiments/<slug>.js``, which the page loads, holds every run; or, when there are
     more than :data:`FIRST_ROWS`, only the first (with the count of all, and where the rest
@@ -226,7 +252,9 @@ def experiment_data(exp: ExperimentInfo, ctx: SiteContext, cached: bool) -> dict
             }
         )
     key, path = f"experiments/{exp.slug}", f"data/experiments/{exp.slug}"
-    charts = _experiment_charts(exp, ctx, cached)
+    charts = _experiment_charts(
+        exp, ctx, fits if fits is not None else fit_importance(exp, ctx, cached)
+    )
     if len(rows) <= FIRST_ROWS:
         return {f"{path}.js": js_data(key, {"rows": rows, "key_charts": charts})}
     first = {
@@ -250,9 +278,11 @@ def write_pages(
     unit_keys: Mapping[str, str] | None = None,
     sections: Mapping[str, bytes] | None = None,
     cached: bool = True,
+    aside: Executor | None = None,
 ) -> None:
     """Every page and data file of the site, written through ``writer`` (not ``cached``: with
-    no compiled template from the cache folder).
+    no compiled template from the cache folder). Params' importance is fitted in ``aside``
+    (another process) while the pages are made, when given.
 
     ``unit_keys`` (run slug → the fingerprint of the files it was read from) lets a run's page,
     data file and copied files be taken from the old site when nothing they show has changed;
@@ -277,6 +307,7 @@ def write_pages(
         )
         writer.put(path, html.encode("utf-8"), key)
 
+    fits = [fit_importance(exp, ctx, cached, aside) for exp in ctx.experiments]
     page(
         "index.html",
         "index.html",
@@ -284,8 +315,6 @@ def write_pages(
     )
     for exp in ctx.experiments:
         page(f"experiments/{exp.slug}.html", "experiment.html", exp=exp)
-        for rel, data in experiment_data(exp, ctx, cached).items():
-            writer.put(rel, data, None)
     for comp in ctx.computes:
         page(f"compute/{comp.slug}.html", "compute.html", comp=comp)
     children_of: dict[str, list[RunView]] = {}
@@ -337,6 +366,9 @@ def write_pages(
             image_key = content_key("embedded", unit, rel) if unit else None
             if image_key is None or not writer.reuse(rel, image_key):
                 writer.put(rel, image, image_key)
+    for exp, exp_fits in zip(ctx.experiments, fits, strict=True):  # (after the fits, if aside)
+        for rel, data in experiment_data(exp, ctx, cached, exp_fits).items():
+            writer.put(rel, data, None)
     writer.put("data/index.js", js_data("index", _index_data(ctx)))
     writer.put(INDEX, site_index(ctx))  # a later build's --baseline-site reads it
     page("compare.html", "compare.html")

@@ -3,13 +3,16 @@ no time is lost while the workers start (the workers themselves: :mod:`runreport
 
 from __future__ import annotations
 
+import multiprocessing
 import queue
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from functools import partial
+from typing import ParamSpec, TypeVar
 
 from tqdm import tqdm
 
@@ -119,3 +122,43 @@ def read_fresh(
         with lock:
             pending.clear()  # stop feeding if the caller stopped early
         feeder.join()
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class _Aside(Executor):
+    """One worker process, started when first given work."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=workers.context(), initializer=workers.die_with_server
+            )
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@contextmanager
+def aside(jobs: int) -> Iterator[Executor | None]:
+    """A process for work that runs beside this one's while it makes pages (fitting params'
+    importance, which imports scikit-learn: a second), started only if given work; None when
+    ``jobs`` asks for one process, or where workers cannot be forked from a server (Windows).
+    If the build stops, what it was doing is dropped."""
+    if jobs <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    pool = _Aside()
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
