@@ -234,6 +234,7 @@ def test_a_run_has_one_colour_in_every_chart_and_its_legend_highlights_everywher
         assert {r: s["stroke"] for r, s in lines.items()} == {
             r: s["stroke"] for r, s in charts["loss"].items()
         }, name
+    page.get_by_text("Runs", exact=True).click()  # the picker's list is made when opened
     picker = page.eval_on_selector_all(
         "label.pick-run",
         "ls => ls.map(l => [l.textContent.trim(), l.querySelector('.swatch').style.background])",

@@ -40,38 +40,42 @@
 
   /* The run picker, folded while runs are compared: every run of the site by experiment, both
      in natural order, with a search (name or experiment, case aside); ticking runs changes
-     nothing until "Compare the ticked runs", which puts them in the address. */
+     nothing until "Compare the ticked runs", which puts them in the address. Its list is made
+     when it is first opened (10,000 runs' checkboxes took a third of the first screen). */
   function buildPicker(index, chosen) {
     var box = document.getElementById("run-picker");
-    var byExp = {}, labels = [];
-    Object.keys(index.runs).forEach(function (slug) {
-      var exp = index.runs[slug].experiment;
-      (byExp[exp] = byExp[exp] || []).push(slug);
-    });
-    Object.keys(byExp).sort(RR.naturalOrder).forEach(function (exp) {
-      var fs = el("fieldset");
-      fs.appendChild(el("legend", null, exp));
-      byExp[exp].sort(function (a, b) {
-        return RR.naturalOrder(index.runs[a].name, index.runs[b].name) || (a < b ? -1 : a > b ? 1 : 0);
-      }).forEach(function (slug) {
-        var label = el("label", { "class": "pick-run" });
-        var input = el("input", { type: "checkbox", value: slug });
-        input.checked = chosen.indexOf(slug) >= 0;
-        label.appendChild(input);
-        var swatch = el("span", { "class": "swatch", "aria-hidden": "true" });
-        swatch.style.background = RR.runColour(slug);
-        label.appendChild(swatch);
-        label.appendChild(document.createTextNode(index.runs[slug].name));
-        label.rrText = (index.runs[slug].name + "\u0000" + exp).toLowerCase();
-        fs.appendChild(label);
-        labels.push(label);
+    var labels = [], total = Object.keys(index.runs).length;
+    function list() {
+      var byExp = {};
+      Object.keys(index.runs).forEach(function (slug) {
+        var exp = index.runs[slug].experiment;
+        (byExp[exp] = byExp[exp] || []).push(slug);
       });
-      box.appendChild(fs);
-    });
+      Object.keys(byExp).sort(RR.naturalOrder).forEach(function (exp) {
+        var fs = el("fieldset");
+        fs.appendChild(el("legend", null, exp));
+        byExp[exp].sort(function (a, b) {
+          return RR.naturalOrder(index.runs[a].name, index.runs[b].name) || (a < b ? -1 : a > b ? 1 : 0);
+        }).forEach(function (slug) {
+          var label = el("label", { "class": "pick-run" });
+          var input = el("input", { type: "checkbox", value: slug });
+          input.checked = chosen.indexOf(slug) >= 0;
+          label.appendChild(input);
+          var swatch = el("span", { "class": "swatch", "aria-hidden": "true" });
+          swatch.style.background = RR.runColour(slug);
+          label.appendChild(swatch);
+          label.appendChild(document.createTextNode(index.runs[slug].name));
+          label.rrText = (index.runs[slug].name + "\u0000" + exp).toLowerCase();
+          fs.appendChild(label);
+          labels.push(label);
+        });
+        box.appendChild(fs);
+      });
+      count();
+    }
     var picker = document.getElementById("compare-pick");
-    picker.open = !chosen.length;
     document.getElementById("pick-count").textContent = chosen.length
-      ? "(" + chosen.length + " of " + labels.length + " compared)" : "(none compared yet: tick some)";
+      ? "(" + chosen.length + " of " + total + " compared)" : "(none compared yet: tick some)";
     var search = document.getElementById("run-search"), found = document.getElementById("search-count");
     search.addEventListener("input", function () {
       var q = search.value.trim().toLowerCase(), shown = 0;
@@ -82,15 +86,23 @@
       box.querySelectorAll("fieldset").forEach(function (fs) {
         fs.hidden = !fs.querySelector("label.pick-run:not([hidden])");
       });
-      found.textContent = q ? shown + " of " + labels.length + " runs match" : "";
+      found.textContent = q ? shown + " of " + total + " runs match" : "";
     });
     var button = document.getElementById("compare-ticked");
     var ticked = function () { return box.querySelectorAll("input:checked"); };
-    var count = function () {  /* the runs ticked, those the search hides too */
+    function count() {  /* the runs ticked, those the search hides too */
       button.textContent = "Compare the ticked runs (" + ticked().length + ")";
-    };
-    count();
+    }
     box.addEventListener("change", count);
+    if (chosen.length) {
+      picker.addEventListener("toggle", function made() {
+        picker.removeEventListener("toggle", made);
+        list();
+      });
+    } else {
+      list();
+      picker.open = true;
+    }
     button.addEventListener("click", function () {
       window.location.hash = "runs=" + Array.prototype.map.call(ticked(), function (i) {
         return encodeURIComponent(i.value);
