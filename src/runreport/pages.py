@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .charts import shape_for, spec_template, spec_titles
-from .contexts import ExperimentInfo, SiteContext
+from .contexts import ComputeInfo, ExperimentInfo, SiteContext
 from .errors import Problem, problem_order
 from .files import MAX_LOG_BYTES_SHOWN as MAX_LOG_BYTES_SHOWN
 from .files import MAX_OUTPUT_BYTES_COPIED as MAX_OUTPUT_BYTES_COPIED
@@ -206,6 +206,45 @@ def _recent(ctx: SiteContext) -> list[RunView]:
 FIRST_ROWS = 200
 
 
+def _run_facts(v: RunView, ctx: SiteContext) -> dict[str, Any]:
+    """What a row of a table of runs shows of ``v`` beside its name, as text made here."""
+    r, a = v.run, ctx.activity(v)
+    live = None
+    if a is not None:
+        running, stalled = live_texts(a.elapsed, a.silent, a.stalled)
+        live = {"text": running, "stalled": stalled or None}
+    return {
+        "slug": v.slug,
+        "name": r.name,
+        "id": r.short_id,
+        "status": r.status.value,
+        "compute": r.compute_target,
+        "compute_slug": slug(r.compute_target) if r.compute_target else None,
+        "start_text": when(r.start_time),
+        "dur_text": duration(r.duration_seconds),
+        "live": live,
+    }
+
+
+#: Runs a compute target's page lists as HTML; the others are drawn when asked for, from
+#: ``data/compute/<slug>.js`` (a table of 10,000 runs took 1.5-2 s to load and lay out).
+COMPUTE_ROWS = 200
+
+
+def compute_data(comp: ComputeInfo, ctx: SiteContext) -> dict[str, bytes]:
+    """The data file of the runs a compute target's page does not list as HTML (the runs
+    after the first :data:`COMPUTE_ROWS`), by site path; none when it lists them all."""
+    rest = comp.runs[COMPUTE_ROWS:]
+    if not rest:
+        return {}
+    key = f"compute/{comp.slug}"
+    rows = [
+        {**_run_facts(v, ctx), "experiment": v.run.experiment, "experiment_slug": v.experiment_slug}
+        for v in rest
+    ]
+    return {f"data/{key}.js": js_data(key, {"rows": rows})}
+
+
 def experiment_data(
     exp: ExperimentInfo, ctx: SiteContext, cached: bool, fits: Fits | None = None
 ) -> dict[str, bytes]:
@@ -226,26 +265,13 @@ def experiment_data(
     for v in exp.runs:
         r = v.run
         parent = ctx.runs.get(r.parent_id) if r.parent_id else None
-        a = ctx.activity(v)
-        live = None
-        if a is not None:
-            running, stalled = live_texts(a.elapsed, a.silent, a.stalled)
-            live = {"text": running, "stalled": stalled or None}
         rows.append(
             {
-                "slug": v.slug,
-                "name": r.name,
-                "id": r.short_id,
+                **_run_facts(v, ctx),
                 "title": r.title,
-                "status": r.status.value,
                 "parent": parent.slug if parent else None,
-                "compute": r.compute_target,
-                "compute_slug": slug(r.compute_target) if r.compute_target else None,
                 "start": r.start_time.timestamp() if r.start_time else None,
-                "start_text": when(r.start_time),
                 "dur": r.duration_seconds,
-                "dur_text": duration(r.duration_seconds),
-                "live": live,
                 "tags": [[k, t] for k, t in r.tags.items()],
                 "params": [fmt(r.params[p]) if p in r.params else None for p in exp.param_names],
                 "cells": exp.cells[v.slug],
@@ -316,7 +342,9 @@ def write_pages(
     for exp in ctx.experiments:
         page(f"experiments/{exp.slug}.html", "experiment.html", exp=exp)
     for comp in ctx.computes:
-        page(f"compute/{comp.slug}.html", "compute.html", comp=comp)
+        page(f"compute/{comp.slug}.html", "compute.html", comp=comp, first=COMPUTE_ROWS)
+        for rel, data in compute_data(comp, ctx).items():
+            writer.put(rel, data, None)
     children_of: dict[str, list[RunView]] = {}
     for v in ctx.runs.values():
         if v.run.parent_id:
