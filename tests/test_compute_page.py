@@ -71,7 +71,11 @@ def test_show_all_draws_the_other_runs_as_the_first_are_drawn(
     assert rows.count() == 3
     cells = "trs => trs.map(tr => tr.innerHTML)"
     html_rows = page.eval_on_selector_all("table.runs tbody tr", cells)
-    page.get_by_role("button", name="Show all 5 runs").press("Enter")  # from the keyboard
+    button = page.get_by_role("button", name="Show all 5 runs")
+    table = page.locator("table.runs").bounding_box()
+    box = button.bounding_box()
+    assert box and table and box["y"] < table["y"]  # above the table: on the first screen
+    button.press("Enter")  # from the keyboard
     page.get_by_text("All 5 runs are listed.").wait_for()
     assert rows.count() == 5
     assert not page.get_by_role("button", name="Show all 5 runs").is_visible()
