@@ -77,6 +77,7 @@ def test_show_all_draws_the_other_runs_as_the_first_are_drawn(
     assert box and table and box["y"] < table["y"]  # above the table: on the first screen
     button.press("Enter")  # from the keyboard
     page.get_by_text("All 5 runs are listed.").wait_for()
+    assert page.get_by_role("status").inner_text() == "All 5 runs are listed."  # said aloud
     assert rows.count() == 5
     assert not page.get_by_role("button", name="Show all 5 runs").is_visible()
     drawn = page.eval_on_selector_all("table.runs tbody tr", cells)
