@@ -4,6 +4,9 @@ build, and too few runs or no varying param give none."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -169,3 +172,26 @@ def test_a_process_aside_fits_as_this_one_does(tmp_path: Path) -> None:
     assert found.finish(there) == importance(views, params, "loss")
     with aside(1) as pool:
         assert pool is None  # one process asked for: everything is done here
+
+
+def test_the_process_aside_is_kept_between_builds_and_made_again_if_it_dies() -> None:
+    """``runreport serve`` imports scikit-learn there once; a process killed meanwhile (out of
+    memory, say) is replaced by the next build that needs it."""
+    with aside(2) as first:
+        assert first is not None
+        pid = first.submit(os.getpid).result(timeout=120)
+    with aside(2) as second:
+        assert second is not None
+        assert second.submit(os.getpid).result(timeout=120) == pid
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:
+        with aside(2) as third:
+            assert third is not None
+            try:
+                new = third.submit(os.getpid).result(timeout=120)
+                break
+            except BrokenProcessPool:  # (this build fits here; the next gets a new process)
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+    assert new != pid

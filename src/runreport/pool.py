@@ -10,9 +10,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from tqdm import tqdm
 
@@ -128,30 +129,51 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class _Aside(Executor):
-    """One worker process, started when first given work."""
+#: The process fits are given to, kept between builds: ``runreport serve`` imports
+#: scikit-learn there once, as it did in its own process before fits went aside.
+_kept: list[ProcessPoolExecutor] = []
 
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
+def _process() -> ProcessPoolExecutor:
+    """The kept process (:data:`_kept`), started when first asked for."""
+    if not _kept:
+        _kept.append(
+            ProcessPoolExecutor(
                 max_workers=1, mp_context=workers.context(), initializer=workers.die_with_server
             )
-        return self._pool.submit(fn, *args, **kwargs)
+        )
+    return _kept[0]
+
+
+class _Aside(Executor):
+    """One build's share of the kept process: what it gave, to cancel if the build stops."""
+
+    def __init__(self) -> None:
+        self._given: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        try:
+            future = _process().submit(fn, *args, **kwargs)
+        except BrokenProcessPool:  # the process died (killed, out of memory): a new one
+            _kept.pop().shutdown(wait=False)
+            future = _process().submit(fn, *args, **kwargs)
+        self._given.append(future)
+        return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        """Cancel what has not started when ``cancel_futures``; the process is kept."""
+        if cancel_futures:
+            for future in self._given:
+                future.cancel()
 
 
 @contextmanager
 def aside(jobs: int) -> Iterator[Executor | None]:
     """A process for work that runs beside this one's while it makes pages (fitting params'
-    importance, which imports scikit-learn: a second), started only if given work; None when
-    ``jobs`` asks for one process, or where workers cannot be forked from a server (Windows).
-    If the build stops, what it was doing is dropped."""
+    importance, which imports scikit-learn: a second), started only if given work and kept for
+    the next build; None when ``jobs`` asks for one process, or where workers cannot be forked
+    from a server (Windows). If the build stops, what it gave and was not started is
+    dropped."""
     if jobs <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
         yield None
         return
