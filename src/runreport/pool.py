@@ -183,4 +183,3 @@ def aside(jobs: int) -> Iterator[Executor | None]:
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown()
