@@ -150,11 +150,17 @@ def warm_file_cache(root: Path) -> None:
                     pass
 
 
+def _unescaped(m: re.Match[str]) -> str:
+    return {"\\": "\\", "'": "'", "u2028": "\u2028", "u2029": "\u2029"}[m.group(1)]
+
+
 def plotted_points(site: Path) -> int:
     total = 0
     for file in (site / "data" / "runs").glob("*.js"):
         text = file.read_text()
-        data = json.loads(text[text.index("]=") + 2 : -2])
+        # the JSON text in a single-quoted string (runfiles.js_string): unescaped
+        inside = text[text.index("]=JSON.parse('") + 14 : -4]
+        data = json.loads(re.sub(r"\\(\\|'|u2028|u2029)", _unescaped, inside))
         total += sum(len(decode_column(c["x"])) for c in data["charts"].values())
     return total
 

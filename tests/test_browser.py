@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import pytest
 from conftest import CHROMIUM, write_run
 from htmlparse import parse_file
-from tests_helpers import data_file, experiment_rows
+from tests_helpers import data_file, data_value, experiment_rows
 
 from runreport.build import BuildConfig, build_site
 
@@ -212,7 +211,7 @@ def test_a_long_run_table_shows_its_first_rows_then_sorts_and_picks_every_row(
         p for p in (site / "data" / "experiments").glob("*.js") if not p.name.endswith(".all.js")
     )
     first = first_file.read_text()
-    in_order = [row["slug"] for row in orjson.loads(first.split("=", 2)[2].rstrip(";\n"))["rows"]]
+    in_order = [row["slug"] for row in data_value(first_file)[1]["rows"]]
     assert first.count('"slug":') == 200 and '"total":250' in first
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     held: list[Any] = []
@@ -398,10 +397,9 @@ def test_charts_export_png_svg_and_csv(browser: Any, example_site: Path) -> None
     # values are stored compressed (inflated by the browser's DecompressionStream)
     links = page.locator("a.csv-full", has_text="CSV, every point")
     slug = links.first.get_attribute("data-run")
-    raw = (example_site / "data" / "full" / f"{slug}.js").read_text()
     compressed = {
         m
-        for m, v in orjson.loads(raw[raw.index("]=") + 2 : -2]).items()
+        for m, v in data_value(example_site / "data" / "full" / f"{slug}.js")[1].items()
         if any("z" in c for c in v.get("data", ()))
     }
     assert compressed, "no compressed column in the example run: the test would not test"

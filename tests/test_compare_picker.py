@@ -67,7 +67,8 @@ def test_picker_searches_in_natural_order_and_keeps_charts_on_the_first_screen(
     # first screen); opened, it lists each experiment's runs in natural order
     assert page.locator("label.pick-run").count() == 0
     page.get_by_text("Runs", exact=True).click()
-    assert page.get_by_role("button", name="Compare the ticked runs (30)").is_visible()
+    # (the list is made on the "toggle" event, which comes after the click returns)
+    page.get_by_role("button", name="Compare the ticked runs (30)").wait_for(state="visible")
     names = page.eval_on_selector_all(
         "#run-picker fieldset:first-of-type label.pick-run", "ls => ls.map(l => l.textContent)"
     )

@@ -15,23 +15,39 @@ from runreport.encoding import decode_column
 def data_file(path: Path) -> dict[str, Any]:
     """The object a site data file (``data/**/*.js``) assigns to ``window.RR_DATA[key]``, with
     each chart's columns decoded (and each column of a full-resolution file)."""
-    text = path.read_text(encoding="utf-8")
-    m = re.fullmatch(
-        r'\(window\.RR_DATA=window\.RR_DATA\|\|\{\}\)\[("[^"]*")\]=(.*);\n', text, re.S
-    )
-    assert m, f"{path} is not a runreport data file"
-    value: dict[str, Any] = orjson.loads(m.group(2))
+    key, value = data_value(path)
     for chart in value.get("charts", {}).values():  # plotted columns as the page decodes them
         for key in ("x", "y", "series"):
             if key in chart:
                 chart[key] = decode_column(chart[key])
         if "shape" in chart:  # and its spec as the page makes it
             chart["spec"] = filled(value["shapes"][chart["shape"]], chart["titles"])
-    if m.group(1).startswith('"full/'):
+    if key.startswith("full/"):
         for metric in value.values():
             if "data" in metric:
                 metric["data"] = [decode_column(c) for c in metric["data"]]
     return value
+
+
+def data_value(path: Path) -> tuple[str, Any]:
+    """The key and the value, as stored (columns encoded), that a site data file assigns to
+    ``window.RR_DATA[key]``."""
+    text = path.read_text(encoding="utf-8")
+    m = re.fullmatch(
+        r'\(window\.RR_DATA=window\.RR_DATA\|\|\{\}\)\[("[^"]*")\]=JSON\.parse\(\'(.*)\'\);\n',
+        text,
+        re.S,
+    )
+    assert m, f"{path} is not a runreport data file"
+    return orjson.loads(m.group(1)), orjson.loads(js_unquoted(m.group(2)))
+
+
+def js_unquoted(inside: str) -> str:
+    """The text of a single-quoted JavaScript string (its inside, as ``js_string`` writes it),
+    checked to hold no quote or line break that would end it."""
+    assert not re.search(r"(?<!\\)(?:\\\\)*'|[\n\r\u2028\u2029]", inside), "unescaped"
+    escapes = {"\\": "\\", "'": "'", "u2028": "\u2028", "u2029": "\u2029"}
+    return re.sub(r"\\(\\|'|u2028|u2029)", lambda e: escapes[e.group(1)], inside)
 
 
 def filled(template: Any, titles: list[str]) -> Any:
