@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "runreport.files": 0,  # the file-system layer: reading log files, the cache folder
     "runreport.orphans": 0,
     "runreport.prebuilt": 0,  # what the package ships ready-made (Vega bundle, chart shapes)
+    "runreport.memo": 0,  # values made from one object, kept between a process's builds
     # 1: the model (frozen dataclasses), and following a run's logs while it is written
     "runreport.model": 1,
     "runreport.follow": 2,

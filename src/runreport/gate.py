@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -18,6 +19,7 @@ import orjson
 
 from .contexts import SiteContext
 from .errors import ConfigError
+from .memo import ByObject
 from .views import RunView
 
 #: params named for a seed (``seed``, ``random_seed``, ``data.seed``): runs that differ only
@@ -306,20 +308,25 @@ class Published:
     goals: Mapping[str, Mapping[str, str]]  # by experiment: each metric's "min" or "max"
 
 
+def _index_entry(v: RunView) -> dict[str, Any]:
+    r = GateRun.of(v)
+    return {
+        "id": r.slug,
+        "name": r.title,
+        "experiment": r.experiment,
+        "params": dict(r.params),
+        "last": dict(r.last),
+    }
+
+
+#: Each run's entry in the index, kept between the builds of one process (``runreport serve``)
+_entries = ByObject(_index_entry)
+
+
 def site_index(ctx: SiteContext) -> bytes:
     """The site's :data:`INDEX`: what a later build's ``--baseline-site`` compares with."""
-    runs = []
-    for v in ctx.runs.values():
-        r = GateRun.of(v)
-        runs.append(
-            {
-                "id": r.slug,
-                "name": r.title,
-                "experiment": r.experiment,
-                "params": dict(r.params),
-                "last": dict(r.last),
-            }
-        )
+    _entries.next_build()
+    runs = [_entries(v) for v in ctx.runs.values()]
     goals = {e.name: dict(e.goals) for e in ctx.experiments}
     record = {"format": INDEX_FORMAT, "runs": runs, "goals": goals}
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)

@@ -21,6 +21,7 @@ from .files import MAX_OUTPUT_BYTES_COPIED as MAX_OUTPUT_BYTES_COPIED
 from .files import code_fingerprint, current_identity, open_regular
 from .gate import INDEX, site_index
 from .importance import METHOD, Plan, available, fit, plan
+from .memo import ByObject
 from .model import FileRef
 from .names import slug
 from .rules import key_metrics, section_of, section_order
@@ -96,22 +97,29 @@ def _overlays(views: Iterable[RunView]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _index_entry(v: RunView) -> dict[str, Any]:
+    return {
+        "name": v.run.title,
+        "experiment": v.run.experiment,
+        "status": v.run.status.value,
+        "href": f"runs/{v.slug}.html",
+        "params": {k: fmt(p) for k, p in v.run.params.items()},
+        "summaries": {m.name: m.index_summary for m in v.metrics if m.summary is not None},
+        "charts": [m.name for m in v.metrics if m.overlaid],
+        "images": v.image_entries(),
+    }
+
+
+#: Each run's entry in the site index, kept between the builds of one process (serve)
+_index_entries = ByObject(_index_entry)
+
+
 def _index_data(ctx: SiteContext) -> dict[str, Any]:
     """The site index for the compare page: every run's facts, and each metric's overlay: its
     spec's shape and titles (the spec templates by shape beside them, as in a run's data
     file)."""
-    runs: dict[str, Any] = {}
-    for v in ctx.runs.values():
-        runs[v.slug] = {
-            "name": v.run.title,
-            "experiment": v.run.experiment,
-            "status": v.run.status.value,
-            "href": f"runs/{v.slug}.html",
-            "params": {k: fmt(p) for k, p in v.run.params.items()},
-            "summaries": {m.name: m.index_summary for m in v.metrics if m.summary is not None},
-            "charts": [m.name for m in v.metrics if m.overlaid],
-            "images": v.image_entries(),
-        }
+    _index_entries.next_build()
+    runs = {v.slug: _index_entries(v) for v in ctx.runs.values()}
     overlays = _overlays(ctx.runs.values())
     shapes = {o["shape"]: spec_template(o["shape"]) for o in overlays.values()}
     sections = sorted({o["section"] for o in overlays.values()}, key=section_order)
