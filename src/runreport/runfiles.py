@@ -173,8 +173,8 @@ def full_file(v: RunView) -> bytes | None:
 
 def js_data(key: str, value: Any) -> bytes:
     """A data file: sets ``window.RR_DATA[key]`` (a script file, so pages work from file://)
-    to ``JSON.parse`` of the value's JSON text as a string. Chromium took 520-570 ms to run
-    the site index of 10,000 runs (10.9 MB) as an object literal, 200-260 ms as this."""
+    to ``JSON.parse`` of the value's JSON text as a string. Chromium took 520-580 ms to run
+    the site index of 10,000 runs (10.9 MB) as an object literal, 240-250 ms as this."""
     text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)
     return (
         b"(window.RR_DATA=window.RR_DATA||{})["
