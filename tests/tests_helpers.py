@@ -15,17 +15,18 @@ from runreport.encoding import decode_column
 def data_file(path: Path) -> dict[str, Any]:
     """The object a site data file (``data/**/*.js``) assigns to ``window.RR_DATA[key]``, with
     each chart's columns decoded (and each column of a full-resolution file)."""
-    key, value = data_value(path)
+    name, value = data_value(path)
+    if name.startswith("full/"):
+        for metric in value.values():
+            if "data" in metric:
+                metric["data"] = [decode_column(c) for c in metric["data"]]
+        return value
     for chart in value.get("charts", {}).values():  # plotted columns as the page decodes them
         for key in ("x", "y", "series"):
             if key in chart:
                 chart[key] = decode_column(chart[key])
         if "shape" in chart:  # and its spec as the page makes it
             chart["spec"] = filled(value["shapes"][chart["shape"]], chart["titles"])
-    if key.startswith("full/"):
-        for metric in value.values():
-            if "data" in metric:
-                metric["data"] = [decode_column(c) for c in metric["data"]]
     return value
 
 
