@@ -3,7 +3,6 @@ no time is lost while the workers start (the workers themselves: :mod:`runreport
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
 import sys
 import threading
@@ -174,7 +173,7 @@ def aside(jobs: int) -> Iterator[Executor | None]:
     the next build; None when ``jobs`` asks for one process, or where workers cannot be forked
     from a server (Windows). If the build stops, what it gave and was not started is
     dropped."""
-    if jobs <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or not workers.can_fork():
         yield None
         return
     pool = _Aside()

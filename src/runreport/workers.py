@@ -42,6 +42,11 @@ def start() -> None:
                 os.environ[key] = value
 
 
+def can_fork() -> bool:
+    """Whether processes can be forked from a server here (not on Windows)."""
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
 def context() -> multiprocessing.context.ForkServerContext:
     """The context worker pools are made with, its server started."""
     start()
@@ -53,7 +58,7 @@ def start_for_build(output: Path, jobs: int, *, cache: bool = True) -> None:
     processes is likely to read every run: a first build, or one that ignores the cache.
     A rebuild reads only the runs that changed, and starts the server only if it needs it.
     Call it before importing :mod:`runreport.build`, whose imports then overlap the server's."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return  # (Windows) a build that needs workers says so when it asks for them
     if jobs > 1 and (not cache or not (output / MARKER).is_file()):
         start()

@@ -63,6 +63,5 @@
     });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
-  else setup();
+  RR.page("compute", setup);
 })();
